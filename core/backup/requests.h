@@ -1,0 +1,30 @@
+#pragma once
+// What a front end asks the engine to do. Validated by BackupService before anything is created.
+#include <QString>
+
+namespace ndb {
+
+struct BackupRequest
+{
+    QString volumeId;    // Volume::id
+    QString container;   // empty = EngineConfig::defaultContainer
+    QString name;
+    QString description;
+    bool force = false;  // required for in-use volumes
+    qint64 bandwidthLimit = 0;           // bytes per second, 0 = unlimited
+    QString ioPriority = QStringLiteral("idle"); // idle | best-effort | none
+};
+
+struct RestoreRequest
+{
+    enum class Target { ExistingVolume, NewVolume, File };
+    QString backupId;
+    Target target = Target::File;
+    QString volumeId;      // ExistingVolume: must be available and at least the backup's size
+    QString driverId;      // NewVolume: driver to create it in
+    QString newVolumeName; // NewVolume
+    QString filePath;      // File: written (created or overwritten) with the backup's bytes
+    qint64 bandwidthLimit = 0;
+};
+
+} // namespace ndb

@@ -1,0 +1,91 @@
+#pragma once
+// The composition root every front end (GUI, CLI, agent) creates: catalog, drivers, job queue.
+// Queries are synchronous against the catalog (cheap); work that touches storage or moves bytes
+// is submitted as a job and runs on its own worker thread.
+#include "backup/requests.h"
+#include "engine/engineconfig.h"
+#include "model/backup.h"
+#include "model/job.h"
+#include "model/volume.h"
+
+#include <QDateTime>
+#include <QObject>
+#include <memory>
+
+namespace ndb {
+
+class JobHandle;
+class JobQueue;
+class VolumeDriver;
+
+struct HistoryFilter
+{
+    QString volumeId;  // empty = all
+    QString status;    // JobStatus or empty
+    QString kind;      // job kind or empty
+    QDateTime from;    // invalid = open
+    QDateTime to;
+    int limit = 1000;
+};
+
+struct CleanupReport
+{
+    int backupsReset = 0;      // creating -> error
+    int restoresReset = 0;
+    int deletesFinished = 0;
+    int temporariesRemoved = 0;
+    int volumesRestored = 0;   // status put back from previous_status
+    QStringList messages;
+};
+
+class Engine : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Engine(EngineConfig config, QObject *parent = nullptr);
+    ~Engine() override;
+
+    // Opens (and migrates) the catalog, creates the drivers and runs the startup cleanup of
+    // incomplete operations. Throws ndb::Error. Must be called once before anything else.
+    CleanupReport start();
+    const EngineConfig &config() const;
+
+    QList<VolumeDriver *> drivers() const;
+    VolumeDriver *driver(const QString &driverId) const; // nullptr when unknown
+
+    // Asks every driver for its volumes, merges catalog statuses (backing-up ...) and stores the
+    // inventory. Blocking; the GUI calls it through refreshVolumesAsync().
+    QList<Volume> refreshVolumes();
+    void refreshVolumesAsync(); // emits volumesRefreshed or refreshFailed
+    QList<Volume> volumes() const; // last known inventory from the catalog
+    Volume findVolume(const QString &idOrName) const; // id, or unique name; throws when unknown
+
+    QList<Backup> backups(const QString &volumeId = {}) const;
+    Backup backup(const QString &id) const; // throws when unknown
+    QList<Job> jobs(const HistoryFilter &filter = {}) const;
+    QList<JobEvent> jobEvents(qint64 jobId) const;
+
+    // Job submission. Validation errors that need no storage access (bad names, unknown volume,
+    // force missing) throw ndb::Error immediately and create nothing.
+    JobHandle *submitBackup(const BackupRequest &request);
+    JobHandle *submitRestore(const RestoreRequest &request);
+    JobHandle *submitVerify(const QString &backupId);
+    JobHandle *submitDelete(const QString &backupId);
+    JobHandle *submitGarbageCollection(const QString &container);
+    JobQueue *jobQueue() const;
+
+    // Runs the same cleanup as start() again (ndbackupctl cleanup).
+    CleanupReport cleanup();
+
+Q_SIGNALS:
+    void volumesRefreshed(const QList<ndb::Volume> &volumes);
+    void refreshFailed(const QString &error);
+    void jobSubmitted(ndb::JobHandle *job);
+    void jobFinished(ndb::JobHandle *job);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace ndb

@@ -1,0 +1,46 @@
+#pragma once
+// Status words exactly as the specification and the catalog spell them.
+#include <QString>
+
+namespace ndb {
+
+namespace VolumeStatus {
+inline const QString Available = QStringLiteral("available");
+inline const QString InUse = QStringLiteral("in-use");
+inline const QString BackingUp = QStringLiteral("backing-up");
+inline const QString RestoringBackup = QStringLiteral("restoring-backup");
+inline const QString Error = QStringLiteral("error");
+} // namespace VolumeStatus
+
+namespace BackupStatus {
+inline const QString Creating = QStringLiteral("creating");
+inline const QString Available = QStringLiteral("available");
+inline const QString Restoring = QStringLiteral("restoring");
+inline const QString Deleting = QStringLiteral("deleting");
+inline const QString Deleted = QStringLiteral("deleted");
+inline const QString Error = QStringLiteral("error");
+} // namespace BackupStatus
+
+namespace JobStatus {
+inline const QString Queued = QStringLiteral("queued");
+inline const QString Running = QStringLiteral("running");
+inline const QString Succeeded = QStringLiteral("succeeded");
+inline const QString Failed = QStringLiteral("failed");
+inline const QString Cancelled = QStringLiteral("cancelled");
+} // namespace JobStatus
+
+// Phases of a job, in the order a backup goes through them.
+namespace Phase {
+inline const QString Prepare = QStringLiteral("prepare");
+inline const QString Snapshot = QStringLiteral("snapshot");
+inline const QString Attach = QStringLiteral("attach");
+inline const QString Transfer = QStringLiteral("transfer");
+inline const QString Detach = QStringLiteral("detach");
+inline const QString Cleanup = QStringLiteral("cleanup");
+inline const QString Done = QStringLiteral("done");
+} // namespace Phase
+
+// The refusal the specification prescribes, verbatim.
+inline const QString kForceRequiredMessage = QStringLiteral("Backing up an in-use volume must use the force flag.");
+
+} // namespace ndb

@@ -1,0 +1,101 @@
+#pragma once
+// A container: a content-addressed chunk store in one directory (DESIGN.md "Repository format").
+// Chunks are packed into pack files of tens of MiB with an index; one manifest per backup,
+// committed by temp file + fsync + rename. A backup is visible only once its manifest exists.
+#include <QByteArray>
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QVector>
+
+#include <memory>
+
+namespace ndb {
+
+struct RepositoryConfig
+{
+    int formatVersion = 1;
+    QString id;                     // UUID of the container
+    quint32 chunkSize = 256 * 1024; // bytes; fixed for the container's life
+    int compressionLevel = 1;       // zstd
+    qint64 packTargetSize = 32ll * 1024 * 1024;
+};
+
+// The ordered list of chunks that make up one backup.
+struct Manifest
+{
+    QString backupId;
+    QString volumeId;
+    QString volumeName;
+    QString parentId;
+    qint64 size = 0;
+    quint32 chunkSize = 0;
+    QVector<QByteArray> chunks; // 32-byte SHA-256 ids; an empty entry is an all-zero chunk
+    qint64 storedBytes = 0;     // bytes this backup added to the container
+    QDateTime startedAt;
+    QDateTime finishedAt;
+    QJsonObject extra;          // data path, driver, host ...
+};
+
+struct ChunkProblem
+{
+    qint64 index = -1; // position in the manifest
+    QByteArray id;
+    QString reason;    // "missing", "hash mismatch", "decompression failed" ...
+};
+
+struct VerifyReport
+{
+    qint64 chunksChecked = 0;
+    qint64 bytesChecked = 0;
+    QList<ChunkProblem> problems;
+    bool ok() const { return problems.isEmpty(); }
+};
+
+struct GcReport
+{
+    qint64 chunksRemoved = 0;
+    qint64 bytesFreed = 0; // on disk
+    int packsRewritten = 0;
+    int packsDeleted = 0;
+};
+
+class Repository
+{
+public:
+    // Opens the container at `directory`, creating it with `defaults` when it does not exist.
+    static std::unique_ptr<Repository> openOrCreate(const QString &directory,
+                                                    const RepositoryConfig &defaults = {});
+    // Opens an existing container; throws ndb::Error when there is none.
+    static std::unique_ptr<Repository> open(const QString &directory);
+
+    virtual ~Repository() = default;
+    virtual QString path() const = 0;
+    virtual const RepositoryConfig &config() const = 0;
+
+    // --- writing (thread-safe) ---
+    virtual bool hasChunk(const QByteArray &id) const = 0;
+    // Stores an already-compressed chunk unless present; returns bytes added (0 on dedup).
+    virtual qint64 putChunk(const QByteArray &id, const QByteArray &compressed, quint32 rawSize) = 0;
+    // Seals open packs and writes their indexes durably. Must precede commitManifest().
+    virtual void flush() = 0;
+    virtual void commitManifest(const Manifest &manifest) = 0;
+
+    // --- reading ---
+    virtual QStringList listBackups() const = 0; // backup ids with a committed manifest
+    virtual bool hasManifest(const QString &backupId) const = 0;
+    virtual Manifest readManifest(const QString &backupId) const = 0;
+    // Returns the decompressed chunk after checking its hash; throws ndb::Error naming the chunk.
+    virtual QByteArray readChunk(const QByteArray &id) const = 0;
+
+    // --- maintenance ---
+    virtual void deleteManifest(const QString &backupId) = 0;
+    virtual GcReport collectGarbage() = 0;
+    virtual qint64 diskUsage() const = 0;
+};
+
+// Hex form of a chunk id, for messages.
+QString chunkIdHex(const QByteArray &id);
+
+} // namespace ndb

@@ -1,0 +1,29 @@
+#pragma once
+// The one exception type the engine throws. Coroutines propagate it through QCoro::Task,
+// so orchestration code reads top to bottom and every failure carries a sentence for the user.
+#include <QByteArray>
+#include <QString>
+#include <exception>
+
+namespace ndb {
+
+class Error : public std::exception
+{
+public:
+    explicit Error(QString message) : m_message(std::move(message)), m_utf8(m_message.toUtf8()) {}
+    const QString &message() const noexcept { return m_message; }
+    const char *what() const noexcept override { return m_utf8.constData(); }
+
+private:
+    QString m_message;
+    QByteArray m_utf8;
+};
+
+// Thrown when a job was cancelled; cleanup runs exactly as for a failure.
+class CancelledError : public Error
+{
+public:
+    CancelledError() : Error(QStringLiteral("cancelled by user")) {}
+};
+
+} // namespace ndb

@@ -1,0 +1,79 @@
+#pragma once
+// One VolumeDriver per storage backend (image pool, LVM volume group, remote agent).
+// Every call is a QCoro::Task so that a remote driver implements the same interface over the
+// network; local drivers may complete synchronously. Failures throw ndb::Error.
+#include "model/volume.h"
+
+#include <QCoro/QCoroTask>
+#include <QList>
+#include <QString>
+
+namespace ndb {
+
+struct DriverCapabilities
+{
+    // The driver can take a point-in-time snapshot and the engine can read it at a local path
+    // (data path 2). Without it, in-use volumes take the temporary-volume path (3).
+    bool snapshotLocalRead = false;
+    // The driver can export a snapshot through a connector (data path 4, step 2).
+    bool snapshotExport = false;
+};
+
+struct SnapshotHandle
+{
+    QString name;             // on the storage: ndbackup-snap-<backup id>
+    QString path;             // local path to read when snapshotLocalRead
+    QString providerId;       // storage's own id (LV UUID, image file inode ...)
+    QString providerLocation; // where the storage keeps it
+};
+
+// A leftover temporary object found on the storage (name starts with kTempPrefix).
+struct TemporaryObject
+{
+    enum class Kind { Snapshot, Volume };
+    Kind kind;
+    QString name;
+    QString backupId; // parsed from the name when it follows ndbackup-snap-/ndbackup-vol-<id>
+};
+
+class VolumeDriver
+{
+public:
+    virtual ~VolumeDriver() = default;
+
+    virtual QString id() const = 0;   // "image:/abs/pool" or "lvm:vg0"; unique in one engine
+    virtual QString kind() const = 0; // "image", "lvm", "remote"
+    virtual DriverCapabilities capabilities() const = 0;
+
+    virtual QCoro::Task<QList<Volume>> listVolumes() = 0;
+    virtual QCoro::Task<Volume> volume(QString name) = 0; // throws when there is none
+
+    virtual QCoro::Task<Volume> createVolume(QString name, qint64 size) = 0;
+    virtual QCoro::Task<void> deleteVolume(QString name) = 0;
+    // Default data path: a new volume `name` with the contents of `source` at one instant.
+    virtual QCoro::Task<Volume> createVolumeFromSource(QString source, QString name) = 0;
+
+    // Attach for reading or writing; returns the local device path (e.g. /dev/loop3).
+    virtual QCoro::Task<QString> attach(QString name) = 0;
+    virtual QCoro::Task<void> detach(QString name) = 0;
+
+    // Only when capabilities().snapshotLocalRead (or snapshotExport).
+    virtual QCoro::Task<SnapshotHandle> createSnapshot(QString volume, QString snapshotName) = 0;
+    virtual QCoro::Task<void> deleteSnapshot(QString snapshotName) = 0;
+    // Empty while the snapshot is sound; otherwise why it cannot be trusted (e.g. copy-on-write
+    // area overflowed). Checked during and after a transfer.
+    virtual QString snapshotProblem(const QString &snapshotName) { return {}; }
+
+    // Temporary objects with the reserved prefix, for cleanup without the catalog.
+    virtual QCoro::Task<QList<TemporaryObject>> listTemporaries() = 0;
+    // Remove a temporary object whatever state it is in (detaching it first). Idempotent.
+    virtual QCoro::Task<void> removeTemporary(TemporaryObject object) = 0;
+};
+
+// Names of temporary objects; the prefix lets cleanup find them without the catalog.
+QString tempSnapshotName(const QString &backupId);
+QString tempVolumeName(const QString &backupId);
+// Parses a temporary name; returns false when `name` is not one of ours.
+bool parseTemporaryName(const QString &name, TemporaryObject &out);
+
+} // namespace ndb
