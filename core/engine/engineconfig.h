@@ -15,10 +15,19 @@ struct EngineConfig
     int maxConcurrentJobs = 2;
     QString defaultContainer = QStringLiteral("default");
 
+    // Snapshot policy
+    bool freezeFilesystems = true;   // FIFREEZE a mounted filesystem for the snapshot instant
+    int freezeLimitMs = 10000;       // hard limit after which it is thawed whatever happens
+    int lvmSnapshotPercent = 20;     // thick snapshot copy-on-write size, share of the origin
+    QString preSnapshotHook;         // program run (no shell) before the snapshot; empty = none
+    QString postSnapshotHook;        // program run after it, also when it failed
+
     // $XDG_DATA_HOME/ndbackup/{catalog.sqlite,repository}; no pools.
     static EngineConfig defaults();
-    // defaults() overlaid with the INI file (keys: catalog, repository_root, image_pools,
-    // lvm_volume_groups, max_concurrent_jobs, default_container). A missing file is not an error.
+    // defaults() overlaid with the INI file (keys are the member names in snake_case:
+    // catalog, repository_root, image_pools, lvm_volume_groups, max_concurrent_jobs,
+    // default_container, freeze_filesystems, freeze_limit_ms, lvm_snapshot_percent,
+    // pre_snapshot_hook, post_snapshot_hook). A missing file is not an error.
     static EngineConfig load(const QString &iniFile);
     // $XDG_CONFIG_HOME/ndbackup/ndbackup.conf
     static QString defaultConfigFile();
