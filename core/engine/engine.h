@@ -18,16 +18,6 @@ class JobHandle;
 class JobQueue;
 class VolumeDriver;
 
-struct HistoryFilter
-{
-    QString volumeId;  // empty = all
-    QString status;    // JobStatus or empty
-    QString kind;      // job kind or empty
-    QDateTime from;    // invalid = open
-    QDateTime to;
-    int limit = 1000;
-};
-
 struct CleanupReport
 {
     int backupsReset = 0;      // creating -> error
