@@ -4,6 +4,7 @@
 // SQLite in WAL mode with a busy timeout, so the GUI, the CLI and agents can share the file.
 #include <QSqlDatabase>
 #include <QString>
+#include <QVariant>
 
 #include <functional>
 
