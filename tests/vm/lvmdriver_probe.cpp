@@ -26,7 +26,7 @@ QTextStream err(stderr);
 
 int usage()
 {
-    err << "usage: lvmdriver_probe [--snapshot-percent N] [--no-freeze] [--freeze-limit-ms N]\n"
+    err << "usage: lvmdriver_probe [--verbose] [--snapshot-percent N] [--no-freeze] [--freeze-limit-ms N]\n"
            "                       [--pre-hook PROG] [--post-hook PROG] COMMAND ...\n"
            "  list VG\n"
            "  backup VG LV OUTFILE [--force] [--backup-id ID] [--throttle-ms N]\n"
@@ -131,7 +131,9 @@ int run(const QStringList &all)
     QStringList args = all;
     while (!args.isEmpty() && args.first().startsWith(QLatin1String("--"))) {
         const QString opt = args.takeFirst();
-        if (opt == QLatin1String("--no-freeze"))
+        if (opt == QLatin1String("--verbose"))
+            CommandRunner::setThreadLogSink([](const QString &line) { err << "  " << line << Qt::endl; });
+        else if (opt == QLatin1String("--no-freeze"))
             options.freezeFilesystems = false;
         else if (args.isEmpty())
             return usage();

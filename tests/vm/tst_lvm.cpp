@@ -65,7 +65,9 @@ void TestLvm::initTestCase()
 
     m_resultsDir = m_work.filePath(QStringLiteral("results"));
     QVERIFY(QDir().mkpath(m_resultsDir));
-    const QString script = QFileInfo(sourceDir + QStringLiteral("/tests/vm/guest/scenarios.sh")).canonicalFilePath();
+    // NDB_VM_SCRIPT runs another guest script (for poking at the guest by hand).
+    const QString script = QFileInfo(env.value(QStringLiteral("NDB_VM_SCRIPT"),
+                                               sourceDir + QStringLiteral("/tests/vm/guest/scenarios.sh"))).canonicalFilePath();
     QVERIFY2(!script.isEmpty(), "tests/vm/guest/scenarios.sh not found");
     QString ctl = QFileInfo(buildDir + QStringLiteral("/app/cli/ndbackupctl")).canonicalFilePath();
     QString writer = QFileInfo(buildDir + QStringLiteral("/tests/support/ndb-test-writer")).canonicalFilePath();
@@ -74,7 +76,7 @@ void TestLvm::initTestCase()
         "#!/bin/sh\n"
         "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
         "export NDB_RESULTS=%1 NDB_PROBE='%2' NDB_CTL='%3' NDB_WRITER='%4' NDB_SOURCE_DIR='%5'\n"
-        "/bin/sh '%6' > %1/guest.log 2>&1\n"
+        "/bin/sh '%6' > %1/guest.log 2>&1 < /dev/null\n"
         "echo \"guest script exited with $?\" >> %1/guest.log\n"
         "sync\n"
         "echo 1 > /proc/sys/kernel/sysrq; echo o > /proc/sysrq-trigger\n"

@@ -60,6 +60,50 @@ inventory() {
     l lvremove -q -f $VG/inv-thick $VG/inv-thin $VG/invpool
 }
 if inventory; then result 0-driver-inventory PASS; else result 0-driver-inventory "FAIL see guest.log"; fi
-l lvs -a $VG
 
+# ---- helpers for the data scenarios --------------------------------------------------------
+fill_random() { dd if=/dev/urandom of="$1" bs=1M count="$2" oflag=direct status=none; }
+no_snapshot_left() { if ourlvs; then echo "temporary LVs left:"; ourlvs; return 1; fi; return 0; }
+# check_files MOUNTPOINT LOG LINES: every file present matches a logged version; every file logged
+# within the first LINES lines (completed before the snapshot) is present.
+check_files() {
+    mp=$1 wlog=$2 before=$3 bad=0 n=0
+    for p in "$mp"/file*; do
+        [ -e "$p" ] || continue
+        f=${p##*/}; s=$(sha256sum < "$p"); s=${s%% *}
+        if ! grep -q "^$f $s\$" "$wlog"; then echo "file $f: content matches no completed version"; bad=1; fi
+        n=$((n + 1))
+    done
+    for f in $(head -n "$before" "$wlog" | cut -d' ' -f1 | sort -u); do
+        [ -e "$mp/$f" ] || { echo "file $f completed before the snapshot is missing"; bad=1; }
+    done
+    echo "checked $n files against $(wc -l < "$wlog") logged versions ($before before the backup)"
+    return $bad
+}
+# Scenario functions print to the guest log as they go; why/note also land in $S/<scenario>.notes.
+why() { echo "why: $*" | tee -a "$NOTES"; return 1; }
+note() { echo "note: $*" | tee -a "$NOTES"; }
+# run_scenario NAME FUNCTION: PASS with the last note, FAIL with the first reason.
+run_scenario() {
+    log "---- $1"
+    NOTES=$S/$1.notes
+    : > "$NOTES"
+    # set -e: a step that fails without a reason still fails the scenario; a watchdog turns a
+    # hang into a failure instead of eating the whole guest's time.
+    ( set -e; "$2" ) & spid=$!
+    ( sleep 180; echo "why: timed out after 180 s" >> "$NOTES"; kill -9 $spid ) 2>/dev/null & wpid=$!
+    rc=0
+    wait $spid || rc=$?
+    kill $wpid 2>/dev/null || true
+    if [ $rc -eq 0 ]; then
+        result "$1" "PASS $(sed -n 's/^note: //p' "$NOTES" | tail -n 1)"
+    else
+        reason=$(sed -n 's/^why: //p' "$NOTES" | head -n 1)
+        result "$1" "FAIL ${reason:-exit $rc, see guest.log}"
+    fi
+}
+
+. "$NDB_SOURCE_DIR/tests/vm/guest/driver-scenarios.sh"
+
+l lvs -a -o lv_name,lv_attr,lv_size,lv_tags $VG
 log "done"
