@@ -20,6 +20,8 @@ public:
     QString subject() const { return m_subject; } // volume or backup the job works on
     QString status() const { return m_status; }   // JobStatus
     QString error() const { return m_error; }
+    // Why it failed, for exit codes: "refused", "not-found", "corrupt", "failed"; empty on success.
+    QString errorKind() const { return m_errorKind; }
     QString resultId() const { return m_resultId; } // e.g. the backup id a backup job created
     Progress progress() const { return m_progress; }
     bool isFinished() const;
@@ -39,7 +41,8 @@ public Q_SLOTS:
     void onStarted();
     void onProgress(const ndb::Progress &progress);
     void onEvent(const QString &phase, const QString &level, const QString &message);
-    void onFinished(const QString &status, const QString &error, const QString &resultId);
+    void onFinished(const QString &status, const QString &error, const QString &resultId,
+                    const QString &errorKind = {});
 
 private:
     qint64 m_id;
@@ -47,6 +50,7 @@ private:
     QString m_subject;
     QString m_status;
     QString m_error;
+    QString m_errorKind;
     QString m_resultId;
     Progress m_progress;
     std::shared_ptr<std::atomic<bool>> m_cancel;

@@ -48,6 +48,16 @@ struct JobEvent
     qint64 bytesDone = 0;
 };
 
+struct HistoryFilter
+{
+    QString volumeId;  // empty = all
+    QString status;    // JobStatus or empty
+    QString kind;      // job kind or empty
+    QDateTime from;    // invalid = open
+    QDateTime to;
+    int limit = 1000;
+};
+
 } // namespace ndb
 Q_DECLARE_METATYPE(ndb::Progress)
 Q_DECLARE_METATYPE(ndb::Job)

@@ -85,4 +85,9 @@ void CommandRunner::setThreadLogSink(LogSink sink)
     t_logSink = std::move(sink);
 }
 
+void CommandRunner::logLine(const QString &line)
+{
+    log(line);
+}
+
 } // namespace ndb

@@ -42,6 +42,8 @@ public:
 
     // Per-thread sink for command lines and their output; a job installs one for its thread.
     static void setThreadLogSink(LogSink sink);
+    // Writes one line to the calling thread's sink (a note that belongs in the job's event log).
+    static void logLine(const QString &line);
 };
 
 } // namespace ndb

@@ -26,4 +26,25 @@ public:
     CancelledError() : Error(QStringLiteral("cancelled by user")) {}
 };
 
+// The request was refused by a status rule (force missing, volume busy ...); nothing was created.
+class RefusedError : public Error
+{
+public:
+    using Error::Error;
+};
+
+// Something named does not exist (volume, backup, container).
+class NotFoundError : public Error
+{
+public:
+    using Error::Error;
+};
+
+// Stored data failed its checksum or could not be decoded: the backup must not be trusted.
+class CorruptDataError : public Error
+{
+public:
+    using Error::Error;
+};
+
 } // namespace ndb

@@ -1,0 +1,520 @@
+#include "backupservice.h"
+
+#include "backup/transfer.h"
+#include "catalog/backupstore.h"
+#include "catalog/catalog.h"
+#include "catalog/volumestore.h"
+#include "jobs/jobcontext.h"
+#include "model/backup.h"
+#include "model/status.h"
+#include "util/error.h"
+#include "util/names.h"
+#include "volumes/blockdevice.h"
+#include "volumes/driverset.h"
+#include "volumes/volumedriver.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonObject>
+#include <QLocale>
+#include <QSysInfo>
+#include <QUuid>
+
+namespace ndb {
+
+namespace {
+const QString kDataPathVolume = QStringLiteral("volume");
+const QString kDataPathSnapshot = QStringLiteral("snapshot");
+const QString kDataPathTempVolume = QStringLiteral("temp-volume");
+
+QString newId() { return QUuid::createUuid().toString(QUuid::WithoutBraces); }
+
+QString describe(const std::exception_ptr &e)
+{
+    try {
+        std::rethrow_exception(e);
+    } catch (const Error &err) {
+        return err.message();
+    } catch (const std::exception &err) {
+        return QString::fromLocal8Bit(err.what());
+    } catch (...) {
+        return QStringLiteral("unknown error");
+    }
+}
+
+bool isCancelled(const std::exception_ptr &e)
+{
+    try {
+        std::rethrow_exception(e);
+    } catch (const CancelledError &) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+bool isCorruption(const std::exception_ptr &e)
+{
+    try {
+        std::rethrow_exception(e);
+    } catch (const CorruptDataError &) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+QString humanSize(qint64 bytes)
+{
+    return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+}
+} // namespace
+
+// What a backup created on the storage and must remove again, whatever happens.
+struct BackupService::Temporaries
+{
+    QString snapshotRowId;  // snapshots.id
+    QString snapshotName;   // on the storage; set before it is created
+    QString volumeName;     // temporary volume; set before it is created
+    bool volumeAttached = false;
+};
+
+BackupService::BackupService(const EngineConfig &config, Catalog &catalog, DriverSet &drivers, JobContext &job)
+    : m_config(config), m_catalog(catalog), m_drivers(drivers), m_job(job),
+      m_volumes(std::make_unique<VolumeStore>(catalog)),
+      m_backups(std::make_unique<BackupStore>(catalog)),
+      m_snapshots(std::make_unique<SnapshotStore>(catalog))
+{
+}
+
+BackupService::~BackupService() = default;
+
+QString BackupService::containerPath(const EngineConfig &config, const QString &container)
+{
+    validateName(container, QStringLiteral("container"));
+    return QDir(config.repositoryRoot).filePath(container);
+}
+
+QCoro::Task<Volume> BackupService::currentVolume(VolumeDriver &driver, const QString &volumeId)
+{
+    // Ask the storage, not the cached inventory: the status decides the data path.
+    Volume fresh = co_await driver.volume(DriverSet::volumeName(volumeId));
+    Volume merged = m_volumes->upsertFromInventory(fresh);
+    fresh.status = merged.status; // keeps a sticky error or another live operation's status
+    co_return fresh;
+}
+
+QCoro::Task<QString> BackupService::createBackup(BackupRequest request, QString backupId)
+{
+    m_job.setPhase(Phase::Prepare);
+    if (request.container.isEmpty())
+        request.container = m_config.defaultContainer;
+    const QString containerDir = containerPath(m_config, request.container);
+    validateText(request.name, QStringLiteral("backup name"), 255);
+    validateText(request.description, QStringLiteral("description"), 4096);
+
+    VolumeDriver &driver = m_drivers.forVolume(request.volumeId);
+    Volume volume = co_await currentVolume(driver, request.volumeId);
+    m_job.setSubject(backupId, volume.id);
+
+    // Status rules, checked before anything is created or changed.
+    if (volume.status == VolumeStatus::InUse && !request.force)
+        throw RefusedError(kForceRequiredMessage);
+    if (volume.status != VolumeStatus::Available && volume.status != VolumeStatus::InUse)
+        throw RefusedError(QStringLiteral("Volume %1 is '%2'; only 'available' or 'in-use' volumes can be backed up.")
+                               .arg(volume.name, volume.status));
+
+    std::unique_ptr<Repository> repository = Repository::openOrCreate(containerDir);
+
+    if (!m_volumes->beginOperation(volume, VolumeStatus::BackingUp))
+        throw RefusedError(QStringLiteral("Volume %1 is busy with another backup or restore.").arg(volume.name));
+
+    Backup backup;
+    backup.id = backupId;
+    backup.volumeId = volume.id;
+    backup.volumeName = volume.name;
+    backup.name = request.name;
+    backup.description = request.description;
+    backup.container = request.container;
+    backup.status = BackupStatus::Creating;
+    backup.size = volume.size;
+    std::exception_ptr failure;
+    try {
+        m_backups->insert(backup);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    if (failure) {
+        m_volumes->restorePreviousStatus(volume.id);
+        std::rethrow_exception(failure);
+    }
+    m_backups->markStarted(backupId);
+    m_job.info(QStringLiteral("backing up %1 (%2, %3) into container '%4'")
+                   .arg(volume.name, humanSize(volume.size), volume.status, request.container));
+
+    const bool inUse = volume.status == VolumeStatus::InUse;
+    const DriverCapabilities caps = driver.capabilities();
+    const QString dataPath = !inUse ? kDataPathVolume : caps.snapshotLocalRead ? kDataPathSnapshot : kDataPathTempVolume;
+    m_backups->setDataPath(backupId, dataPath);
+
+    Temporaries temps;
+    Manifest manifest;
+    TransferStats stats;
+    try {
+        QString readPath;
+        if (dataPath == kDataPathVolume) {
+            readPath = volume.path; // data path 1: read the detached volume itself
+        } else if (dataPath == kDataPathSnapshot) {
+            // Data path 2: the id is in the catalog before the snapshot exists on the storage.
+            m_job.setPhase(Phase::Snapshot, QStringLiteral("taking temporary snapshot"));
+            temps.snapshotRowId = newId();
+            temps.snapshotName = tempSnapshotName(backupId);
+            m_catalog.transaction([&] {
+                Snapshot s;
+                s.id = temps.snapshotRowId;
+                s.volumeId = volume.id;
+                s.backupId = backupId;
+                s.name = temps.snapshotName;
+                s.status = QStringLiteral("creating");
+                m_snapshots->insert(s);
+                m_backups->setTempSnapshot(backupId, temps.snapshotRowId);
+            });
+            m_job.throwIfCancelled();
+            const SnapshotHandle handle = co_await driver.createSnapshot(volume.name, temps.snapshotName);
+            m_snapshots->setStatus(temps.snapshotRowId, QStringLiteral("available"));
+            m_snapshots->setProvider(temps.snapshotRowId, handle.providerId, handle.providerLocation, {});
+            m_job.info(QStringLiteral("temporary snapshot %1 taken").arg(temps.snapshotName));
+            readPath = handle.path;
+        } else {
+            // Data path 3: the storage cannot snapshot; clone into a temporary volume and attach it.
+            m_job.setPhase(Phase::Snapshot, QStringLiteral("creating temporary volume from the source"));
+            temps.volumeName = tempVolumeName(backupId);
+            m_backups->setTempVolume(backupId, DriverSet::volumeId(driver.id(), temps.volumeName));
+            m_job.throwIfCancelled();
+            co_await driver.createVolumeFromSource(volume.name, temps.volumeName);
+            m_job.info(QStringLiteral("temporary volume %1 created").arg(temps.volumeName));
+            m_job.throwIfCancelled();
+            m_job.setPhase(Phase::Attach, QStringLiteral("attaching temporary volume"));
+            temps.volumeAttached = true; // before the call: a half-done attach is undone too
+            readPath = co_await driver.attach(temps.volumeName);
+            m_job.info(QStringLiteral("temporary volume attached at %1").arg(readPath));
+        }
+
+        m_job.throwIfCancelled();
+        m_job.setPhase(Phase::Transfer, QStringLiteral("reading %1").arg(readPath));
+        {
+            std::unique_ptr<BlockSource> source = openFileSource(readPath);
+            manifest.backupId = backupId;
+            manifest.volumeId = volume.id;
+            manifest.volumeName = volume.name;
+            manifest.startedAt = QDateTime::currentDateTimeUtc();
+            manifest.extra = QJsonObject{{QStringLiteral("dataPath"), dataPath},
+                                         {QStringLiteral("driver"), driver.id()},
+                                         {QStringLiteral("host"), volume.host},
+                                         {QStringLiteral("name"), request.name}};
+            TransferOptions options;
+            options.bandwidthLimit = request.bandwidthLimit;
+            options.ioPriority = request.ioPriority;
+            options.cancel = m_job.cancelFlag();
+            const qint64 total = source->size();
+            options.progress = [this, total](qint64 done, qint64 stored) { m_job.progress(done, total, stored); };
+            const QString snapName = temps.snapshotName;
+            if (!snapName.isEmpty())
+                options.healthCheck = [&driver, snapName] {
+                    const QString problem = driver.snapshotProblem(snapName);
+                    if (!problem.isEmpty())
+                        throw Error(problem);
+                };
+            stats = backupToRepository(*source, *repository, manifest, options);
+        }
+        m_job.flushProgress();
+        m_job.saveProgress();
+        if (!temps.snapshotName.isEmpty()) {
+            // The copy is only as good as the snapshot was for the whole read.
+            const QString problem = driver.snapshotProblem(temps.snapshotName);
+            if (!problem.isEmpty())
+                throw Error(problem);
+        }
+        m_job.info(QStringLiteral("read %1, stored %2 (%3 new chunks, %4 deduplicated, %5 zero) in %6 s")
+                       .arg(humanSize(stats.bytes), humanSize(stats.bytesStored))
+                       .arg(stats.chunksNew).arg(stats.chunksDeduplicated).arg(stats.chunksZero)
+                       .arg(stats.seconds, 0, 'f', 1));
+    } catch (...) {
+        failure = std::current_exception();
+    }
+
+    // Temporaries go in every outcome; a cleanup problem after a good read is only a warning
+    // (the leftover keeps its ndbackup- name and the next cleanup removes it).
+    co_await removeTemporaries(driver, temps);
+
+    if (!failure) {
+        try {
+            m_job.throwIfCancelled();
+            manifest.finishedAt = QDateTime::currentDateTimeUtc();
+            repository->commitManifest(manifest);
+            m_catalog.transaction([&] {
+                m_backups->markAvailable(backupId, manifest.size, manifest.storedBytes);
+                m_volumes->restorePreviousStatus(volume.id);
+            });
+        } catch (...) {
+            failure = std::current_exception();
+            if (repository->hasManifest(backupId))
+                repository->deleteManifest(backupId);
+        }
+    }
+    if (failure) {
+        const QString reason = describe(failure);
+        m_catalog.transaction([&] {
+            m_backups->setStatus(backupId, BackupStatus::Error, isCancelled(failure) ? QStringLiteral("cancelled") : reason);
+            m_volumes->restorePreviousStatus(volume.id);
+        });
+        std::rethrow_exception(failure);
+    }
+    m_job.setPhase(Phase::Done, QStringLiteral("backup %1 available").arg(backupId));
+    co_return backupId;
+}
+
+QCoro::Task<void> BackupService::removeTemporaries(VolumeDriver &driver, Temporaries &temps)
+{
+    if (temps.volumeAttached) {
+        m_job.setPhase(Phase::Detach, QStringLiteral("detaching temporary volume"));
+        try {
+            co_await driver.detach(temps.volumeName);
+            temps.volumeAttached = false;
+        } catch (const Error &e) {
+            m_job.warning(QStringLiteral("detaching %1: %2").arg(temps.volumeName, e.message()));
+        }
+    }
+    if (temps.snapshotName.isEmpty() && temps.volumeName.isEmpty())
+        co_return;
+    m_job.setPhase(Phase::Cleanup, QStringLiteral("removing temporaries"));
+    if (!temps.snapshotName.isEmpty()) {
+        try {
+            m_snapshots->setStatus(temps.snapshotRowId, QStringLiteral("deleting"));
+            co_await driver.removeTemporary(TemporaryObject{TemporaryObject::Kind::Snapshot, temps.snapshotName, {}});
+            m_snapshots->markDeleted(temps.snapshotRowId);
+            m_job.info(QStringLiteral("temporary snapshot %1 removed").arg(temps.snapshotName));
+        } catch (const Error &e) {
+            m_job.warning(QStringLiteral("removing temporary snapshot %1: %2").arg(temps.snapshotName, e.message()));
+        }
+    }
+    if (!temps.volumeName.isEmpty()) {
+        try {
+            co_await driver.removeTemporary(TemporaryObject{TemporaryObject::Kind::Volume, temps.volumeName, {}});
+            m_job.info(QStringLiteral("temporary volume %1 removed").arg(temps.volumeName));
+        } catch (const Error &e) {
+            m_job.warning(QStringLiteral("removing temporary volume %1: %2").arg(temps.volumeName, e.message()));
+        }
+    }
+}
+
+QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
+{
+    m_job.setPhase(Phase::Prepare);
+    const std::optional<Backup> found = m_backups->find(request.backupId);
+    if (!found)
+        throw NotFoundError(QStringLiteral("no backup with id '%1'").arg(request.backupId));
+    const Backup backup = *found;
+    m_job.setSubject(backup.id, {});
+    if (backup.status != BackupStatus::Available)
+        throw RefusedError(QStringLiteral("Backup %1 is '%2'%3; only 'available' backups can be restored.")
+                               .arg(backup.id, backup.status,
+                                    backup.failReason.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(backup.failReason)));
+    std::unique_ptr<Repository> repository = Repository::open(containerPath(m_config, backup.container));
+    const Manifest manifest = repository->readManifest(backup.id);
+
+    // Resolve the target; nothing is written before every check passed.
+    QString targetPath;
+    QString targetVolumeId;
+    VolumeDriver *targetDriver = nullptr;
+    bool createdVolume = false;
+    QString newVolumeName;
+    switch (request.target) {
+    case RestoreRequest::Target::File: {
+        if (request.filePath.isEmpty())
+            throw Error(QStringLiteral("restore to a file needs a file path"));
+        const QFileInfo info(request.filePath);
+        if (info.exists() && !info.isFile())
+            throw RefusedError(QStringLiteral("%1 exists and is not a regular file").arg(request.filePath));
+        if (!info.absoluteDir().exists())
+            throw NotFoundError(QStringLiteral("directory %1 does not exist").arg(info.absolutePath()));
+        targetPath = info.absoluteFilePath();
+        break;
+    }
+    case RestoreRequest::Target::ExistingVolume: {
+        targetDriver = &m_drivers.forVolume(request.volumeId);
+        Volume target = co_await currentVolume(*targetDriver, request.volumeId);
+        if (target.status != VolumeStatus::Available && target.status != VolumeStatus::Error)
+            throw RefusedError(QStringLiteral("Volume %1 is '%2'; a backup can only be restored onto an available volume.")
+                                   .arg(target.name, target.status));
+        if (target.size < manifest.size)
+            throw RefusedError(QStringLiteral("Volume %1 has %2 but the backup needs %3.")
+                                   .arg(target.name, humanSize(target.size), humanSize(manifest.size)));
+        if (!m_volumes->beginOperation(target, VolumeStatus::RestoringBackup))
+            throw RefusedError(QStringLiteral("Volume %1 is busy with another operation.").arg(target.name));
+        targetPath = target.path;
+        targetVolumeId = target.id;
+        break;
+    }
+    case RestoreRequest::Target::NewVolume: {
+        validateUserName(request.newVolumeName, QStringLiteral("volume"));
+        targetDriver = m_drivers.byId(request.driverId);
+        if (!targetDriver)
+            throw NotFoundError(QStringLiteral("no configured storage '%1'").arg(request.driverId));
+        newVolumeName = request.newVolumeName;
+        m_job.setPhase(Phase::Prepare, QStringLiteral("creating volume %1").arg(newVolumeName));
+        Volume created = co_await targetDriver->createVolume(newVolumeName, manifest.size);
+        createdVolume = true;
+        created = m_volumes->upsertFromInventory(created);
+        m_volumes->beginOperation(created, VolumeStatus::RestoringBackup);
+        targetPath = created.path;
+        targetVolumeId = created.id;
+        break;
+    }
+    }
+    m_job.setSubject(backup.id, targetVolumeId.isEmpty() ? backup.volumeId : targetVolumeId);
+    if (!m_backups->transition(backup.id, BackupStatus::Available, BackupStatus::Restoring)) {
+        if (!targetVolumeId.isEmpty())
+            m_volumes->restorePreviousStatus(targetVolumeId);
+        throw RefusedError(QStringLiteral("Backup %1 changed status meanwhile; try again.").arg(backup.id));
+    }
+
+    // A file target is written beside its final name and renamed only when complete.
+    const QString writePath = request.target == RestoreRequest::Target::File ? targetPath + QStringLiteral(".ndbackup-partial") : targetPath;
+    std::exception_ptr failure;
+    try {
+        m_job.setPhase(Phase::Transfer, QStringLiteral("restoring %1 to %2").arg(backup.id, targetPath));
+        std::unique_ptr<BlockSink> sink = openFileSink(writePath, request.target == RestoreRequest::Target::File ? manifest.size : 0);
+        TransferOptions options;
+        options.bandwidthLimit = request.bandwidthLimit;
+        options.ioPriority = QStringLiteral("none");
+        options.cancel = m_job.cancelFlag();
+        const qint64 total = manifest.size;
+        options.progress = [this, total](qint64 done, qint64) { m_job.progress(done, total, 0); };
+        const TransferStats stats = restoreFromRepository(*repository, manifest, *sink, options);
+        sink->finish();
+        sink.reset();
+        if (writePath != targetPath && !QFile::rename(writePath, targetPath)) {
+            QFile::remove(targetPath);
+            if (!QFile::rename(writePath, targetPath))
+                throw Error(QStringLiteral("cannot rename %1 to %2").arg(writePath, targetPath));
+        }
+        m_job.flushProgress();
+        m_job.saveProgress();
+        m_job.info(QStringLiteral("restored %1 in %2 s").arg(humanSize(stats.bytes)).arg(stats.seconds, 0, 'f', 1));
+    } catch (...) {
+        failure = std::current_exception();
+    }
+
+    if (!failure) {
+        m_catalog.transaction([&] {
+            m_backups->setStatus(backup.id, BackupStatus::Available);
+            if (!targetVolumeId.isEmpty())
+                m_volumes->restorePreviousStatus(targetVolumeId);
+        });
+        m_job.setPhase(Phase::Done, QStringLiteral("restore finished"));
+        co_return;
+    }
+
+    const QString reason = describe(failure);
+    m_job.setPhase(Phase::Cleanup, QStringLiteral("restore failed: %1").arg(reason));
+    if (writePath != targetPath)
+        QFile::remove(writePath);
+    if (createdVolume) {
+        // Nothing is lost by removing a volume this restore created itself.
+        m_volumes->restorePreviousStatus(targetVolumeId);
+        try {
+            co_await targetDriver->deleteVolume(newVolumeName);
+        } catch (const Error &e) {
+            m_job.warning(QStringLiteral("removing partly restored volume %1: %2").arg(newVolumeName, e.message()));
+        }
+    } else if (!targetVolumeId.isEmpty()) {
+        // An existing volume now holds partial data: it stays 'error' until a restore succeeds.
+        m_volumes->setStatus(targetVolumeId, VolumeStatus::Error);
+        m_job.warning(QStringLiteral("volume %1 holds a partial restore and is marked 'error'").arg(targetVolumeId));
+    }
+    m_backups->setStatus(backup.id, isCorruption(failure) ? BackupStatus::Error : BackupStatus::Available,
+                         isCorruption(failure) ? reason : QString());
+    std::rethrow_exception(failure);
+}
+
+QCoro::Task<VerifyReport> BackupService::verifyBackup(QString backupId)
+{
+    m_job.setPhase(Phase::Prepare);
+    const std::optional<Backup> backup = m_backups->find(backupId);
+    if (!backup)
+        throw NotFoundError(QStringLiteral("no backup with id '%1'").arg(backupId));
+    m_job.setSubject(backupId, backup->volumeId);
+    if (backup->status != BackupStatus::Available && backup->status != BackupStatus::Error)
+        throw RefusedError(QStringLiteral("Backup %1 is '%2' and cannot be verified.").arg(backupId, backup->status));
+    std::unique_ptr<Repository> repository = Repository::open(containerPath(m_config, backup->container));
+    if (!repository->hasManifest(backupId)) {
+        m_backups->setStatus(backupId, BackupStatus::Error, QStringLiteral("manifest missing from container"));
+        throw CorruptDataError(QStringLiteral("backup %1 has no manifest in container '%2'").arg(backupId, backup->container));
+    }
+    const Manifest manifest = repository->readManifest(backupId);
+    m_job.setPhase(Phase::Transfer, QStringLiteral("verifying %1 chunks").arg(manifest.chunks.size()));
+    TransferOptions options;
+    options.cancel = m_job.cancelFlag();
+    const qint64 total = manifest.size;
+    options.progress = [this, total](qint64 done, qint64) { m_job.progress(done, total, 0); };
+    const VerifyReport report = ndb::verifyBackup(*repository, manifest, options);
+    m_job.flushProgress();
+    if (!report.ok()) {
+        QStringList lines;
+        for (const ChunkProblem &p : report.problems)
+            lines << QStringLiteral("chunk %1 (%2): %3").arg(p.index).arg(chunkIdHex(p.id), p.reason);
+        for (const QString &l : lines)
+            m_job.error(l);
+        const QString reason = QStringLiteral("verify found %1 damaged chunk(s); first: %2").arg(report.problems.size()).arg(lines.first());
+        m_backups->setStatus(backupId, BackupStatus::Error, reason);
+        throw CorruptDataError(reason);
+    }
+    if (backup->status == BackupStatus::Error && backup->failReason.startsWith(QLatin1String("verify")))
+        m_backups->setStatus(backupId, BackupStatus::Available); // repaired meanwhile
+    m_job.setPhase(Phase::Done, QStringLiteral("verified %1 chunks, %2").arg(report.chunksChecked).arg(humanSize(report.bytesChecked)));
+    co_return report;
+}
+
+QCoro::Task<void> BackupService::deleteBackup(QString backupId)
+{
+    m_job.setPhase(Phase::Prepare);
+    const std::optional<Backup> backup = m_backups->find(backupId);
+    if (!backup)
+        throw NotFoundError(QStringLiteral("no backup with id '%1'").arg(backupId));
+    m_job.setSubject(backupId, backup->volumeId);
+    if (backup->status != BackupStatus::Available && backup->status != BackupStatus::Error)
+        throw RefusedError(QStringLiteral("Backup %1 is '%2' and cannot be deleted now.").arg(backupId, backup->status));
+    if (!m_backups->transition(backupId, backup->status, BackupStatus::Deleting))
+        throw RefusedError(QStringLiteral("Backup %1 changed status meanwhile; try again.").arg(backupId));
+    m_job.setPhase(Phase::Cleanup, QStringLiteral("deleting manifest"));
+    const QString dir = containerPath(m_config, backup->container);
+    if (QFileInfo::exists(dir)) {
+        std::unique_ptr<Repository> repository = Repository::open(dir);
+        if (repository->hasManifest(backupId))
+            repository->deleteManifest(backupId);
+    }
+    m_backups->markDeleted(backupId);
+    m_job.setPhase(Phase::Done, QStringLiteral("backup deleted; run garbage collection to free its chunks"));
+    co_return;
+}
+
+QCoro::Task<GcReport> BackupService::collectGarbage(QString container)
+{
+    if (container.isEmpty())
+        container = m_config.defaultContainer;
+    m_job.setPhase(Phase::Cleanup, QStringLiteral("collecting garbage in container '%1'").arg(container));
+    const QString dir = containerPath(m_config, container);
+    if (!QFileInfo::exists(dir))
+        throw NotFoundError(QStringLiteral("container '%1' does not exist").arg(container));
+    std::unique_ptr<Repository> repository = Repository::open(dir);
+    const GcReport report = repository->collectGarbage();
+    m_job.info(QStringLiteral("removed %1 chunks, freed %2 (%3 packs rewritten, %4 deleted)")
+                   .arg(report.chunksRemoved).arg(humanSize(report.bytesFreed))
+                   .arg(report.packsRewritten).arg(report.packsDeleted));
+    m_job.setPhase(Phase::Done);
+    co_return report;
+}
+
+} // namespace ndb

@@ -1,0 +1,55 @@
+#pragma once
+// The orchestration of DESIGN.md's data paths as coroutines. It owns the status rules and the
+// cleanup of temporaries; it never touches bytes itself (the transfer pipeline does).
+// One BackupService lives in one job thread, with that thread's catalog connection and drivers.
+#include "backup/requests.h"
+#include "engine/engineconfig.h"
+#include "repository/repository.h"
+
+#include <QCoro/QCoroTask>
+#include <memory>
+
+namespace ndb {
+
+class Catalog;
+class DriverSet;
+class JobContext;
+class BackupStore;
+class SnapshotStore;
+class VolumeStore;
+class VolumeDriver;
+struct Volume;
+
+class BackupService
+{
+public:
+    BackupService(const EngineConfig &config, Catalog &catalog, DriverSet &drivers, JobContext &job);
+    ~BackupService();
+
+    // Checks the request against the status rules and creates the backup, returning its id.
+    // `backupId` is chosen by the caller so that the job row can name it before it exists.
+    QCoro::Task<QString> createBackup(BackupRequest request, QString backupId);
+    QCoro::Task<void> restoreBackup(RestoreRequest request);
+    // A damaged backup is marked `error` (restore then refuses it) and a CorruptDataError thrown.
+    QCoro::Task<VerifyReport> verifyBackup(QString backupId);
+    QCoro::Task<void> deleteBackup(QString backupId);
+    QCoro::Task<GcReport> collectGarbage(QString container);
+
+    // Directory of a container below the repository root; validates the name.
+    static QString containerPath(const EngineConfig &config, const QString &container);
+
+private:
+    struct Temporaries;
+    QCoro::Task<void> removeTemporaries(VolumeDriver &driver, Temporaries &temps);
+    QCoro::Task<Volume> currentVolume(VolumeDriver &driver, const QString &volumeId);
+
+    const EngineConfig &m_config;
+    Catalog &m_catalog;
+    DriverSet &m_drivers;
+    JobContext &m_job;
+    std::unique_ptr<VolumeStore> m_volumes;
+    std::unique_ptr<BackupStore> m_backups;
+    std::unique_ptr<SnapshotStore> m_snapshots;
+};
+
+} // namespace ndb

@@ -1,0 +1,196 @@
+#include "startupcleanup.h"
+
+#include "backup/backupservice.h"
+#include "catalog/backupstore.h"
+#include "catalog/catalog.h"
+#include "catalog/jobstore.h"
+#include "catalog/volumestore.h"
+#include "model/status.h"
+#include "repository/repository.h"
+#include "util/error.h"
+#include "volumes/driverset.h"
+
+#include <QFileInfo>
+#include <QSet>
+#include <QSqlQuery>
+
+namespace ndb {
+
+namespace {
+const QString kResetReason = QStringLiteral("incomplete backup reset on restart");
+} // namespace
+
+QCoro::Task<CleanupReport> StartupCleanup::run()
+{
+    CleanupReport report;
+    co_await resetCreatingBackups(report);
+    co_await resetRestores(report);
+    co_await finishDeletes(report);
+    co_await removeOrphanTemporaries(report);
+    resetVolumes(report);
+    failDeadJobs();
+    co_return report;
+}
+
+QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
+{
+    BackupStore backups(m_catalog);
+    SnapshotStore snapshots(m_catalog);
+    VolumeStore volumes(m_catalog);
+    for (const Backup &b : backups.withStatus(BackupStatus::Creating)) {
+        if (workerIsAlive(backups.workerOf(b.id)))
+            continue; // a live process is still working on it
+        VolumeDriver *driver = nullptr;
+        try {
+            driver = &m_drivers.forVolume(b.volumeId);
+        } catch (const Error &e) {
+            report.messages << QStringLiteral("backup %1: %2; its temporaries cannot be checked").arg(b.id, e.message());
+        }
+        // The temporaries are the engine's own objects: detach and delete them. The source
+        // volume itself is never detached — if it was in-use, its real user keeps it; if it was
+        // available, the engine read it in place and holds nothing on it.
+        if (driver && !b.tempSnapshotId.isEmpty()) {
+            const std::optional<Snapshot> snap = snapshots.find(b.tempSnapshotId);
+            const QString name = snap ? snap->name : tempSnapshotName(b.id);
+            try {
+                co_await driver->removeTemporary(TemporaryObject{TemporaryObject::Kind::Snapshot, name, b.id});
+                if (snap)
+                    snapshots.markDeleted(snap->id);
+                ++report.temporariesRemoved;
+                report.messages << QStringLiteral("removed temporary snapshot %1").arg(name);
+            } catch (const Error &e) {
+                report.messages << QStringLiteral("could not remove temporary snapshot %1: %2").arg(name, e.message());
+            }
+        }
+        if (driver && !b.tempVolumeId.isEmpty()) {
+            const QString name = DriverSet::volumeName(b.tempVolumeId);
+            try {
+                co_await driver->removeTemporary(TemporaryObject{TemporaryObject::Kind::Volume, name, b.id});
+                ++report.temporariesRemoved;
+                report.messages << QStringLiteral("removed temporary volume %1").arg(name);
+            } catch (const Error &e) {
+                report.messages << QStringLiteral("could not remove temporary volume %1: %2").arg(name, e.message());
+            }
+        }
+        // A manifest committed just before the crash is not trusted: the backup never became available.
+        const QString dir = QFileInfo(BackupService::containerPath(m_config, b.container)).absoluteFilePath();
+        if (QFileInfo::exists(dir)) {
+            try {
+                auto repo = Repository::open(dir);
+                if (repo->hasManifest(b.id))
+                    repo->deleteManifest(b.id);
+            } catch (const Error &e) {
+                report.messages << QStringLiteral("backup %1: %2").arg(b.id, e.message());
+            }
+        }
+        m_catalog.transaction([&] {
+            backups.setStatus(b.id, BackupStatus::Error, kResetReason);
+            const std::optional<Volume> v = volumes.find(b.volumeId);
+            if (v && v->status == VolumeStatus::BackingUp) {
+                volumes.restorePreviousStatus(b.volumeId);
+                ++report.volumesRestored;
+            }
+        });
+        ++report.backupsReset;
+        report.messages << QStringLiteral("backup %1 of %2: %3").arg(b.id, b.volumeName, kResetReason);
+    }
+}
+
+QCoro::Task<void> StartupCleanup::resetRestores(CleanupReport &report)
+{
+    BackupStore backups(m_catalog);
+    for (const Backup &b : backups.withStatus(BackupStatus::Restoring)) {
+        if (workerIsAlive(backups.workerOf(b.id)))
+            continue;
+        backups.setStatus(b.id, BackupStatus::Available);
+        ++report.restoresReset;
+        report.messages << QStringLiteral("restore of backup %1 was interrupted; the backup is available again").arg(b.id);
+    }
+    co_return;
+}
+
+QCoro::Task<void> StartupCleanup::finishDeletes(CleanupReport &report)
+{
+    BackupStore backups(m_catalog);
+    for (const Backup &b : backups.withStatus(BackupStatus::Deleting)) {
+        if (workerIsAlive(backups.workerOf(b.id)))
+            continue;
+        const QString dir = BackupService::containerPath(m_config, b.container);
+        try {
+            if (QFileInfo::exists(dir)) {
+                auto repo = Repository::open(dir);
+                if (repo->hasManifest(b.id))
+                    repo->deleteManifest(b.id);
+            }
+            backups.markDeleted(b.id);
+            ++report.deletesFinished;
+            report.messages << QStringLiteral("finished interrupted delete of backup %1").arg(b.id);
+        } catch (const Error &e) {
+            report.messages << QStringLiteral("delete of backup %1: %2").arg(b.id, e.message());
+        }
+    }
+    co_return;
+}
+
+QCoro::Task<void> StartupCleanup::removeOrphanTemporaries(CleanupReport &report)
+{
+    // Leftovers found on the storage by their name prefix, even without a catalog row
+    // (another catalog, a lost database, a crash between two writes).
+    BackupStore backups(m_catalog);
+    for (VolumeDriver *driver : m_drivers.all()) {
+        QList<TemporaryObject> temps;
+        try {
+            temps = co_await driver->listTemporaries();
+        } catch (const Error &e) {
+            report.messages << QStringLiteral("%1: cannot list temporaries: %2").arg(driver->id(), e.message());
+            continue;
+        }
+        for (const TemporaryObject &t : temps) {
+            const std::optional<Backup> owner = t.backupId.isEmpty() ? std::nullopt : backups.find(t.backupId);
+            if (owner && owner->status == BackupStatus::Creating && workerIsAlive(backups.workerOf(owner->id)))
+                continue; // in use by a running backup
+            try {
+                co_await driver->removeTemporary(t);
+                ++report.temporariesRemoved;
+                report.messages << QStringLiteral("removed leftover temporary %1 on %2").arg(t.name, driver->id());
+            } catch (const Error &e) {
+                report.messages << QStringLiteral("could not remove leftover %1: %2").arg(t.name, e.message());
+            }
+        }
+    }
+}
+
+void StartupCleanup::resetVolumes(CleanupReport &report)
+{
+    // Volumes left 'backing-up' / 'restoring-backup' by a dead process without a matching row.
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT id, status, status_worker FROM volumes WHERE status IN (?, ?)"),
+                                 {VolumeStatus::BackingUp, VolumeStatus::RestoringBackup});
+    QList<QPair<QString, QString>> stale;
+    while (q.next())
+        if (!workerIsAlive(q.value(2).toString()))
+            stale << qMakePair(q.value(0).toString(), q.value(1).toString());
+    VolumeStore volumes(m_catalog);
+    for (const auto &[id, status] : stale) {
+        if (status == VolumeStatus::RestoringBackup) {
+            volumes.setStatus(id, VolumeStatus::Error); // holds a partial restore
+            report.messages << QStringLiteral("volume %1 was being restored when the process died; marked 'error'").arg(id);
+        } else {
+            volumes.restorePreviousStatus(id);
+            report.messages << QStringLiteral("volume %1 status restored").arg(id);
+        }
+        ++report.volumesRestored;
+    }
+}
+
+void StartupCleanup::failDeadJobs()
+{
+    JobStore jobs(m_catalog);
+    for (const Job &j : jobs.running()) {
+        if (workerIsAlive(jobs.workerOf(j.id)))
+            continue;
+        jobs.addEvent(j.id, j.phase, QStringLiteral("error"), QStringLiteral("the process running this job ended unexpectedly"), j.bytesDone);
+        jobs.finish(j.id, JobStatus::Failed, QStringLiteral("process ended unexpectedly; reset on restart"));
+    }
+}
+
+} // namespace ndb

@@ -1,0 +1,34 @@
+#pragma once
+// Undoes what a crashed process left: at every engine start (and on `ndbackupctl cleanup`).
+// Rows owned by a live process (GUI and CLI may run side by side) are left alone.
+#include "engine/engine.h"
+
+#include <QCoro/QCoroTask>
+
+namespace ndb {
+
+class Catalog;
+class DriverSet;
+
+class StartupCleanup
+{
+public:
+    StartupCleanup(const EngineConfig &config, Catalog &catalog, DriverSet &drivers)
+        : m_config(config), m_catalog(catalog), m_drivers(drivers) {}
+
+    QCoro::Task<CleanupReport> run();
+
+private:
+    QCoro::Task<void> resetCreatingBackups(CleanupReport &report);
+    QCoro::Task<void> resetRestores(CleanupReport &report);
+    QCoro::Task<void> finishDeletes(CleanupReport &report);
+    QCoro::Task<void> removeOrphanTemporaries(CleanupReport &report);
+    void resetVolumes(CleanupReport &report);
+    void failDeadJobs();
+
+    const EngineConfig &m_config;
+    Catalog &m_catalog;
+    DriverSet &m_drivers;
+};
+
+} // namespace ndb

@@ -1,0 +1,229 @@
+#include "catalog.h"
+#include "util/error.h"
+
+#include <QAtomicInteger>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QSysInfo>
+#include <QVariant>
+
+#include <unistd.h>
+
+namespace ndb {
+
+namespace {
+
+// Each entry moves the schema one version up; never edit a released entry, append a new one.
+const char *const kMigrations[] = {
+    // 1: the specification's columns kept verbatim (temp_volume_id, temp_snapshot_id,
+    //    previous_status, provider_auth).
+    R"SQL(
+CREATE TABLE volumes (
+    id TEXT PRIMARY KEY,
+    driver_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    host TEXT NOT NULL DEFAULT '',
+    size INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    previous_status TEXT,
+    path TEXT,
+    uuid TEXT,
+    attached_to TEXT,
+    provider_id TEXT,
+    provider_location TEXT,
+    status_worker TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE snapshots (
+    id TEXT PRIMARY KEY,
+    volume_id TEXT NOT NULL,
+    backup_id TEXT,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    provider_id TEXT,
+    provider_location TEXT,
+    provider_auth TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT
+);
+CREATE TABLE backups (
+    id TEXT PRIMARY KEY,
+    volume_id TEXT NOT NULL,
+    volume_name TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    container TEXT NOT NULL,
+    status TEXT NOT NULL,
+    fail_reason TEXT,
+    size INTEGER NOT NULL DEFAULT 0,
+    stored_bytes INTEGER NOT NULL DEFAULT 0,
+    temp_volume_id TEXT,
+    temp_snapshot_id TEXT,
+    parent_id TEXT,
+    data_path TEXT,
+    worker TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    deleted_at TEXT
+);
+CREATE INDEX backups_volume ON backups(volume_id);
+CREATE INDEX backups_status ON backups(status);
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    phase TEXT,
+    backup_id TEXT,
+    volume_id TEXT,
+    subject TEXT,
+    bytes_done INTEGER NOT NULL DEFAULT 0,
+    bytes_total INTEGER NOT NULL DEFAULT 0,
+    bytes_stored INTEGER NOT NULL DEFAULT 0,
+    bandwidth_limit INTEGER NOT NULL DEFAULT 0,
+    io_priority TEXT,
+    error TEXT,
+    worker TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT
+);
+CREATE INDEX jobs_created ON jobs(created_at);
+CREATE TABLE job_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id INTEGER NOT NULL REFERENCES jobs(id),
+    time TEXT NOT NULL,
+    phase TEXT,
+    level TEXT NOT NULL,
+    message TEXT NOT NULL,
+    bytes_done INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX job_events_job ON job_events(job_id);
+)SQL",
+};
+
+QAtomicInteger<quint64> s_connectionCounter;
+
+} // namespace
+
+Catalog::Catalog(const QString &path)
+    : m_path(QFileInfo(path).absoluteFilePath())
+    , m_connectionName(QStringLiteral("ndb-catalog-%1").arg(s_connectionCounter.fetchAndAddRelaxed(1)))
+{
+    QDir().mkpath(QFileInfo(m_path).absolutePath());
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    db.setDatabaseName(m_path);
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=30000"));
+    if (!db.open())
+        throw Error(QStringLiteral("cannot open catalog %1: %2").arg(m_path, db.lastError().text()));
+    exec(QStringLiteral("PRAGMA journal_mode=WAL"));
+    exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
+    exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+    migrate();
+}
+
+Catalog::~Catalog()
+{
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        if (db.isOpen())
+            db.close();
+    }
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+QSqlDatabase Catalog::database() const
+{
+    return QSqlDatabase::database(m_connectionName, false);
+}
+
+QSqlQuery Catalog::exec(const QString &sql, const QVariantList &bindings) const
+{
+    QSqlQuery q(database());
+    if (!q.prepare(sql))
+        throw Error(QStringLiteral("catalog: cannot prepare query: %1").arg(q.lastError().text()));
+    for (const QVariant &v : bindings)
+        q.addBindValue(v);
+    if (!q.exec())
+        throw Error(QStringLiteral("catalog %1: %2").arg(m_path, q.lastError().text()));
+    return q;
+}
+
+void Catalog::transaction(const std::function<void()> &work)
+{
+    // BEGIN IMMEDIATE takes the write lock up front so two processes never both read a status
+    // and then both change it.
+    exec(QStringLiteral("BEGIN IMMEDIATE"));
+    try {
+        work();
+        exec(QStringLiteral("COMMIT"));
+    } catch (...) {
+        QSqlQuery(database()).exec(QStringLiteral("ROLLBACK"));
+        throw;
+    }
+}
+
+int Catalog::schemaVersion() const
+{
+    QSqlQuery q = exec(QStringLiteral("PRAGMA user_version"));
+    return q.next() ? q.value(0).toInt() : 0;
+}
+
+void Catalog::migrate()
+{
+    const int target = int(std::size(kMigrations));
+    if (schemaVersion() >= target)
+        return;
+    transaction([&] {
+        // Re-read inside the write lock: another process may have migrated meanwhile.
+        for (int v = schemaVersion(); v < target; ++v) {
+            const QStringList statements = QString::fromUtf8(kMigrations[v]).split(QLatin1Char(';'), Qt::SkipEmptyParts);
+            for (const QString &statement : statements)
+                if (!statement.trimmed().isEmpty())
+                    exec(statement);
+            exec(QStringLiteral("PRAGMA user_version = %1").arg(v + 1));
+        }
+    });
+}
+
+namespace {
+QString processStartTime(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray stat = f.readAll();
+    // Field 22 (starttime) comes after the parenthesised command name, which may hold spaces.
+    const int close = stat.lastIndexOf(')');
+    const QList<QByteArray> fields = stat.mid(close + 2).split(' ');
+    return fields.size() > 19 ? QString::fromLatin1(fields[19]) : QString();
+}
+} // namespace
+
+QString currentWorkerId()
+{
+    static const QString id = QStringLiteral("%1:%2:%3")
+                                  .arg(QSysInfo::machineHostName())
+                                  .arg(::getpid())
+                                  .arg(processStartTime(::getpid()));
+    return id;
+}
+
+bool workerIsAlive(const QString &workerId)
+{
+    const QStringList parts = workerId.split(QLatin1Char(':'));
+    if (parts.size() != 3)
+        return false;
+    if (parts[0] != QSysInfo::machineHostName())
+        return true; // another node's process: not ours to judge
+    const qint64 pid = parts[1].toLongLong();
+    return pid > 0 && processStartTime(pid) == parts[2];
+}
+
+} // namespace ndb

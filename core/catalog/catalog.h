@@ -1,0 +1,48 @@
+#pragma once
+// The catalog database (Qt Sql). One Catalog object = one connection, owned by one thread:
+// QSqlDatabase connections must not cross threads, so every job thread opens its own.
+// SQLite in WAL mode with a busy timeout, so the GUI, the CLI and agents can share the file.
+#include <QSqlDatabase>
+#include <QVariant>
+#include <QVariantList>
+#include <QString>
+#include <QVariant>
+
+#include <functional>
+
+class QSqlQuery;
+
+namespace ndb {
+
+class Catalog
+{
+public:
+    // Opens the SQLite catalog at `path` (creating its directory), applies pending migrations.
+    explicit Catalog(const QString &path);
+    ~Catalog();
+    Catalog(const Catalog &) = delete;
+    Catalog &operator=(const Catalog &) = delete;
+
+    QString path() const { return m_path; }
+    QSqlDatabase database() const;
+    int schemaVersion() const;
+
+    // Runs `work` in one transaction; rolls back and rethrows when it throws.
+    void transaction(const std::function<void()> &work);
+
+    // Prepares and executes; throws ndb::Error with the driver's message on failure.
+    QSqlQuery exec(const QString &sql, const QVariantList &bindings = {}) const;
+
+private:
+    void migrate();
+
+    QString m_path;
+    QString m_connectionName;
+};
+
+// Identity of the running process, recorded on rows it works on, so that a restart (or another
+// front end) can tell a live operation from one whose process died.
+QString currentWorkerId();
+bool workerIsAlive(const QString &workerId);
+
+} // namespace ndb

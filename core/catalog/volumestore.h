@@ -1,0 +1,38 @@
+#pragma once
+// The volumes table: the inventory as last seen, plus the engine's own statuses
+// (backing-up, restoring-backup, error) and previous_status.
+#include "model/volume.h"
+
+#include <QList>
+#include <optional>
+
+namespace ndb {
+
+class Catalog;
+
+class VolumeStore
+{
+public:
+    explicit VolumeStore(Catalog &catalog) : m_catalog(catalog) {}
+
+    // Records a volume as a driver reports it. The status is taken from the driver unless the
+    // catalog holds an engine status owned by a live process, or a sticky `error`.
+    Volume upsertFromInventory(const Volume &volume);
+    // Marks volumes of `driverId` that the driver no longer reports as gone (deleted from table).
+    void removeMissing(const QString &driverId, const QStringList &presentIds);
+
+    std::optional<Volume> find(const QString &id) const;
+    QList<Volume> all() const;
+
+    // In one transaction: previous_status = `current` status reported by the driver,
+    // status = `newStatus`, unless another operation holds the volume. Returns false then.
+    bool beginOperation(const Volume &volume, const QString &newStatus);
+    // status = previous_status (the spec's rule for success and failure).
+    void restorePreviousStatus(const QString &id);
+    void setStatus(const QString &id, const QString &status);
+
+private:
+    Catalog &m_catalog;
+};
+
+} // namespace ndb

@@ -1,0 +1,335 @@
+#include "engine.h"
+
+#include "backup/backupservice.h"
+#include "backup/startupcleanup.h"
+#include "catalog/backupstore.h"
+#include "catalog/catalog.h"
+#include "catalog/jobstore.h"
+#include "catalog/volumestore.h"
+#include "jobs/jobcontext.h"
+#include "jobs/jobhandle.h"
+#include "jobs/jobqueue.h"
+#include "model/status.h"
+#include "util/error.h"
+#include "util/names.h"
+#include "util/runsync.h"
+#include "volumes/driverset.h"
+
+#include <QDir>
+#include <QPointer>
+#include <QThread>
+#include <QUuid>
+
+namespace ndb {
+
+struct Engine::Private
+{
+    EngineConfig config;
+    std::unique_ptr<Catalog> catalog; // this thread's connection
+    std::unique_ptr<DriverSet> drivers;
+    JobQueue *queue = nullptr;
+    bool started = false;
+
+    void requireStarted() const
+    {
+        if (!started)
+            throw Error(QStringLiteral("engine used before start()"));
+    }
+};
+
+namespace {
+QList<Volume> inventory(Catalog &catalog, DriverSet &drivers, QStringList &errors)
+{
+    VolumeStore store(catalog);
+    for (VolumeDriver *driver : drivers.all()) {
+        try {
+            const QList<Volume> found = runSync(driver->listVolumes());
+            QStringList ids;
+            for (const Volume &v : found) {
+                store.upsertFromInventory(v);
+                ids << v.id;
+            }
+            store.removeMissing(driver->id(), ids);
+        } catch (const Error &e) {
+            errors << QStringLiteral("%1: %2").arg(driver->id(), e.message());
+        }
+    }
+    return store.all();
+}
+} // namespace
+
+Engine::Engine(EngineConfig config, QObject *parent)
+    : QObject(parent), d(std::make_unique<Private>())
+{
+    d->config = std::move(config);
+}
+
+Engine::~Engine()
+{
+    delete d->queue; // waits for running jobs after cancelling them
+}
+
+CleanupReport Engine::start()
+{
+    if (d->started)
+        throw Error(QStringLiteral("engine already started"));
+    if (!QDir().mkpath(d->config.repositoryRoot))
+        throw Error(QStringLiteral("cannot create repository root %1").arg(d->config.repositoryRoot));
+    d->catalog = std::make_unique<Catalog>(d->config.catalogPath);
+    d->drivers = std::make_unique<DriverSet>(d->config);
+    d->queue = new JobQueue(d->config);
+    connect(d->queue, &JobQueue::jobFinished, this, &Engine::jobFinished);
+    d->started = true;
+    CleanupReport report = cleanup();
+    QStringList errors;
+    inventory(*d->catalog, *d->drivers, errors);
+    report.messages << errors;
+    return report;
+}
+
+const EngineConfig &Engine::config() const { return d->config; }
+
+QList<VolumeDriver *> Engine::drivers() const
+{
+    return d->drivers ? d->drivers->all() : QList<VolumeDriver *>{};
+}
+
+VolumeDriver *Engine::driver(const QString &driverId) const
+{
+    return d->drivers ? d->drivers->byId(driverId) : nullptr;
+}
+
+JobQueue *Engine::jobQueue() const { return d->queue; }
+
+CleanupReport Engine::cleanup()
+{
+    d->requireStarted();
+    StartupCleanup cleanup(d->config, *d->catalog, *d->drivers);
+    return runSync(cleanup.run());
+}
+
+QList<Volume> Engine::refreshVolumes()
+{
+    d->requireStarted();
+    QStringList errors;
+    const QList<Volume> volumes = inventory(*d->catalog, *d->drivers, errors);
+    if (!errors.isEmpty())
+        Q_EMIT refreshFailed(errors.join(QLatin1Char('\n')));
+    Q_EMIT volumesRefreshed(volumes);
+    return volumes;
+}
+
+void Engine::refreshVolumesAsync()
+{
+    d->requireStarted();
+    // Storage is asked on a worker thread with its own connection and drivers: the GUI never waits.
+    QPointer<Engine> self(this);
+    const EngineConfig config = d->config;
+    QThread *thread = QThread::create([self, config] {
+        QStringList errors;
+        QList<Volume> volumes;
+        try {
+            Catalog catalog(config.catalogPath);
+            DriverSet drivers(config);
+            volumes = inventory(catalog, drivers, errors);
+        } catch (const Error &e) {
+            errors << e.message();
+        }
+        QMetaObject::invokeMethod(self, [self, volumes, errors] {
+            if (!self)
+                return;
+            if (!errors.isEmpty())
+                Q_EMIT self->refreshFailed(errors.join(QLatin1Char('\n')));
+            Q_EMIT self->volumesRefreshed(volumes);
+        }, Qt::QueuedConnection);
+    });
+    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+    thread->start();
+}
+
+QList<Volume> Engine::volumes() const
+{
+    d->requireStarted();
+    return VolumeStore(*d->catalog).all();
+}
+
+Volume Engine::findVolume(const QString &idOrName) const
+{
+    d->requireStarted();
+    VolumeStore store(*d->catalog);
+    if (auto v = store.find(idOrName))
+        return *v;
+    QList<Volume> matches;
+    for (const Volume &v : store.all())
+        if (v.name == idOrName)
+            matches << v;
+    if (matches.size() == 1)
+        return matches.first();
+    if (matches.size() > 1) {
+        QStringList ids;
+        for (const Volume &v : matches)
+            ids << v.id;
+        throw Error(QStringLiteral("volume name '%1' is ambiguous; use one of: %2").arg(idOrName, ids.join(QLatin1String(", "))));
+    }
+    throw NotFoundError(QStringLiteral("no volume '%1' (run 'volumes' to list them)").arg(idOrName));
+}
+
+QList<Backup> Engine::backups(const QString &volumeId, bool includeDeleted) const
+{
+    d->requireStarted();
+    return BackupStore(*d->catalog).list(volumeId, includeDeleted);
+}
+
+Backup Engine::backup(const QString &id) const
+{
+    d->requireStarted();
+    BackupStore store(*d->catalog);
+    if (auto b = store.find(id))
+        return *b;
+    // A unique prefix is enough, as with git commits.
+    QList<Backup> matches;
+    for (const Backup &b : store.list({}, true))
+        if (id.size() >= 4 && b.id.startsWith(id))
+            matches << b;
+    if (matches.size() == 1)
+        return matches.first();
+    throw NotFoundError(matches.isEmpty() ? QStringLiteral("no backup with id '%1'").arg(id)
+                                          : QStringLiteral("backup id prefix '%1' is ambiguous").arg(id));
+}
+
+QList<Job> Engine::jobs(const HistoryFilter &filter) const
+{
+    d->requireStarted();
+    return JobStore(*d->catalog).list(filter);
+}
+
+QList<JobEvent> Engine::jobEvents(qint64 jobId) const
+{
+    d->requireStarted();
+    return JobStore(*d->catalog).events(jobId);
+}
+
+JobHandle *Engine::submitBackup(const BackupRequest &request)
+{
+    d->requireStarted();
+    BackupRequest req = request;
+    if (req.container.isEmpty())
+        req.container = d->config.defaultContainer;
+    validateName(req.container, QStringLiteral("container"));
+    validateText(req.name, QStringLiteral("backup name"), 255);
+    validateText(req.description, QStringLiteral("description"), 4096);
+    if (req.bandwidthLimit < 0)
+        throw Error(QStringLiteral("bandwidth limit must not be negative"));
+    if (req.ioPriority != QLatin1String("idle") && req.ioPriority != QLatin1String("best-effort") && req.ioPriority != QLatin1String("none"))
+        throw Error(QStringLiteral("I/O priority must be idle, best-effort or none"));
+
+    // The status rules are checked here against the storage so a refusal creates nothing, and
+    // again by the job (the volume may be attached in between).
+    VolumeDriver &driver = d->drivers->forVolume(req.volumeId);
+    const Volume fresh = runSync(driver.volume(DriverSet::volumeName(req.volumeId)));
+    const Volume merged = VolumeStore(*d->catalog).upsertFromInventory(fresh);
+    if (merged.status == VolumeStatus::InUse && !req.force)
+        throw RefusedError(kForceRequiredMessage);
+    if (merged.status != VolumeStatus::Available && merged.status != VolumeStatus::InUse)
+        throw RefusedError(QStringLiteral("Volume %1 is '%2'; only 'available' or 'in-use' volumes can be backed up.")
+                               .arg(merged.name, merged.status));
+
+    Job job;
+    job.kind = QStringLiteral("backup");
+    job.volumeId = merged.id;
+    job.bandwidthLimit = req.bandwidthLimit;
+    job.ioPriority = req.ioPriority;
+    const QString backupId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    job.backupId = backupId;
+    const qint64 jobId = JobStore(*d->catalog).create(job);
+    JobHandle *handle = d->queue->enqueue(jobId, job.kind, merged.name, [req, backupId](BackupService &s, JobContext &) {
+        return s.createBackup(req, backupId);
+    });
+    Q_EMIT jobSubmitted(handle);
+    return handle;
+}
+
+JobHandle *Engine::submitRestore(const RestoreRequest &request)
+{
+    d->requireStarted();
+    const Backup b = backup(request.backupId);
+    RestoreRequest req = request;
+    req.backupId = b.id;
+    if (req.target == RestoreRequest::Target::NewVolume)
+        validateUserName(req.newVolumeName, QStringLiteral("volume"));
+    if (req.target == RestoreRequest::Target::ExistingVolume)
+        req.volumeId = findVolume(req.volumeId).id;
+    if (b.status != BackupStatus::Available)
+        throw RefusedError(QStringLiteral("Backup %1 is '%2'%3; only 'available' backups can be restored.")
+                               .arg(b.id, b.status, b.failReason.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(b.failReason)));
+    Job job;
+    job.kind = QStringLiteral("restore");
+    job.backupId = b.id;
+    job.volumeId = req.volumeId;
+    job.bandwidthLimit = req.bandwidthLimit;
+    const qint64 jobId = JobStore(*d->catalog).create(job);
+    JobHandle *handle = d->queue->enqueue(jobId, job.kind, b.volumeName, [req](BackupService &s, JobContext &) -> QCoro::Task<QString> {
+        co_await s.restoreBackup(req);
+        co_return req.backupId;
+    });
+    Q_EMIT jobSubmitted(handle);
+    return handle;
+}
+
+namespace {
+JobHandle *submitSimple(Catalog &catalog, JobQueue *queue, const QString &kind, const Backup &b, JobQueue::Work work)
+{
+    Job job;
+    job.kind = kind;
+    job.backupId = b.id;
+    job.volumeId = b.volumeId;
+    const qint64 jobId = JobStore(catalog).create(job);
+    return queue->enqueue(jobId, kind, b.volumeName, std::move(work));
+}
+} // namespace
+
+JobHandle *Engine::submitVerify(const QString &backupId)
+{
+    d->requireStarted();
+    const Backup b = backup(backupId);
+    const QString id = b.id;
+    JobHandle *h = submitSimple(*d->catalog, d->queue, QStringLiteral("verify"), b, [id](BackupService &s, JobContext &) -> QCoro::Task<QString> {
+        co_await s.verifyBackup(id);
+        co_return id;
+    });
+    Q_EMIT jobSubmitted(h);
+    return h;
+}
+
+JobHandle *Engine::submitDelete(const QString &backupId)
+{
+    d->requireStarted();
+    const Backup b = backup(backupId);
+    if (b.status != BackupStatus::Available && b.status != BackupStatus::Error)
+        throw RefusedError(QStringLiteral("Backup %1 is '%2' and cannot be deleted now.").arg(b.id, b.status));
+    const QString id = b.id;
+    JobHandle *h = submitSimple(*d->catalog, d->queue, QStringLiteral("delete"), b, [id](BackupService &s, JobContext &) -> QCoro::Task<QString> {
+        co_await s.deleteBackup(id);
+        co_return id;
+    });
+    Q_EMIT jobSubmitted(h);
+    return h;
+}
+
+JobHandle *Engine::submitGarbageCollection(const QString &container)
+{
+    d->requireStarted();
+    const QString c = container.isEmpty() ? d->config.defaultContainer : container;
+    validateName(c, QStringLiteral("container"));
+    Job job;
+    job.kind = QStringLiteral("gc");
+    const qint64 jobId = JobStore(*d->catalog).create(job);
+    JobHandle *h = d->queue->enqueue(jobId, job.kind, c, [c](BackupService &s, JobContext &) -> QCoro::Task<QString> {
+        co_await s.collectGarbage(c);
+        co_return QString();
+    });
+    Q_EMIT jobSubmitted(h);
+    return h;
+}
+
+} // namespace ndb

@@ -1,0 +1,64 @@
+#include "engineconfig.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSettings>
+#include <QStandardPaths>
+
+namespace ndb {
+
+EngineConfig EngineConfig::defaults()
+{
+    EngineConfig c;
+    // GenericDataLocation honours $XDG_DATA_HOME; the application name may not be set yet.
+    const QString data = QDir(QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)).filePath(QStringLiteral("ndbackup"));
+    c.catalogPath = QDir(data).filePath(QStringLiteral("catalog.sqlite"));
+    c.repositoryRoot = QDir(data).filePath(QStringLiteral("repository"));
+    return c;
+}
+
+QString EngineConfig::defaultConfigFile()
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation)).filePath(QStringLiteral("ndbackup/ndbackup.conf"));
+}
+
+EngineConfig EngineConfig::load(const QString &iniFile)
+{
+    EngineConfig c = defaults();
+    if (iniFile.isEmpty() || !QFile::exists(iniFile))
+        return c;
+    QSettings s(iniFile, QSettings::IniFormat);
+    c.catalogPath = s.value(QStringLiteral("catalog"), c.catalogPath).toString();
+    c.repositoryRoot = s.value(QStringLiteral("repository_root"), c.repositoryRoot).toString();
+    c.imagePools = s.value(QStringLiteral("image_pools"), c.imagePools).toStringList();
+    c.lvmVolumeGroups = s.value(QStringLiteral("lvm_volume_groups"), c.lvmVolumeGroups).toStringList();
+    c.maxConcurrentJobs = s.value(QStringLiteral("max_concurrent_jobs"), c.maxConcurrentJobs).toInt();
+    c.defaultContainer = s.value(QStringLiteral("default_container"), c.defaultContainer).toString();
+    c.freezeFilesystems = s.value(QStringLiteral("freeze_filesystems"), c.freezeFilesystems).toBool();
+    c.freezeLimitMs = s.value(QStringLiteral("freeze_limit_ms"), c.freezeLimitMs).toInt();
+    c.lvmSnapshotPercent = s.value(QStringLiteral("lvm_snapshot_percent"), c.lvmSnapshotPercent).toInt();
+    c.preSnapshotHook = s.value(QStringLiteral("pre_snapshot_hook"), c.preSnapshotHook).toString();
+    c.postSnapshotHook = s.value(QStringLiteral("post_snapshot_hook"), c.postSnapshotHook).toString();
+    return c;
+}
+
+void EngineConfig::save(const QString &iniFile) const
+{
+    QDir().mkpath(QFileInfo(iniFile).absolutePath());
+    QSettings s(iniFile, QSettings::IniFormat);
+    s.setValue(QStringLiteral("catalog"), catalogPath);
+    s.setValue(QStringLiteral("repository_root"), repositoryRoot);
+    s.setValue(QStringLiteral("image_pools"), imagePools);
+    s.setValue(QStringLiteral("lvm_volume_groups"), lvmVolumeGroups);
+    s.setValue(QStringLiteral("max_concurrent_jobs"), maxConcurrentJobs);
+    s.setValue(QStringLiteral("default_container"), defaultContainer);
+    s.setValue(QStringLiteral("freeze_filesystems"), freezeFilesystems);
+    s.setValue(QStringLiteral("freeze_limit_ms"), freezeLimitMs);
+    s.setValue(QStringLiteral("lvm_snapshot_percent"), lvmSnapshotPercent);
+    s.setValue(QStringLiteral("pre_snapshot_hook"), preSnapshotHook);
+    s.setValue(QStringLiteral("post_snapshot_hook"), postSnapshotHook);
+    s.sync();
+}
+
+} // namespace ndb

@@ -1,0 +1,120 @@
+#include "jobcontext.h"
+#include "jobhandle.h"
+#include "catalog/jobstore.h"
+#include "util/error.h"
+
+#include <QMetaObject>
+
+namespace ndb {
+
+JobContext::JobContext(qint64 jobId, JobStore *store, JobHandle *handle, const std::atomic<bool> *cancel)
+    : m_jobId(jobId), m_store(store), m_handle(handle), m_cancel(cancel)
+{
+    m_clock.start();
+}
+
+void JobContext::setPhase(const QString &phase, const QString &message)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_progress.phase = phase;
+        m_progress.message = message;
+    }
+    if (m_store) {
+        m_store->setPhase(m_jobId, phase);
+        m_store->addEvent(m_jobId, phase, QStringLiteral("phase"), message.isEmpty() ? phase : message, m_progress.bytesDone);
+    }
+    if (m_handle) {
+        QPointer<JobHandle> h = m_handle;
+        const QString msg = message.isEmpty() ? phase : message;
+        QMetaObject::invokeMethod(h, [h, phase, msg] { if (h) h->onEvent(phase, QStringLiteral("phase"), msg); }, Qt::QueuedConnection);
+    }
+    flushProgress();
+}
+
+QString JobContext::phase() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_progress.phase;
+}
+
+void JobContext::event(const QString &level, const QString &message)
+{
+    const QString ph = phase();
+    if (m_store)
+        m_store->addEvent(m_jobId, ph, level, message, m_progress.bytesDone);
+    if (m_handle) {
+        QPointer<JobHandle> h = m_handle;
+        QMetaObject::invokeMethod(h, [h, ph, level, message] { if (h) h->onEvent(ph, level, message); }, Qt::QueuedConnection);
+    }
+}
+
+void JobContext::setSubject(const QString &backupId, const QString &volumeId)
+{
+    if (m_store)
+        m_store->setSubject(m_jobId, backupId, volumeId);
+}
+
+void JobContext::saveProgress()
+{
+    Progress p;
+    {
+        std::lock_guard lock(m_mutex);
+        p = m_progress;
+    }
+    if (m_store)
+        m_store->setProgress(m_jobId, p.bytesDone, p.bytesTotal, p.bytesStored);
+}
+
+void JobContext::progress(qint64 bytesDone, qint64 bytesTotal, qint64 bytesStored)
+{
+    Progress snapshot;
+    {
+        std::lock_guard lock(m_mutex);
+        m_progress.bytesDone = bytesDone;
+        m_progress.bytesTotal = bytesTotal;
+        m_progress.bytesStored = bytesStored;
+        const qint64 now = m_clock.elapsed();
+        // Rate over windows of at least one second, smoothed, so the ETA does not jump.
+        if (now - m_rateSampleMs >= 1000) {
+            const double instant = double(bytesDone - m_rateSampleBytes) * 1000.0 / double(now - m_rateSampleMs);
+            m_progress.bytesPerSecond = m_progress.bytesPerSecond <= 0 ? instant : 0.6 * instant + 0.4 * m_progress.bytesPerSecond;
+            m_rateSampleMs = now;
+            m_rateSampleBytes = bytesDone;
+            m_progress.etaSeconds = m_progress.bytesPerSecond > 0 && bytesTotal > 0
+                ? qint64(double(bytesTotal - bytesDone) / m_progress.bytesPerSecond) : -1;
+        }
+        if (now - m_lastEmitMs < 200)
+            return;
+        m_lastEmitMs = now;
+        snapshot = m_progress;
+    }
+    emitProgress(snapshot);
+}
+
+void JobContext::flushProgress()
+{
+    Progress snapshot;
+    {
+        std::lock_guard lock(m_mutex);
+        m_lastEmitMs = m_clock.elapsed();
+        snapshot = m_progress;
+    }
+    emitProgress(snapshot);
+}
+
+void JobContext::emitProgress(const Progress &p)
+{
+    if (!m_handle)
+        return;
+    QPointer<JobHandle> h = m_handle;
+    QMetaObject::invokeMethod(h, [h, p] { if (h) h->onProgress(p); }, Qt::QueuedConnection);
+}
+
+void JobContext::throwIfCancelled() const
+{
+    if (isCancelled())
+        throw CancelledError();
+}
+
+} // namespace ndb

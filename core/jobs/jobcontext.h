@@ -1,0 +1,58 @@
+#pragma once
+// What a running job offers the code it runs: its phase and event log (written to job_events),
+// progress in the KJob shape (throttled, forwarded to the front end's JobHandle), cancellation.
+#include "model/job.h"
+
+#include <QElapsedTimer>
+#include <QPointer>
+#include <atomic>
+#include <mutex>
+
+namespace ndb {
+
+class JobHandle;
+class JobStore;
+
+class JobContext
+{
+public:
+    JobContext(qint64 jobId, JobStore *store, JobHandle *handle, const std::atomic<bool> *cancel);
+
+    qint64 jobId() const { return m_jobId; }
+
+    // Job thread only (they write the catalog).
+    void setPhase(const QString &phase, const QString &message = {});
+    void info(const QString &message) { event(QStringLiteral("info"), message); }
+    void warning(const QString &message) { event(QStringLiteral("warning"), message); }
+    void error(const QString &message) { event(QStringLiteral("error"), message); }
+    void event(const QString &level, const QString &message);
+    void setSubject(const QString &backupId, const QString &volumeId);
+    // Writes the last progress figures to the jobs row.
+    void saveProgress();
+
+    // Any thread: throttled to a few updates per second, the last one always delivered by flush.
+    void progress(qint64 bytesDone, qint64 bytesTotal, qint64 bytesStored);
+    void flushProgress();
+
+    bool isCancelled() const { return m_cancel && m_cancel->load(); }
+    void throwIfCancelled() const;
+    const std::atomic<bool> *cancelFlag() const { return m_cancel; }
+    QString phase() const;
+
+private:
+    void emitProgress(const Progress &p);
+
+    qint64 m_jobId;
+    JobStore *m_store;
+    QPointer<JobHandle> m_handle;
+    const std::atomic<bool> *m_cancel;
+
+    mutable std::mutex m_mutex;
+    Progress m_progress;
+    QElapsedTimer m_clock;
+    qint64 m_lastEmitMs = -1000;
+    qint64 m_rateSampleMs = 0;
+    qint64 m_rateSampleBytes = 0;
+};
+
+} // namespace ndb

@@ -1,0 +1,183 @@
+#include "jobqueue.h"
+#include "jobcontext.h"
+#include "jobhandle.h"
+
+#include "backup/backupservice.h"
+#include "catalog/catalog.h"
+#include "catalog/jobstore.h"
+#include "model/status.h"
+#include "util/commandrunner.h"
+#include "util/error.h"
+#include "util/runsync.h"
+#include "volumes/driverset.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QEventLoop>
+#include <QThread>
+
+namespace ndb {
+
+struct JobQueue::Pending
+{
+    JobHandle *handle;
+    Work work;
+};
+
+namespace {
+QString errorKindOf(const std::exception_ptr &e)
+{
+    try {
+        std::rethrow_exception(e);
+    } catch (const CancelledError &) {
+        return QStringLiteral("cancelled");
+    } catch (const RefusedError &) {
+        return QStringLiteral("refused");
+    } catch (const NotFoundError &) {
+        return QStringLiteral("not-found");
+    } catch (const CorruptDataError &) {
+        return QStringLiteral("corrupt");
+    } catch (...) {
+        return QStringLiteral("failed");
+    }
+}
+
+QString messageOf(const std::exception_ptr &e)
+{
+    try {
+        std::rethrow_exception(e);
+    } catch (const Error &err) {
+        return err.message();
+    } catch (const std::exception &err) {
+        return QString::fromLocal8Bit(err.what());
+    } catch (...) {
+        return QStringLiteral("unknown error");
+    }
+}
+} // namespace
+
+JobQueue::JobQueue(const EngineConfig &config, QObject *parent)
+    : QObject(parent), m_config(config), m_maxConcurrent(qMax(1, config.maxConcurrentJobs))
+{
+}
+
+JobQueue::~JobQueue()
+{
+    for (JobHandle *h : std::as_const(m_running))
+        h->cancel();
+    for (QThread *t : std::as_const(m_threads))
+        t->wait();
+    qDeleteAll(m_pending);
+}
+
+JobHandle *JobQueue::enqueue(qint64 jobId, const QString &kind, const QString &subject, Work work)
+{
+    auto *handle = new JobHandle(jobId, kind, subject, this);
+    m_pending.append(new Pending{handle, std::move(work)});
+    QMetaObject::invokeMethod(this, &JobQueue::startNext, Qt::QueuedConnection);
+    return handle;
+}
+
+QList<JobHandle *> JobQueue::jobs() const
+{
+    QList<JobHandle *> out = m_running;
+    for (const Pending *p : m_pending)
+        out << p->handle;
+    return out;
+}
+
+void JobQueue::setMaxConcurrent(int n)
+{
+    m_maxConcurrent = qMax(1, n);
+    startNext();
+}
+
+void JobQueue::startNext()
+{
+    while (m_running.size() < m_maxConcurrent && !m_pending.isEmpty()) {
+        Pending *p = m_pending.takeFirst();
+        JobHandle *handle = p->handle;
+        Work work = std::move(p->work);
+        delete p;
+        if (handle->cancelFlag()->load()) {
+            // Cancelled before it started: nothing to clean up.
+            Catalog catalog(m_config.catalogPath);
+            JobStore(catalog).finish(handle->id(), JobStatus::Cancelled, QStringLiteral("cancelled before start"));
+            handle->onFinished(JobStatus::Cancelled, QStringLiteral("cancelled before start"), {}, QStringLiteral("cancelled"));
+            Q_EMIT jobFinished(handle);
+            continue;
+        }
+        m_running.append(handle);
+        runInThread(handle, std::move(work));
+        Q_EMIT jobStarted(handle);
+    }
+}
+
+void JobQueue::runInThread(JobHandle *handle, Work work)
+{
+    const EngineConfig config = m_config;
+    const qint64 jobId = handle->id();
+    QPointer<JobHandle> target(handle);
+    QThread *thread = QThread::create([config, jobId, target, work = std::move(work), cancel = handle->cancelFlag()] {
+        QString status = JobStatus::Succeeded;
+        QString error;
+        QString errorKind;
+        QString result;
+        try {
+            Catalog catalog(config.catalogPath);
+            JobStore store(catalog);
+            JobContext context(jobId, &store, target.data(), cancel);
+            CommandRunner::setThreadLogSink([&context](const QString &line) { context.event(QStringLiteral("command"), line); });
+            store.markStarted(jobId);
+            QMetaObject::invokeMethod(target, [target] { if (target) target->onStarted(); }, Qt::QueuedConnection);
+            std::exception_ptr failure;
+            try {
+                DriverSet drivers(config);
+                BackupService service(config, catalog, drivers, context);
+                result = runSync(work(service, context));
+            } catch (...) {
+                failure = std::current_exception();
+            }
+            if (failure) {
+                error = messageOf(failure);
+                errorKind = errorKindOf(failure);
+                status = errorKind == QLatin1String("cancelled") ? JobStatus::Cancelled : JobStatus::Failed;
+                context.event(QStringLiteral("error"), error);
+            }
+            context.saveProgress();
+            store.finish(jobId, status, error);
+            CommandRunner::setThreadLogSink({});
+        } catch (const Error &e) {
+            // The catalog itself failed: report it, there is nowhere else to write it.
+            status = JobStatus::Failed;
+            error = e.message();
+            errorKind = QStringLiteral("failed");
+        }
+        QMetaObject::invokeMethod(target, [target, status, error, result, errorKind] {
+            if (target) target->onFinished(status, error, result, errorKind);
+        }, Qt::QueuedConnection);
+    });
+    m_threads.append(thread);
+    connect(thread, &QThread::finished, this, [this, thread, handle] {
+        m_threads.removeOne(thread);
+        thread->deleteLater();
+        m_running.removeOne(handle);
+        Q_EMIT jobFinished(handle);
+        startNext();
+    });
+    thread->start();
+}
+
+bool JobQueue::waitForIdle(int msecs)
+{
+    QDeadlineTimer deadline(msecs < 0 ? QDeadlineTimer::Forever : QDeadlineTimer(msecs));
+    while (!m_pending.isEmpty() || !m_running.isEmpty() || !m_threads.isEmpty()) {
+        if (deadline.hasExpired())
+            return false;
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    }
+    QCoreApplication::processEvents(); // deliver the last queued signals
+    return true;
+}
+
+} // namespace ndb

@@ -1,0 +1,229 @@
+#include "report/report.h"
+
+#include "engine/engine.h"
+#include "model/status.h"
+
+#include <QCoreApplication>
+#include <QHash>
+#include <QLocale>
+
+namespace ndb {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("ndb::Report", text);
+}
+
+QString isoTime(const QDateTime &t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODate) : QString();
+}
+
+QString humanTime(const QDateTime &t)
+{
+    return t.isValid() ? QLocale().toString(t.toLocalTime(), QLocale::ShortFormat) : QStringLiteral("—");
+}
+
+qint64 durationSeconds(const Job &job)
+{
+    if (!job.startedAt.isValid() || !job.finishedAt.isValid())
+        return -1;
+    return job.startedAt.secsTo(job.finishedAt);
+}
+
+bool inRange(const QDateTime &t, const QDateTime &from, const QDateTime &to)
+{
+    if (!t.isValid())
+        return false;
+    if (from.isValid() && t < from)
+        return false;
+    if (to.isValid() && t > to)
+        return false;
+    return true;
+}
+
+QString escape(const QString &s)
+{
+    return s.toHtmlEscaped();
+}
+
+QString csvLine(const QStringList &fields)
+{
+    QStringList quoted;
+    quoted.reserve(fields.size());
+    for (const QString &f : fields)
+        quoted << Report::csvField(f);
+    return quoted.join(QLatin1Char(',')) + QStringLiteral("\r\n");
+}
+
+struct VolumeSummary
+{
+    int backups = 0;
+    qint64 storedBytes = 0;
+    const Backup *last = nullptr;
+};
+
+QHash<QString, VolumeSummary> summarise(const ReportData &data)
+{
+    QHash<QString, VolumeSummary> out;
+    for (const Backup &b : data.backups) {
+        VolumeSummary &s = out[b.volumeId];
+        ++s.backups;
+        s.storedBytes += b.storedBytes;
+        if (!s.last || b.createdAt > s.last->createdAt)
+            s.last = &b;
+    }
+    return out;
+}
+
+} // namespace
+
+QString ReportData::volumeName(const QString &volumeId) const
+{
+    for (const Volume &v : volumes)
+        if (v.id == volumeId)
+            return v.name;
+    for (const Backup &b : backups)
+        if (b.volumeId == volumeId && !b.volumeName.isEmpty())
+            return b.volumeName;
+    return volumeId;
+}
+
+namespace Report {
+
+ReportData collect(const Engine &engine, const QDateTime &from, const QDateTime &to)
+{
+    ReportData data;
+    data.from = from;
+    data.to = to;
+    data.generatedAt = QDateTime::currentDateTimeUtc();
+    HistoryFilter filter;
+    filter.from = from;
+    filter.to = to;
+    filter.limit = 100000;
+    data.jobs = engine.jobs(filter);
+    data.volumes = engine.volumes();
+    for (const Backup &b : engine.backups())
+        if (inRange(b.createdAt, from, to))
+            data.backups << b;
+    std::sort(data.backups.begin(), data.backups.end(),
+              [](const Backup &a, const Backup &b) { return a.createdAt > b.createdAt; });
+    return data;
+}
+
+QString csvField(const QString &value)
+{
+    if (!value.contains(QLatin1Char(',')) && !value.contains(QLatin1Char('"'))
+        && !value.contains(QLatin1Char('\n')) && !value.contains(QLatin1Char('\r')))
+        return value;
+    QString v = value;
+    v.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+    return QLatin1Char('"') + v + QLatin1Char('"');
+}
+
+QString historyCsv(const ReportData &data)
+{
+    QString out = csvLine({QStringLiteral("id"), QStringLiteral("kind"), QStringLiteral("volume"),
+                           QStringLiteral("backup"), QStringLiteral("status"), QStringLiteral("created"),
+                           QStringLiteral("started"), QStringLiteral("finished"), QStringLiteral("duration_s"),
+                           QStringLiteral("bytes_done"), QStringLiteral("bytes_total"), QStringLiteral("error")});
+    for (const Job &j : data.jobs) {
+        const qint64 d = durationSeconds(j);
+        out += csvLine({QString::number(j.id), j.kind, data.volumeName(j.volumeId), j.backupId, j.status,
+                        isoTime(j.createdAt), isoTime(j.startedAt), isoTime(j.finishedAt),
+                        d >= 0 ? QString::number(d) : QString(), QString::number(j.bytesDone),
+                        QString::number(j.bytesTotal), j.error});
+    }
+    return out;
+}
+
+QString inventoryCsv(const ReportData &data)
+{
+    const auto summary = summarise(data);
+    QString out = csvLine({QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("host"),
+                           QStringLiteral("driver"), QStringLiteral("size"), QStringLiteral("status"),
+                           QStringLiteral("backups"), QStringLiteral("last_backup"),
+                           QStringLiteral("last_result"), QStringLiteral("stored_bytes")});
+    for (const Volume &v : data.volumes) {
+        const VolumeSummary s = summary.value(v.id);
+        out += csvLine({v.id, v.name, v.host, v.driverId, QString::number(v.size), v.status,
+                        QString::number(s.backups), s.last ? isoTime(s.last->createdAt) : QString(),
+                        s.last ? s.last->status : QString(), QString::number(s.storedBytes)});
+    }
+    return out;
+}
+
+QString html(const ReportData &data)
+{
+    const QLocale locale;
+    const auto summary = summarise(data);
+    int succeeded = 0, failed = 0, cancelled = 0;
+    for (const Job &j : data.jobs) {
+        if (j.status == JobStatus::Succeeded)
+            ++succeeded;
+        else if (j.status == JobStatus::Failed)
+            ++failed;
+        else if (j.status == JobStatus::Cancelled)
+            ++cancelled;
+    }
+
+    QString h;
+    h += QStringLiteral("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">");
+    h += QStringLiteral("<title>%1</title>").arg(escape(tr("ndbackup report")));
+    h += QStringLiteral("<style>body{font-family:sans-serif;font-size:10pt}"
+                        "table{border-collapse:collapse;width:100%}"
+                        "th,td{border:1px solid #999;padding:3px 6px;text-align:left}"
+                        "th{background:#dde4ee}.failed{color:#a40000}</style></head><body>\n");
+    h += QStringLiteral("<h1>%1</h1>\n").arg(escape(tr("ndbackup report")));
+    h += QStringLiteral("<p>%1: %2 – %3<br>%4: %5</p>\n")
+             .arg(escape(tr("Period")), escape(data.from.isValid() ? humanTime(data.from) : tr("beginning")),
+                  escape(data.to.isValid() ? humanTime(data.to) : tr("now")), escape(tr("Generated")),
+                  escape(humanTime(data.generatedAt)));
+    h += QStringLiteral("<p>%1: %2 · %3: %4 · %5: %6 · %7: %8</p>\n")
+             .arg(escape(tr("Jobs")), QString::number(data.jobs.size()), escape(tr("succeeded")),
+                  QString::number(succeeded), escape(tr("failed")), QString::number(failed),
+                  escape(tr("cancelled")), QString::number(cancelled));
+
+    h += QStringLiteral("<h2>%1</h2>\n<table>\n<tr>").arg(escape(tr("Inventory")));
+    for (const char *c : {QT_TRANSLATE_NOOP("ndb::Report", "Volume"), QT_TRANSLATE_NOOP("ndb::Report", "Host"),
+                          QT_TRANSLATE_NOOP("ndb::Report", "Driver"), QT_TRANSLATE_NOOP("ndb::Report", "Size"),
+                          QT_TRANSLATE_NOOP("ndb::Report", "Status"), QT_TRANSLATE_NOOP("ndb::Report", "Backups"),
+                          QT_TRANSLATE_NOOP("ndb::Report", "Last backup"),
+                          QT_TRANSLATE_NOOP("ndb::Report", "Last result")})
+        h += QStringLiteral("<th>%1</th>").arg(escape(tr(c)));
+    h += QStringLiteral("</tr>\n");
+    for (const Volume &v : data.volumes) {
+        const VolumeSummary s = summary.value(v.id);
+        h += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td>%5</td><td>%6</td><td>%7</td><td>%8</td></tr>\n")
+                 .arg(escape(v.name), escape(v.host), escape(v.driverId),
+                      escape(locale.formattedDataSize(v.size)), escape(v.status), QString::number(s.backups),
+                      escape(s.last ? humanTime(s.last->createdAt) : QStringLiteral("—")),
+                      escape(s.last ? s.last->status : QStringLiteral("—")));
+    }
+    h += QStringLiteral("</table>\n");
+
+    h += QStringLiteral("<h2>%1</h2>\n<table>\n<tr>").arg(escape(tr("History")));
+    for (const char *c : {QT_TRANSLATE_NOOP("ndb::Report", "Job"), QT_TRANSLATE_NOOP("ndb::Report", "Kind"),
+                          QT_TRANSLATE_NOOP("ndb::Report", "Volume"), QT_TRANSLATE_NOOP("ndb::Report", "Status"),
+                          QT_TRANSLATE_NOOP("ndb::Report", "Started"), QT_TRANSLATE_NOOP("ndb::Report", "Duration"),
+                          QT_TRANSLATE_NOOP("ndb::Report", "Bytes"), QT_TRANSLATE_NOOP("ndb::Report", "Error")})
+        h += QStringLiteral("<th>%1</th>").arg(escape(tr(c)));
+    h += QStringLiteral("</tr>\n");
+    for (const Job &j : data.jobs) {
+        const qint64 d = durationSeconds(j);
+        const bool bad = j.status == JobStatus::Failed;
+        h += QStringLiteral("<tr%9><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td>%5</td><td>%6</td><td>%7</td><td>%8</td></tr>\n")
+                 .arg(QString::number(j.id), escape(j.kind), escape(data.volumeName(j.volumeId)), escape(j.status),
+                      escape(humanTime(j.startedAt.isValid() ? j.startedAt : j.createdAt)),
+                      d >= 0 ? QStringLiteral("%1 s").arg(d) : QStringLiteral("—"),
+                      escape(locale.formattedDataSize(j.bytesDone)), escape(j.error),
+                      bad ? QStringLiteral(" class=\"failed\"") : QString());
+    }
+    h += QStringLiteral("</table>\n</body></html>\n");
+    return h;
+}
+
+} // namespace Report
+} // namespace ndb

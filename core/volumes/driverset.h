@@ -1,0 +1,29 @@
+#pragma once
+// The drivers one thread works with. Each job thread builds its own set from the engine's
+// configuration, so drivers never need to be shared between threads.
+#include "engine/engineconfig.h"
+#include "volumes/volumedriver.h"
+
+#include <memory>
+#include <vector>
+
+namespace ndb {
+
+class DriverSet
+{
+public:
+    explicit DriverSet(const EngineConfig &config);
+    ~DriverSet();
+
+    QList<VolumeDriver *> all() const;
+    VolumeDriver *byId(const QString &driverId) const; // nullptr when unknown
+    // The driver of a volume id "<driver id>/<name>"; throws NotFoundError when there is none.
+    VolumeDriver &forVolume(const QString &volumeId) const;
+    static QString volumeName(const QString &volumeId);
+    static QString volumeId(const QString &driverId, const QString &name);
+
+private:
+    std::vector<std::unique_ptr<VolumeDriver>> m_drivers;
+};
+
+} // namespace ndb

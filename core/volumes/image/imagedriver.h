@@ -1,0 +1,70 @@
+#pragma once
+// Image pool driver: a pool is a directory, each volume a raw image file <name>.img in it.
+// Snapshots and clones are reflinks (FICLONE) where the pool's filesystem supports them (btrfs,
+// xfs with reflink=1); elsewhere a clone is a sparse copy made while the source's mounted
+// filesystem is frozen. Volumes are attached through loop devices.
+#include "volumes/volumedriver.h"
+
+#include <QHash>
+#include <QString>
+
+#include <mutex>
+#include <optional>
+
+namespace ndb {
+
+class ImageDriver : public VolumeDriver
+{
+public:
+    explicit ImageDriver(const QString &poolDirectory, bool freezeFilesystems = true, int freezeLimitMs = 10000);
+    ~ImageDriver() override;
+
+    QString id() const override;
+    QString kind() const override;
+    DriverCapabilities capabilities() const override;
+
+    QCoro::Task<QList<Volume>> listVolumes() override;
+    QCoro::Task<Volume> volume(QString name) override;
+
+    QCoro::Task<Volume> createVolume(QString name, qint64 size) override;
+    QCoro::Task<void> deleteVolume(QString name) override;
+    QCoro::Task<Volume> createVolumeFromSource(QString source, QString name) override;
+
+    // Persistent loop device for user volumes (administrators serve volumes this way). For the
+    // engine's temporaries (ndbackup-vol-*, ndbackup-snap-*) the loop device is autoclear and
+    // held open by this driver, so a killed process cannot leave it bound.
+    QCoro::Task<QString> attach(QString name) override;
+    // Refuses when the loop device carries a mounted filesystem: never detach from a real user.
+    QCoro::Task<void> detach(QString name) override;
+
+    QCoro::Task<SnapshotHandle> createSnapshot(QString volume, QString snapshotName) override;
+    QCoro::Task<void> deleteSnapshot(QString snapshotName) override;
+
+    QCoro::Task<QList<TemporaryObject>> listTemporaries() override;
+    QCoro::Task<void> removeTemporary(TemporaryObject object) override;
+
+    // Synchronous forms (the coroutines above complete synchronously except long copies).
+    QString poolPath() const { return m_pool; }
+    QString imagePath(const QString &name) const; // <pool>/<name>.img, name not validated
+    bool reflinkSupported() const;
+    Volume volumeSync(const QString &name) const;
+    QList<Volume> listVolumesSync(bool includeTemporaries = false) const;
+
+private:
+    struct Holders;
+    Holders scanHolders() const;
+    Volume describe(const QString &name, const Holders &holders) const;
+    void requireExisting(const QString &name) const;
+    // Copy `source` into a new image `target` at one instant (reflink or frozen copy).
+    void cloneImage(const QString &sourceName, const QString &targetName);
+    void releaseLoops(const QString &name, bool refuseMounted);
+
+    QString m_pool;
+    bool m_freeze;
+    int m_freezeLimitMs;
+    mutable std::optional<bool> m_reflink;
+    mutable std::mutex m_mutex;
+    QHash<QString, int> m_heldLoops; // temporaries attached with autoclear: name -> open fd
+};
+
+} // namespace ndb

@@ -1,0 +1,223 @@
+#include "jobwidget.h"
+
+#include "jobs/jobhandle.h"
+#include "model/status.h"
+#include "uitext.h"
+
+#include <QFrame>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace ndb {
+
+QStringList JobWidget::steps()
+{
+    return {Phase::Snapshot, Phase::Attach, Phase::Transfer, Phase::Detach, Phase::Cleanup};
+}
+
+JobWidget::JobWidget(JobHandle *job, const QString &title, QWidget *parent)
+    : QWidget(parent)
+    , m_job(job)
+    , m_jobId(job->id())
+{
+    setObjectName(QStringLiteral("job-%1").arg(m_jobId));
+    auto *frame = new QFrame(this);
+    frame->setFrameShape(QFrame::StyledPanel);
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(frame);
+
+    auto *layout = new QVBoxLayout(frame);
+    auto *top = new QHBoxLayout;
+    m_title = new QLabel(QStringLiteral("<b>%1</b>").arg(title.toHtmlEscaped()), frame);
+    m_title->setWordWrap(true);
+    m_cancel = new QPushButton(UiText::icon(QStringLiteral("cancel")), tr("Cancel"), frame);
+    m_cancel->setToolTip(tr("Stop this job; its temporary snapshot or volume is removed"));
+    top->addWidget(m_title, 1);
+    top->addWidget(m_cancel);
+    layout->addLayout(top);
+
+    auto *stepRow = new QHBoxLayout;
+    stepRow->setSpacing(4);
+    const QStringList all = steps();
+    for (int i = 0; i < all.size(); ++i) {
+        if (i > 0) {
+            auto *arrow = new QLabel(QStringLiteral("›"), frame);
+            arrow->setEnabled(false);
+            stepRow->addWidget(arrow);
+        }
+        auto *icon = new QLabel(frame);
+        auto *label = new QLabel(UiText::phase(all[i]), frame);
+        m_stepIcons << icon;
+        m_stepLabels << label;
+        stepRow->addWidget(icon);
+        stepRow->addWidget(label);
+    }
+    stepRow->addStretch(1);
+    layout->addLayout(stepRow);
+
+    m_bar = new QProgressBar(frame);
+    m_bar->setRange(0, 100);
+    m_bar->setValue(0);
+    m_bar->setFormat(tr("%p%"));
+    layout->addWidget(m_bar);
+    m_details = new QLabel(tr("Waiting to start…"), frame);
+    m_details->setWordWrap(true);
+    layout->addWidget(m_details);
+    m_outcome = new QLabel(frame);
+    m_outcome->setWordWrap(true);
+    m_outcome->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_outcome->hide();
+    layout->addWidget(m_outcome);
+
+    connect(m_cancel, &QPushButton::clicked, this, [this] {
+        if (m_job) {
+            m_job->cancel();
+            m_cancel->setEnabled(false);
+            m_cancel->setText(tr("Cancelling…"));
+        }
+    });
+    connect(job, &JobHandle::progressChanged, this, &JobWidget::onProgress);
+    connect(job, &JobHandle::finished, this, &JobWidget::onFinished);
+
+    updateSteps();
+    if (!job->progress().phase.isEmpty())
+        onProgress(job->progress());
+    if (job->isFinished())
+        onFinished(job->status(), job->error());
+}
+
+int JobWidget::percent() const
+{
+    return m_bar->value();
+}
+
+QString JobWidget::detailsText() const
+{
+    return m_details->text();
+}
+
+QString JobWidget::outcomeText() const
+{
+    return m_outcome->text();
+}
+
+void JobWidget::setPhase(const QString &phase)
+{
+    if (phase.isEmpty() || phase == m_phase)
+        return;
+    m_phase = phase;
+    if (!m_seen.contains(phase))
+        m_seen << phase;
+    updateSteps();
+}
+
+QString JobWidget::stepState(const QString &phase) const
+{
+    const QStringList all = steps();
+    const int idx = all.indexOf(phase);
+    const int cur = all.indexOf(m_phase);
+    if (m_finished) {
+        if (m_seen.contains(phase)) {
+            if (phase == m_phase && m_status != JobStatus::Succeeded && phase != Phase::Cleanup)
+                return QStringLiteral("failed");
+            return QStringLiteral("done");
+        }
+        return QStringLiteral("skipped");
+    }
+    if (phase == m_phase)
+        return QStringLiteral("active");
+    if (m_seen.contains(phase))
+        return QStringLiteral("done");
+    if (cur >= 0 && idx < cur)
+        return QStringLiteral("skipped"); // this data path does not need the step
+    return QStringLiteral("pending");
+}
+
+void JobWidget::updateSteps()
+{
+    const QStringList all = steps();
+    for (int i = 0; i < all.size(); ++i) {
+        const QString state = stepState(all[i]);
+        QString iconName = QStringLiteral("step-pending");
+        QString tip;
+        if (state == QLatin1String("active")) {
+            iconName = QStringLiteral("step-active");
+            tip = tr("in progress");
+        } else if (state == QLatin1String("done")) {
+            iconName = QStringLiteral("step-done");
+            tip = tr("done");
+        } else if (state == QLatin1String("failed")) {
+            iconName = QStringLiteral("step-failed");
+            tip = tr("failed");
+        } else if (state == QLatin1String("skipped")) {
+            tip = tr("not needed for this volume");
+        } else {
+            tip = tr("pending");
+        }
+        m_stepIcons[i]->setPixmap(UiText::icon(iconName).pixmap(16, 16));
+        m_stepIcons[i]->setEnabled(state != QLatin1String("skipped"));
+        m_stepLabels[i]->setEnabled(state != QLatin1String("skipped") && state != QLatin1String("pending"));
+        QFont f = m_stepLabels[i]->font();
+        f.setBold(state == QLatin1String("active"));
+        m_stepLabels[i]->setFont(f);
+        const QString text = UiText::phase(all[i]) + QStringLiteral(": ") + tip;
+        m_stepIcons[i]->setToolTip(text);
+        m_stepLabels[i]->setToolTip(text);
+        m_stepLabels[i]->setAccessibleName(text);
+    }
+}
+
+void JobWidget::onProgress(const Progress &p)
+{
+    setPhase(p.phase);
+    if (p.bytesTotal > 0)
+        m_bar->setValue(p.percent());
+    QStringList parts;
+    if (!p.phase.isEmpty())
+        parts << UiText::phase(p.phase);
+    if (p.bytesTotal > 0)
+        parts << tr("read %1 of %2").arg(UiText::size(p.bytesDone), UiText::size(p.bytesTotal));
+    if (p.bytesStored > 0 || p.bytesDone > 0)
+        parts << tr("stored %1").arg(UiText::size(p.bytesStored));
+    if (p.bytesPerSecond > 0)
+        parts << UiText::rate(p.bytesPerSecond);
+    if (p.etaSeconds >= 0)
+        parts << tr("%1 left").arg(UiText::duration(p.etaSeconds));
+    if (!p.message.isEmpty())
+        parts << p.message;
+    m_details->setText(parts.join(QStringLiteral(" · ")));
+}
+
+void JobWidget::onFinished(const QString &status, const QString &error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_status = status;
+    m_cancel->setEnabled(false);
+    m_cancel->hide();
+    updateSteps();
+    QString text;
+    QString colour;
+    if (status == JobStatus::Succeeded) {
+        m_bar->setValue(100);
+        text = tr("Finished successfully.");
+        colour = QStringLiteral("#3a7a04");
+    } else if (status == JobStatus::Cancelled) {
+        text = tr("Cancelled. Temporary snapshots and volumes were removed.");
+        colour = QStringLiteral("#9a6a00");
+    } else {
+        text = error.isEmpty() ? tr("Failed for an unknown reason.") : tr("Failed: %1").arg(error);
+        colour = QStringLiteral("#a40000");
+    }
+    m_outcome->setText(text);
+    m_outcome->setStyleSheet(QStringLiteral("color: %1; font-weight: bold").arg(colour));
+    m_outcome->show();
+    Q_EMIT finished(m_job, status, error);
+}
+
+} // namespace ndb

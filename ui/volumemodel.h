@@ -1,0 +1,65 @@
+#pragma once
+// The volume inventory as a tree: host -> driver -> volume, with the last backup of each volume.
+#include "model/backup.h"
+#include "model/volume.h"
+
+#include <QAbstractItemModel>
+#include <QSortFilterProxyModel>
+#include <memory>
+#include <vector>
+
+namespace ndb {
+
+class VolumeModel : public QAbstractItemModel
+{
+    Q_OBJECT
+public:
+    enum Column { NameColumn, SizeColumn, StatusColumn, DriverColumn, LastBackupColumn, ResultColumn, ColumnCount };
+    enum Role { VolumeIdRole = Qt::UserRole + 1, StatusRole, NodeKindRole, SortRole };
+    enum NodeKind { HostNode, DriverNode, VolumeNode };
+
+    explicit VolumeModel(QObject *parent = nullptr);
+    ~VolumeModel() override;
+
+    // Replaces the contents; keeps rows that did not change so that views keep their state.
+    void setInventory(const QList<Volume> &volumes, const QList<Backup> &backups);
+    // Shows a status immediately (e.g. backing-up when a job starts), before the next refresh.
+    void setVolumeStatus(const QString &volumeId, const QString &status);
+
+    QList<Volume> volumes() const;
+    Volume volume(const QString &volumeId) const;
+    QModelIndex indexOfVolume(const QString &volumeId, int column = 0) const;
+
+    QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
+    QModelIndex parent(const QModelIndex &child) const override;
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    struct Node;
+    Node *nodeFor(const QModelIndex &index) const;
+    QModelIndex indexFor(Node *node, int column) const;
+    void rebuild(const QList<Volume> &volumes);
+
+    std::unique_ptr<Node> m_root;
+    QHash<QString, Backup> m_lastBackup; // by volume id
+};
+
+// Case-insensitive filter on name, host, driver and status; keeps the parents of matches.
+class VolumeFilterModel : public QSortFilterProxyModel
+{
+    Q_OBJECT
+public:
+    explicit VolumeFilterModel(QObject *parent = nullptr);
+    void setFilterText(const QString &text);
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+
+private:
+    QString m_text;
+};
+
+} // namespace ndb
