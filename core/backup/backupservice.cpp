@@ -459,7 +459,7 @@ QCoro::Task<VerifyReport> BackupService::verifyBackup(QString backupId)
     options.cancel = m_job.cancelFlag();
     const qint64 total = manifest.size;
     options.progress = [this, total](qint64 done, qint64) { m_job.progress(done, total, 0); };
-    const VerifyReport report = verifyBackup(*repository, manifest, options);
+    const VerifyReport report = ndb::verifyBackup(*repository, manifest, options);
     m_job.flushProgress();
     if (!report.ok()) {
         QStringList lines;

@@ -18,6 +18,9 @@ struct TransferOptions
     std::function<void(qint64 bytesDone, qint64 bytesStored)> progress;
     // Called every ~64 MiB and once at the end; throws to abort (e.g. snapshot overflowed).
     std::function<void()> healthCheck;
+    // I/O scheduling class of the threads that read the source: "idle" (only when the disk is
+    // otherwise unused), "best-effort" (lowest best-effort level) or "none" (unchanged).
+    QString ioPriority = QStringLiteral("best-effort");
 };
 
 struct TransferStats

@@ -3,6 +3,8 @@
 // QSqlDatabase connections must not cross threads, so every job thread opens its own.
 // SQLite in WAL mode with a busy timeout, so the GUI, the CLI and agents can share the file.
 #include <QSqlDatabase>
+#include <QVariant>
+#include <QVariantList>
 #include <QString>
 
 #include <functional>

@@ -174,10 +174,10 @@ Volume Engine::findVolume(const QString &idOrName) const
     throw NotFoundError(QStringLiteral("no volume '%1' (run 'volumes' to list them)").arg(idOrName));
 }
 
-QList<Backup> Engine::backups(const QString &volumeId) const
+QList<Backup> Engine::backups(const QString &volumeId, bool includeDeleted) const
 {
     d->requireStarted();
-    return BackupStore(*d->catalog).list(volumeId);
+    return BackupStore(*d->catalog).list(volumeId, includeDeleted);
 }
 
 Backup Engine::backup(const QString &id) const

@@ -50,7 +50,8 @@ public:
     QList<Volume> volumes() const; // last known inventory from the catalog
     Volume findVolume(const QString &idOrName) const; // id, or unique name; throws when unknown
 
-    QList<Backup> backups(const QString &volumeId = {}) const;
+    // Newest first; deleted backups only with `includeDeleted` (history).
+    QList<Backup> backups(const QString &volumeId = {}, bool includeDeleted = false) const;
     Backup backup(const QString &id) const; // throws when unknown
     QList<Job> jobs(const HistoryFilter &filter = {}) const;
     QList<JobEvent> jobEvents(qint64 jobId) const;

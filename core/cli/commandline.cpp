@@ -1,0 +1,655 @@
+#include "commandline.h"
+
+#include "backup/requests.h"
+#include "engine/demopool.h"
+#include "engine/engine.h"
+#include "jobs/jobhandle.h"
+#include "model/backup.h"
+#include "model/status.h"
+#include "util/error.h"
+#include "util/names.h"
+#include "util/runsync.h"
+#include "volumes/driverset.h"
+#include "volumes/volumedriver.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocale>
+#include <QRegularExpression>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace ndb {
+
+namespace {
+
+const QStringList kValueOptions = {
+    QStringLiteral("config"), QStringLiteral("catalog"), QStringLiteral("repository-root"), QStringLiteral("pool"),
+    QStringLiteral("vg"), QStringLiteral("volume"), QStringLiteral("container"), QStringLiteral("name"),
+    QStringLiteral("description"), QStringLiteral("bandwidth"), QStringLiteral("io-priority"), QStringLiteral("to-volume"),
+    QStringLiteral("new-volume"), QStringLiteral("driver"), QStringLiteral("to-file"), QStringLiteral("limit"),
+    QStringLiteral("status"), QStringLiteral("size"), QStringLiteral("kind"), QStringLiteral("jobs"),
+};
+const QStringList kFlags = {
+    QStringLiteral("force"), QStringLiteral("json"), QStringLiteral("quiet"), QStringLiteral("help"),
+    QStringLiteral("all"), QStringLiteral("version"), QStringLiteral("no-progress"),
+};
+
+const char *const kHelp = R"(Usage: ndbackupctl [global options] COMMAND [options]
+
+Backs up block volumes without detaching them: an in-use volume is read through a temporary
+snapshot (or a temporary cloned volume where the storage cannot snapshot), which is removed
+again whatever happens. Backing up an in-use volume needs --force.
+
+Commands:
+  volumes                         list volumes of every configured storage (refreshes the inventory)
+  volume create --pool DIR --name NAME --size SIZE
+                                  create a raw image volume in an image pool (SIZE: 64M, 10G ...)
+  volume attach VOLUME            attach an image volume to a loop device (it becomes in-use)
+  volume detach VOLUME            release its loop device (refused while a filesystem on it is mounted)
+  backup create --volume VOLUME [--container C] [--name N] [--description D] [--force]
+                [--bandwidth MB/s] [--io-priority idle|best-effort|none]
+                                  back up a volume; prints the backup (id first)
+  backup list [--volume VOLUME] [--all]
+                                  backups, newest first (--all includes deleted ones)
+  backup show ID                  one backup (a unique id prefix of 4+ characters is enough)
+  backup restore ID (--to-volume VOLUME | --new-volume NAME [--driver DRIVER] | --to-file PATH)
+                                  restore onto an available volume of at least the backup's size,
+                                  into a new volume, or into a file
+  backup verify ID                re-read and re-hash every chunk; damaged backups become 'error'
+  backup delete ID                delete a backup (run gc to free its space)
+  gc [--container C]              remove chunks no backup references any more
+  cleanup                         undo what interrupted operations left behind (runs at every start too)
+  jobs [--limit N] [--volume V] [--status S] [--kind K]
+                                  job history
+  job show ID                     one job with its event log
+  demo                            create a demo image pool with an attached and an available volume,
+                                  back up the attached one with --force and print the backup
+
+Global options:
+  --config FILE                   INI configuration (default: $XDG_CONFIG_HOME/ndbackup/ndbackup.conf)
+  --catalog PATH                  SQLite catalog (default: $XDG_DATA_HOME/ndbackup/catalog.sqlite)
+  --repository-root DIR           containers live below it (default: $XDG_DATA_HOME/ndbackup/repository)
+  --pool DIR                      manage the image pool DIR (repeatable)
+  --vg NAME                       manage the LVM volume group NAME (repeatable)
+  --jobs N                        concurrent jobs
+  --json                          machine-readable output for listings and results
+  --quiet                         no progress line, no informational messages
+  --help, --version
+
+VOLUME is a volume id (e.g. image:/srv/pool/db or lvm:vg0/db) or a unique volume name.
+
+Exit codes:
+  0    success
+  1    the operation failed (reason on stderr)
+  2    bad command line or invalid name/value; nothing was done
+  3    refused by a status rule, e.g. "Backing up an in-use volume must use the force flag."
+  4    no such volume, backup or container
+  5    verify or restore found damaged data
+  130  interrupted by SIGINT/SIGTERM; temporaries were cleaned up
+)";
+
+int s_signalPipe[2] = {-1, -1};
+void onSignal(int)
+{
+    const char c = 1;
+    [[maybe_unused]] ssize_t n = ::write(s_signalPipe[1], &c, 1);
+}
+
+class UsageError : public Error
+{
+public:
+    using Error::Error;
+};
+
+QString human(qint64 bytes)
+{
+    return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+}
+
+QString timeText(const QDateTime &t)
+{
+    return t.isValid() ? t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) : QStringLiteral("-");
+}
+
+QJsonObject toJson(const Volume &v)
+{
+    return {{QStringLiteral("id"), v.id}, {QStringLiteral("name"), v.name}, {QStringLiteral("driver"), v.driverId},
+            {QStringLiteral("host"), v.host}, {QStringLiteral("size"), v.size}, {QStringLiteral("status"), v.status},
+            {QStringLiteral("previous_status"), v.previousStatus}, {QStringLiteral("path"), v.path},
+            {QStringLiteral("uuid"), v.uuid}, {QStringLiteral("attached_to"), v.attachedTo}};
+}
+
+QJsonObject toJson(const Backup &b)
+{
+    return {{QStringLiteral("id"), b.id}, {QStringLiteral("volume_id"), b.volumeId}, {QStringLiteral("volume_name"), b.volumeName},
+            {QStringLiteral("name"), b.name}, {QStringLiteral("description"), b.description},
+            {QStringLiteral("container"), b.container}, {QStringLiteral("status"), b.status},
+            {QStringLiteral("fail_reason"), b.failReason}, {QStringLiteral("size"), b.size},
+            {QStringLiteral("stored_bytes"), b.storedBytes}, {QStringLiteral("temp_volume_id"), b.tempVolumeId},
+            {QStringLiteral("temp_snapshot_id"), b.tempSnapshotId}, {QStringLiteral("parent_id"), b.parentId},
+            {QStringLiteral("data_path"), b.dataPath},
+            {QStringLiteral("created_at"), b.createdAt.toString(Qt::ISODate)},
+            {QStringLiteral("started_at"), b.startedAt.toString(Qt::ISODate)},
+            {QStringLiteral("finished_at"), b.finishedAt.toString(Qt::ISODate)}};
+}
+
+QJsonObject toJson(const Job &j)
+{
+    return {{QStringLiteral("id"), j.id}, {QStringLiteral("kind"), j.kind}, {QStringLiteral("status"), j.status},
+            {QStringLiteral("phase"), j.phase}, {QStringLiteral("backup_id"), j.backupId},
+            {QStringLiteral("volume_id"), j.volumeId}, {QStringLiteral("bytes_done"), j.bytesDone},
+            {QStringLiteral("bytes_total"), j.bytesTotal}, {QStringLiteral("bandwidth_limit"), j.bandwidthLimit},
+            {QStringLiteral("io_priority"), j.ioPriority}, {QStringLiteral("error"), j.error},
+            {QStringLiteral("created_at"), j.createdAt.toString(Qt::ISODate)},
+            {QStringLiteral("finished_at"), j.finishedAt.toString(Qt::ISODate)}};
+}
+
+QString pad(const QString &s, int w) { return s.leftJustified(w); }
+
+} // namespace
+
+qint64 parseSize(const QString &text)
+{
+    static const QRegularExpression re(QStringLiteral("^\\s*(\\d+(?:\\.\\d+)?)\\s*([kKmMgGtT]?)(i?[bB])?\\s*$"));
+    const QRegularExpressionMatch m = re.match(text);
+    if (!m.hasMatch())
+        return -1;
+    double value = m.captured(1).toDouble();
+    const QString unit = m.captured(2).toLower();
+    const int shift = unit == QLatin1String("k") ? 10 : unit == QLatin1String("m") ? 20 : unit == QLatin1String("g") ? 30 : unit == QLatin1String("t") ? 40 : 0;
+    return qint64(value * double(1ll << shift));
+}
+
+CommandLine::CommandLine(QStringList arguments)
+    : m_arguments(std::move(arguments)), m_out(stdout), m_err(stderr)
+{
+}
+
+QString CommandLine::option(const QString &name) const
+{
+    const QStringList v = m_options.value(name);
+    return v.isEmpty() ? QString() : v.last();
+}
+
+bool CommandLine::flag(const QString &name) const { return m_options.contains(name); }
+QStringList CommandLine::values(const QString &name) const { return m_options.value(name); }
+
+int CommandLine::run()
+{
+    // Parse: options anywhere, "--opt value" or "--opt=value"; everything else is a command word.
+    try {
+        for (int i = 1; i < m_arguments.size(); ++i) {
+            const QString arg = m_arguments.at(i);
+            if (arg == QLatin1String("--")) {
+                m_words << m_arguments.mid(i + 1);
+                break;
+            }
+            if (arg == QLatin1String("-h")) {
+                m_options[QStringLiteral("help")] << QString();
+                continue;
+            }
+            if (!arg.startsWith(QLatin1String("--"))) {
+                m_words << arg;
+                continue;
+            }
+            QString name = arg.mid(2);
+            QString value;
+            const int eq = name.indexOf(QLatin1Char('='));
+            if (eq >= 0) {
+                value = name.mid(eq + 1);
+                name = name.left(eq);
+                if (!kValueOptions.contains(name))
+                    throw UsageError(QStringLiteral("option --%1 takes no value").arg(name));
+            } else if (kValueOptions.contains(name)) {
+                if (i + 1 >= m_arguments.size())
+                    throw UsageError(QStringLiteral("option --%1 needs a value").arg(name));
+                value = m_arguments.at(++i);
+            } else if (!kFlags.contains(name)) {
+                throw UsageError(QStringLiteral("unknown option --%1 (see --help)").arg(name));
+            }
+            m_options[name] << value;
+        }
+    } catch (const UsageError &e) {
+        m_err << "ndbackupctl: " << e.message() << Qt::endl;
+        return ExitUsage;
+    }
+    if (flag(QStringLiteral("help")) || m_words.isEmpty() || m_words.first() == QLatin1String("help")) {
+        m_out << kHelp;
+        m_out.flush();
+        return m_words.isEmpty() && !flag(QStringLiteral("help")) ? ExitUsage : ExitOk;
+    }
+    if (flag(QStringLiteral("version"))) {
+        m_out << "ndbackupctl " << QCoreApplication::applicationVersion() << Qt::endl;
+        return ExitOk;
+    }
+    m_json = flag(QStringLiteral("json"));
+    m_quiet = flag(QStringLiteral("quiet"));
+
+    const QString configFile = flag(QStringLiteral("config")) ? option(QStringLiteral("config")) : EngineConfig::defaultConfigFile();
+    if (flag(QStringLiteral("config")) && !QFileInfo::exists(configFile)) {
+        m_err << "ndbackupctl: configuration file " << configFile << " does not exist" << Qt::endl;
+        return ExitUsage;
+    }
+    EngineConfig config = EngineConfig::load(configFile);
+    if (flag(QStringLiteral("catalog")))
+        config.catalogPath = QFileInfo(option(QStringLiteral("catalog"))).absoluteFilePath();
+    if (flag(QStringLiteral("repository-root")))
+        config.repositoryRoot = QFileInfo(option(QStringLiteral("repository-root"))).absoluteFilePath();
+    for (const QString &pool : values(QStringLiteral("pool"))) {
+        const QString abs = QFileInfo(pool).absoluteFilePath();
+        if (!config.imagePools.contains(abs))
+            config.imagePools << abs;
+    }
+    for (const QString &vg : values(QStringLiteral("vg")))
+        if (!config.lvmVolumeGroups.contains(vg))
+            config.lvmVolumeGroups << vg;
+    if (flag(QStringLiteral("jobs")))
+        config.maxConcurrentJobs = option(QStringLiteral("jobs")).toInt();
+    if (m_words.first() == QLatin1String("demo"))
+        DemoPool::ensure(config);
+
+    try {
+        for (const QString &vg : config.lvmVolumeGroups)
+            validateName(vg, QStringLiteral("volume group"));
+        for (const QString &pool : config.imagePools)
+            if (!QFileInfo(pool).isDir())
+                throw NotFoundError(QStringLiteral("image pool %1 is not a directory").arg(pool));
+        Engine engine(config);
+        const CleanupReport report = engine.start();
+        if (!m_quiet && m_words.first() != QLatin1String("cleanup"))
+            for (const QString &m : report.messages)
+                m_err << "ndbackupctl: " << m << Qt::endl;
+        return dispatch(engine, m_words);
+    } catch (const UsageError &e) {
+        m_err << "ndbackupctl: " << e.message() << Qt::endl;
+        return ExitUsage;
+    } catch (const RefusedError &e) {
+        m_err << "ndbackupctl: " << e.message() << Qt::endl;
+        return ExitRefused;
+    } catch (const NotFoundError &e) {
+        m_err << "ndbackupctl: " << e.message() << Qt::endl;
+        return ExitNotFound;
+    } catch (const CorruptDataError &e) {
+        m_err << "ndbackupctl: " << e.message() << Qt::endl;
+        return ExitCorrupt;
+    } catch (const Error &e) {
+        m_err << "ndbackupctl: " << e.message() << Qt::endl;
+        // Validation errors (names, values) are raised before anything runs.
+        return e.message().startsWith(QLatin1String("invalid ")) || e.message().contains(QLatin1String(" name must"))
+                       || e.message().contains(QLatin1String("characters long"))
+                   ? ExitUsage : ExitFailed;
+    }
+}
+
+int CommandLine::dispatch(Engine &engine, const QStringList &w)
+{
+    const QString cmd = w.value(0);
+    const QString sub = w.value(1);
+    auto needArg = [&](int n, const QString &what) {
+        if (w.size() <= n)
+            throw UsageError(QStringLiteral("'%1' needs %2").arg(w.mid(0, n).join(QLatin1Char(' ')), what));
+        return w.at(n);
+    };
+    if (cmd == QLatin1String("volumes"))
+        return cmdVolumes(engine);
+    if (cmd == QLatin1String("volume"))
+        return cmdVolume(engine, w);
+    if (cmd == QLatin1String("backup")) {
+        if (sub == QLatin1String("create"))
+            return cmdBackupCreate(engine);
+        if (sub == QLatin1String("list"))
+            return cmdBackupList(engine);
+        if (sub == QLatin1String("show"))
+            return cmdBackupShow(engine, needArg(2, QStringLiteral("a backup id")));
+        if (sub == QLatin1String("restore"))
+            return cmdBackupRestore(engine, needArg(2, QStringLiteral("a backup id")));
+        if (sub == QLatin1String("verify"))
+            return waitForJob(engine.submitVerify(needArg(2, QStringLiteral("a backup id"))));
+        if (sub == QLatin1String("delete"))
+            return waitForJob(engine.submitDelete(needArg(2, QStringLiteral("a backup id"))));
+        throw UsageError(QStringLiteral("unknown command 'backup %1' (create, list, show, restore, verify, delete)").arg(sub));
+    }
+    if (cmd == QLatin1String("gc"))
+        return waitForJob(engine.submitGarbageCollection(option(QStringLiteral("container"))));
+    if (cmd == QLatin1String("cleanup"))
+        return cmdCleanup(engine);
+    if (cmd == QLatin1String("jobs"))
+        return cmdJobs(engine);
+    if (cmd == QLatin1String("job") && sub == QLatin1String("show"))
+        return cmdJobShow(engine, needArg(2, QStringLiteral("a job id")));
+    if (cmd == QLatin1String("demo"))
+        return cmdDemo(engine);
+    throw UsageError(QStringLiteral("unknown command '%1' (see --help)").arg(w.join(QLatin1Char(' '))));
+}
+
+int CommandLine::cmdVolumes(Engine &engine)
+{
+    const QList<Volume> volumes = engine.refreshVolumes();
+    if (m_json) {
+        QJsonArray a;
+        for (const Volume &v : volumes)
+            a << toJson(v);
+        m_out << QJsonDocument(a).toJson(QJsonDocument::Indented);
+        return ExitOk;
+    }
+    if (volumes.isEmpty()) {
+        m_err << "no volumes: configure storage with --pool DIR or --vg NAME (or in the config file)" << Qt::endl;
+        return ExitOk;
+    }
+    m_out << pad(QStringLiteral("NAME"), 24) << pad(QStringLiteral("SIZE"), 11) << pad(QStringLiteral("STATUS"), 18)
+          << pad(QStringLiteral("ATTACHED TO"), 20) << "ID" << Qt::endl;
+    for (const Volume &v : volumes)
+        m_out << pad(v.name, 24) << pad(human(v.size), 11) << pad(v.status, 18)
+              << pad(v.attachedTo.isEmpty() ? QStringLiteral("-") : v.attachedTo, 20) << v.id << Qt::endl;
+    return ExitOk;
+}
+
+int CommandLine::cmdVolume(Engine &engine, const QStringList &w)
+{
+    const QString sub = w.value(1);
+    if (sub == QLatin1String("create")) {
+        const QString pool = QFileInfo(option(QStringLiteral("pool"))).absoluteFilePath();
+        const QString name = option(QStringLiteral("name"));
+        const qint64 size = parseSize(option(QStringLiteral("size")));
+        if (option(QStringLiteral("pool")).isEmpty() || name.isEmpty() || size <= 0)
+            throw UsageError(QStringLiteral("'volume create' needs --pool DIR --name NAME --size SIZE"));
+        validateUserName(name, QStringLiteral("volume"));
+        VolumeDriver *driver = engine.driver(QStringLiteral("image:") + pool);
+        if (!driver)
+            throw NotFoundError(QStringLiteral("image pool %1 is not configured").arg(pool));
+        const Volume v = runSync(driver->createVolume(name, size));
+        engine.refreshVolumes();
+        if (m_json)
+            m_out << QJsonDocument(toJson(v)).toJson(QJsonDocument::Indented);
+        else
+            m_out << v.id << Qt::endl;
+        return ExitOk;
+    }
+    if (sub == QLatin1String("attach") || sub == QLatin1String("detach")) {
+        if (w.size() < 3)
+            throw UsageError(QStringLiteral("'volume %1' needs a volume").arg(sub));
+        const Volume v = engine.findVolume(w.at(2));
+        VolumeDriver *driver = engine.driver(v.driverId);
+        if (!driver)
+            throw NotFoundError(QStringLiteral("storage %1 is not configured").arg(v.driverId));
+        if (sub == QLatin1String("attach"))
+            m_out << runSync(driver->attach(v.name)) << Qt::endl;
+        else
+            runSync(driver->detach(v.name));
+        engine.refreshVolumes();
+        return ExitOk;
+    }
+    throw UsageError(QStringLiteral("unknown command 'volume %1' (create, attach, detach)").arg(sub));
+}
+
+int CommandLine::cmdBackupCreate(Engine &engine)
+{
+    if (option(QStringLiteral("volume")).isEmpty())
+        throw UsageError(QStringLiteral("'backup create' needs --volume VOLUME"));
+    engine.refreshVolumes();
+    BackupRequest req;
+    req.volumeId = engine.findVolume(option(QStringLiteral("volume"))).id;
+    req.container = option(QStringLiteral("container"));
+    req.name = option(QStringLiteral("name"));
+    req.description = option(QStringLiteral("description"));
+    req.force = flag(QStringLiteral("force"));
+    if (flag(QStringLiteral("bandwidth"))) {
+        bool ok = false;
+        const double mbs = option(QStringLiteral("bandwidth")).toDouble(&ok);
+        if (!ok || mbs <= 0)
+            throw UsageError(QStringLiteral("--bandwidth takes MB/s, a positive number"));
+        req.bandwidthLimit = qint64(mbs * 1e6);
+    }
+    if (flag(QStringLiteral("io-priority")))
+        req.ioPriority = option(QStringLiteral("io-priority"));
+    JobHandle *job = engine.submitBackup(req);
+    const int rc = waitForJob(job);
+    if (rc != ExitOk)
+        return rc;
+    return cmdBackupShow(engine, job->resultId());
+}
+
+int CommandLine::cmdBackupList(Engine &engine)
+{
+    QString volumeId;
+    if (flag(QStringLiteral("volume")))
+        volumeId = engine.findVolume(option(QStringLiteral("volume"))).id;
+    const QList<Backup> list = engine.backups(volumeId, flag(QStringLiteral("all")));
+    if (m_json) {
+        QJsonArray a;
+        for (const Backup &b : list)
+            a << toJson(b);
+        m_out << QJsonDocument(a).toJson(QJsonDocument::Indented);
+        return ExitOk;
+    }
+    m_out << pad(QStringLiteral("ID"), 38) << pad(QStringLiteral("VOLUME"), 20) << pad(QStringLiteral("STATUS"), 11)
+          << pad(QStringLiteral("SIZE"), 11) << pad(QStringLiteral("STORED"), 11) << pad(QStringLiteral("CREATED"), 21) << "NAME" << Qt::endl;
+    for (const Backup &b : list)
+        m_out << pad(b.id, 38) << pad(b.volumeName, 20) << pad(b.status, 11) << pad(human(b.size), 11)
+              << pad(human(b.storedBytes), 11) << pad(timeText(b.createdAt), 21) << b.name << Qt::endl;
+    return ExitOk;
+}
+
+int CommandLine::cmdBackupShow(Engine &engine, const QString &id)
+{
+    const Backup b = engine.backup(id);
+    if (m_json) {
+        m_out << QJsonDocument(toJson(b)).toJson(QJsonDocument::Indented);
+        return ExitOk;
+    }
+    m_out << "id:           " << b.id << '\n'
+          << "volume:       " << b.volumeName << " (" << b.volumeId << ")\n"
+          << "name:         " << b.name << '\n'
+          << "description:  " << b.description << '\n'
+          << "container:    " << b.container << '\n'
+          << "status:       " << b.status << '\n';
+    if (!b.failReason.isEmpty())
+        m_out << "fail reason:  " << b.failReason << '\n';
+    m_out << "size:         " << human(b.size) << " (" << b.size << " bytes)\n"
+          << "stored:       " << human(b.storedBytes) << '\n'
+          << "data path:    " << b.dataPath << '\n'
+          << "created:      " << timeText(b.createdAt) << '\n'
+          << "finished:     " << timeText(b.finishedAt) << Qt::endl;
+    return ExitOk;
+}
+
+int CommandLine::cmdBackupRestore(Engine &engine, const QString &id)
+{
+    RestoreRequest req;
+    req.backupId = id;
+    const int targets = int(flag(QStringLiteral("to-volume"))) + int(flag(QStringLiteral("new-volume"))) + int(flag(QStringLiteral("to-file")));
+    if (targets != 1)
+        throw UsageError(QStringLiteral("'backup restore' needs exactly one of --to-volume, --new-volume, --to-file"));
+    if (flag(QStringLiteral("to-volume"))) {
+        engine.refreshVolumes();
+        req.target = RestoreRequest::Target::ExistingVolume;
+        req.volumeId = option(QStringLiteral("to-volume"));
+    } else if (flag(QStringLiteral("new-volume"))) {
+        req.target = RestoreRequest::Target::NewVolume;
+        req.newVolumeName = option(QStringLiteral("new-volume"));
+        req.driverId = option(QStringLiteral("driver"));
+        if (req.driverId.isEmpty()) {
+            // Default: the storage the backed-up volume lives on, when it is configured here.
+            const QString volumeId = engine.backup(id).volumeId;
+            req.driverId = volumeId.left(volumeId.lastIndexOf(QLatin1Char('/')));
+        }
+        if (!engine.driver(req.driverId))
+            throw NotFoundError(QStringLiteral("storage '%1' is not configured (use --driver)").arg(req.driverId));
+    } else {
+        req.target = RestoreRequest::Target::File;
+        req.filePath = QFileInfo(option(QStringLiteral("to-file"))).absoluteFilePath();
+    }
+    return waitForJob(engine.submitRestore(req));
+}
+
+int CommandLine::cmdJobs(Engine &engine)
+{
+    HistoryFilter f;
+    if (flag(QStringLiteral("limit")))
+        f.limit = option(QStringLiteral("limit")).toInt();
+    if (flag(QStringLiteral("volume")))
+        f.volumeId = engine.findVolume(option(QStringLiteral("volume"))).id;
+    f.status = option(QStringLiteral("status"));
+    f.kind = option(QStringLiteral("kind"));
+    const QList<Job> jobs = engine.jobs(f);
+    if (m_json) {
+        QJsonArray a;
+        for (const Job &j : jobs)
+            a << toJson(j);
+        m_out << QJsonDocument(a).toJson(QJsonDocument::Indented);
+        return ExitOk;
+    }
+    m_out << pad(QStringLiteral("ID"), 6) << pad(QStringLiteral("KIND"), 9) << pad(QStringLiteral("STATUS"), 11)
+          << pad(QStringLiteral("CREATED"), 21) << pad(QStringLiteral("VOLUME"), 40) << "ERROR" << Qt::endl;
+    for (const Job &j : jobs)
+        m_out << pad(QString::number(j.id), 6) << pad(j.kind, 9) << pad(j.status, 11) << pad(timeText(j.createdAt), 21)
+              << pad(j.volumeId, 40) << j.error << Qt::endl;
+    return ExitOk;
+}
+
+int CommandLine::cmdJobShow(Engine &engine, const QString &id)
+{
+    bool ok = false;
+    const qint64 jobId = id.toLongLong(&ok);
+    if (!ok)
+        throw UsageError(QStringLiteral("job ids are numbers"));
+    const QList<JobEvent> events = engine.jobEvents(jobId);
+    HistoryFilter f;
+    f.limit = 100000;
+    Job job;
+    for (const Job &j : engine.jobs(f))
+        if (j.id == jobId)
+            job = j;
+    if (job.id == 0)
+        throw NotFoundError(QStringLiteral("no job %1").arg(jobId));
+    if (m_json) {
+        QJsonObject o = toJson(job);
+        QJsonArray a;
+        for (const JobEvent &e : events)
+            a << QJsonObject{{QStringLiteral("time"), e.time.toString(Qt::ISODateWithMs)}, {QStringLiteral("phase"), e.phase},
+                             {QStringLiteral("level"), e.level}, {QStringLiteral("message"), e.message}};
+        o[QStringLiteral("events")] = a;
+        m_out << QJsonDocument(o).toJson(QJsonDocument::Indented);
+        return ExitOk;
+    }
+    m_out << "job " << job.id << ": " << job.kind << ' ' << job.status;
+    if (!job.error.isEmpty())
+        m_out << " (" << job.error << ')';
+    m_out << '\n';
+    for (const JobEvent &e : events)
+        m_out << timeText(e.time) << "  " << pad(e.phase, 9) << pad(e.level, 8) << e.message << '\n';
+    m_out.flush();
+    return ExitOk;
+}
+
+int CommandLine::cmdCleanup(Engine &engine)
+{
+    // start() already ran the cleanup; run it once more so its report is this command's output.
+    const CleanupReport r = engine.cleanup();
+    if (m_json) {
+        m_out << QJsonDocument(QJsonObject{{QStringLiteral("backups_reset"), r.backupsReset},
+                                           {QStringLiteral("restores_reset"), r.restoresReset},
+                                           {QStringLiteral("deletes_finished"), r.deletesFinished},
+                                           {QStringLiteral("temporaries_removed"), r.temporariesRemoved},
+                                           {QStringLiteral("volumes_restored"), r.volumesRestored},
+                                           {QStringLiteral("messages"), QJsonArray::fromStringList(r.messages)}})
+                     .toJson(QJsonDocument::Indented);
+        return ExitOk;
+    }
+    for (const QString &m : r.messages)
+        m_out << m << '\n';
+    m_out << "cleanup done" << Qt::endl;
+    return ExitOk;
+}
+
+int CommandLine::cmdDemo(Engine &engine)
+{
+    engine.refreshVolumes();
+    const Volume v = engine.findVolume(DemoPool::inUseVolumeName());
+    if (!m_quiet)
+        m_err << "demo pool: " << DemoPool::defaultPoolPath() << "; backing up " << v.name << " (" << v.status << ") with --force" << Qt::endl;
+    BackupRequest req;
+    req.volumeId = v.id;
+    req.name = QStringLiteral("demo backup");
+    req.description = QStringLiteral("made by ndbackupctl demo");
+    req.force = true;
+    JobHandle *job = engine.submitBackup(req);
+    const int rc = waitForJob(job);
+    if (rc != ExitOk)
+        return rc;
+    return cmdBackupShow(engine, job->resultId());
+}
+
+int CommandLine::waitForJob(JobHandle *job)
+{
+    const bool tty = !m_quiet && !flag(QStringLiteral("no-progress")) && ::isatty(STDERR_FILENO);
+    // SIGINT/SIGTERM cancel the job; its cleanup runs before we exit.
+    if (s_signalPipe[0] < 0 && ::pipe2(s_signalPipe, O_CLOEXEC | O_NONBLOCK) == 0) {
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+    }
+    QSocketNotifier notifier(s_signalPipe[0], QSocketNotifier::Read);
+    QObject::connect(&notifier, &QSocketNotifier::activated, [&] {
+        char buf[16];
+        while (::read(s_signalPipe[0], buf, sizeof buf) > 0) {}
+        if (!m_quiet)
+            m_err << (tty ? "\n" : "") << "ndbackupctl: interrupted; cancelling and cleaning up" << Qt::endl;
+        job->cancel();
+    });
+    int lastLen = 0;
+    QObject::connect(job, &JobHandle::progressChanged, [&](const Progress &p) {
+        if (!tty)
+            return;
+        QString line = QStringLiteral("%1 %2%").arg(p.phase, -9).arg(p.percent(), 3);
+        if (p.bytesTotal > 0)
+            line += QStringLiteral("  %1 / %2").arg(human(p.bytesDone), human(p.bytesTotal));
+        if (p.bytesPerSecond > 0)
+            line += QStringLiteral("  %1 MB/s").arg(p.bytesPerSecond / 1e6, 0, 'f', 1);
+        if (p.etaSeconds >= 0)
+            line += QStringLiteral("  ETA %1:%2").arg(p.etaSeconds / 60).arg(p.etaSeconds % 60, 2, 10, QLatin1Char('0'));
+        m_err << '\r' << line.leftJustified(lastLen) << Qt::flush;
+        lastLen = int(line.size());
+    });
+    QObject::connect(job, &JobHandle::eventLogged, [&](const QString &phase, const QString &level, const QString &message) {
+        if (m_quiet || level == QLatin1String("command") || !tty)
+            return;
+        if (level == QLatin1String("warning") || level == QLatin1String("phase")) {
+            m_err << '\r' << QString(lastLen, QLatin1Char(' ')) << '\r' << phase << ": " << message << Qt::endl;
+            lastLen = 0;
+        }
+    });
+    QEventLoop loop;
+    if (!job->isFinished()) {
+        QObject::connect(job, &JobHandle::finished, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    if (tty && lastLen > 0)
+        m_err << '\r' << QString(lastLen, QLatin1Char(' ')) << '\r' << Qt::flush;
+    if (job->status() == JobStatus::Succeeded) {
+        if (!m_quiet && job->kind() != QLatin1String("backup"))
+            m_err << job->kind() << " finished" << Qt::endl;
+        return ExitOk;
+    }
+    m_err << "ndbackupctl: " << job->kind() << " failed: " << job->error() << Qt::endl;
+    const QString kind = job->errorKind();
+    if (kind == QLatin1String("cancelled"))
+        return ExitCancelled;
+    if (kind == QLatin1String("refused"))
+        return ExitRefused;
+    if (kind == QLatin1String("not-found"))
+        return ExitNotFound;
+    if (kind == QLatin1String("corrupt"))
+        return ExitCorrupt;
+    return ExitFailed;
+}
+
+} // namespace ndb
