@@ -243,7 +243,7 @@ DE = {
     'Concurrent &jobs:': '&Gleichzeitige Aufträge:',
     'Notify when a job &fails': 'Benachrichtigen, wenn ein Auftrag &fehlschlägt',
     'Notify when a job &succeeds': 'Benachrichtigen, wenn ein Auftrag &erfolgreich ist',
-    'Show an icon in the system &tray': 'Ein Symbol im 'Ein Symbol im System&abschnitt der Kontrollleiste anzeigen'Systembereich der Kontrollleiste anzeigen',
+    'Show an icon in the system &tray': 'Ein Symbol im &Systembereich der Kontrollleiste anzeigen',
     'Notifications': 'Benachrichtigungen',
     'Changes to the catalog and storage take effect when ndbackup starts next time. Settings file: %1':
         'Änderungen an Katalog und Speicher wirken beim nächsten Start von ndbackup. Einstellungsdatei: %1',

@@ -1053,7 +1053,7 @@ Einstellungsdatei: %2</translation>
         </message>
         <message>
             <source>Show an icon in the system &amp;tray</source>
-            <translation>Ein Symbol im System&amp;abschnitt der Kontrollleiste anzeigen</translation>
+            <translation>Ein Symbol im &amp;Systembereich der Kontrollleiste anzeigen</translation>
         </message>
         <message>
             <source>Notifications</source>
