@@ -6,6 +6,7 @@
 #include <QVariant>
 #include <QVariantList>
 #include <QString>
+#include <QVariant>
 
 #include <functional>
 

@@ -93,6 +93,9 @@ public:
     virtual void deleteManifest(const QString &backupId) = 0;
     virtual GcReport collectGarbage() = 0;
     virtual qint64 diskUsage() const = 0;
+    // How long collectGarbage() waits for other users of the container (backups, restores,
+    // verifications hold it shared while their Repository object lives) before it gives up.
+    virtual void setLockTimeout(int msec) { Q_UNUSED(msec); }
 };
 
 // Hex form of a chunk id, for messages.

@@ -1,0 +1,552 @@
+// The transfer pipeline. Backup: reader threads fill large aligned segments (several chunks per
+// read, so O_DIRECT gets deep enough requests), worker threads zero-check, hash, dedup,
+// compress and store each chunk. A fixed pool of segments bounds memory whatever the volume size.
+// Restore and verify: workers read, decompress and check chunks in parallel.
+#include "backup/transfer.h"
+
+#include "repository/chunkcodec.h"
+#include "util/error.h"
+
+#include <QHash>
+#include <QThread>
+
+#include <linux/ioprio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+namespace ndb {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr qint64 kSegmentTarget = 4 * 1024 * 1024; // one source read
+constexpr int kReaders = 2;                          // source reads in flight
+constexpr qint64 kHealthInterval = 64ll * 1024 * 1024;
+constexpr auto kProgressInterval = std::chrono::milliseconds(200);
+
+int workerCount(const TransferOptions &options)
+{
+    if (options.threads > 0)
+        return options.threads;
+    return qMax(1, QThread::idealThreadCount());
+}
+
+void applyIoPriority(const QString &priority)
+{
+    int value;
+    if (priority == QLatin1String("idle"))
+        value = IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0);
+    else if (priority == QLatin1String("best-effort"))
+        value = IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 7);
+    else
+        return;
+    // who = 0: the calling thread only; the workload keeps its own priority.
+    ::syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, value);
+}
+
+void checkIoPriority(const QString &priority)
+{
+    if (!priority.isEmpty() && priority != QLatin1String("idle") && priority != QLatin1String("best-effort")
+        && priority != QLatin1String("none"))
+        throw Error(QStringLiteral("Unknown I/O priority \"%1\" (use idle, best-effort or none)").arg(priority));
+}
+
+// Minimal blocking queue; close() wakes every waiter, pop() then drains what is left.
+template<typename T>
+class BlockingQueue
+{
+public:
+    void push(T value)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_items.push_back(std::move(value));
+        }
+        m_cv.notify_one();
+    }
+    std::optional<T> pop()
+    {
+        std::unique_lock lock(m_mutex);
+        m_cv.wait(lock, [this] { return !m_items.empty() || m_closed; });
+        if (m_items.empty())
+            return std::nullopt;
+        T value = std::move(m_items.front());
+        m_items.pop_front();
+        return value;
+    }
+    void close()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_closed = true;
+        }
+        m_cv.notify_all();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::deque<T> m_items;
+    bool m_closed = false;
+};
+
+// Token bucket on bytes; burst of a quarter of a second.
+class RateLimiter
+{
+public:
+    explicit RateLimiter(qint64 bytesPerSecond) : m_rate(bytesPerSecond), m_last(Clock::now()) {}
+    // Blocks until `bytes` may pass; returns early when `stop` becomes true.
+    void acquire(qint64 bytes, const std::atomic<bool> &stop)
+    {
+        if (m_rate <= 0)
+            return;
+        double waitSeconds;
+        {
+            std::lock_guard lock(m_mutex);
+            const auto now = Clock::now();
+            const double elapsed = std::chrono::duration<double>(now - m_last).count();
+            m_last = now;
+            m_tokens = qMin(m_tokens + elapsed * double(m_rate), double(m_rate) / 4);
+            m_tokens -= double(bytes);
+            waitSeconds = m_tokens < 0 ? -m_tokens / double(m_rate) : 0;
+        }
+        const auto until = Clock::now() + std::chrono::duration<double>(waitSeconds);
+        while (!stop && Clock::now() < until)
+            std::this_thread::sleep_for(qMin(std::chrono::duration<double>(until - Clock::now()),
+                                             std::chrono::duration<double>(0.05)));
+    }
+
+private:
+    const qint64 m_rate;
+    std::mutex m_mutex;
+    double m_tokens = 0;
+    Clock::time_point m_last;
+};
+
+// Shared failure state of one transfer: the first exception wins and stops everyone.
+class Abort
+{
+public:
+    std::atomic<bool> stop{false};
+
+    void fail(std::exception_ptr error)
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_error)
+            m_error = error;
+        stop = true;
+    }
+    void rethrowIfFailed()
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_error)
+            std::rethrow_exception(m_error);
+    }
+
+private:
+    std::mutex m_mutex;
+    std::exception_ptr m_error;
+};
+
+// Runs `threads`, then waits for them on the caller's thread while it reports progress at most
+// five times a second and turns options.cancel into CancelledError.
+void superviseThreads(std::vector<std::thread> &threads, std::atomic<int> &running, Abort &abort,
+                      const TransferOptions &options, const std::function<void()> &reportProgress,
+                      const std::function<void()> &onStop)
+{
+    auto lastProgress = Clock::now();
+    while (running.load() > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (options.cancel && options.cancel->load() && !abort.stop) {
+            abort.fail(std::make_exception_ptr(CancelledError()));
+            onStop();
+        }
+        if (abort.stop)
+            onStop();
+        if (Clock::now() - lastProgress >= kProgressInterval) {
+            lastProgress = Clock::now();
+            if (!abort.stop)
+                reportProgress();
+        }
+    }
+    for (std::thread &thread : threads)
+        thread.join();
+}
+
+struct Segment
+{
+    char *buffer = nullptr;
+    qint64 offset = 0;
+    qint64 length = 0;
+    qint64 firstChunk = 0;
+    std::atomic<int> remaining{0};
+};
+
+struct ChunkJob
+{
+    Segment *segment;
+    qint64 index;
+};
+
+} // namespace
+
+TransferStats backupToRepository(BlockSource &source, Repository &repository, Manifest &manifest,
+                                 const TransferOptions &options)
+{
+    checkIoPriority(options.ioPriority);
+    const auto started = Clock::now();
+    const qint64 size = source.size();
+    const qint64 chunkSize = repository.config().chunkSize;
+    const qint64 chunkCount = (size + chunkSize - 1) / chunkSize;
+    const qint64 chunksPerSegment = qMax<qint64>(1, kSegmentTarget / chunkSize);
+    const qint64 segmentSize = chunksPerSegment * chunkSize;
+    const qint64 segmentCount = (size + segmentSize - 1) / segmentSize;
+    const int workers = workerCount(options);
+    const int compressionLevel = repository.config().compressionLevel;
+
+    manifest.size = size;
+    manifest.chunkSize = quint32(chunkSize);
+    manifest.chunks.clear();
+    manifest.chunks.resize(chunkCount);
+    QByteArray *chunkIds = manifest.chunks.data();
+
+    // Enough segments to keep every reader and worker busy; the only large allocations.
+    const int segmentPool = kReaders + qMax(2, workers);
+    std::vector<Segment> segments(segmentPool);
+    for (Segment &segment : segments) {
+        segment.buffer = static_cast<char *>(std::aligned_alloc(4096, size_t(segmentSize)));
+        if (!segment.buffer)
+            throw Error(QStringLiteral("Out of memory for transfer buffers"));
+    }
+    struct FreeBuffers
+    {
+        std::vector<Segment> &segments;
+        ~FreeBuffers()
+        {
+            for (Segment &s : segments)
+                std::free(s.buffer);
+        }
+    } freeBuffers{segments};
+
+    BlockingQueue<Segment *> freeSegments;
+    for (Segment &segment : segments)
+        freeSegments.push(&segment);
+    BlockingQueue<ChunkJob> jobs;
+
+    Abort abort;
+    RateLimiter limiter(options.bandwidthLimit);
+    std::atomic<qint64> nextSegment{0};
+    std::atomic<qint64> bytesRead{0}, bytesDone{0}, bytesStored{0};
+    std::atomic<qint64> chunksNew{0}, chunksDedup{0}, chunksZero{0};
+    std::mutex healthMutex;
+    std::atomic<int> readersLeft{kReaders};
+    std::atomic<int> running{0};
+    auto stopAll = [&] {
+        freeSegments.close();
+        jobs.close();
+    };
+
+    auto reader = [&] {
+        try {
+            applyIoPriority(options.ioPriority);
+            while (!abort.stop) {
+                std::optional<Segment *> free = freeSegments.pop();
+                if (!free || abort.stop)
+                    break;
+                Segment *segment = *free;
+                const qint64 s = nextSegment.fetch_add(1);
+                if (s >= segmentCount) {
+                    freeSegments.push(segment);
+                    break;
+                }
+                segment->offset = s * segmentSize;
+                segment->length = qMin(segmentSize, size - segment->offset);
+                segment->firstChunk = s * chunksPerSegment;
+                limiter.acquire(segment->length, abort.stop);
+                const qint64 got = source.readAt(segment->buffer, segment->length, segment->offset);
+                if (got != segment->length)
+                    throw Error(QStringLiteral("%1 ended at %2 bytes, expected %3")
+                                    .arg(source.description()).arg(segment->offset + got).arg(size));
+                const qint64 before = bytesRead.fetch_add(got);
+                if (options.healthCheck && before / kHealthInterval != (before + got) / kHealthInterval) {
+                    std::lock_guard lock(healthMutex);
+                    options.healthCheck();
+                }
+                const qint64 chunks = (segment->length + chunkSize - 1) / chunkSize;
+                segment->remaining = int(chunks);
+                for (qint64 c = 0; c < chunks; ++c)
+                    jobs.push(ChunkJob{segment, segment->firstChunk + c});
+            }
+        } catch (...) {
+            abort.fail(std::current_exception());
+            stopAll();
+        }
+        if (--readersLeft == 0)
+            jobs.close();
+        --running;
+    };
+
+    auto worker = [&] {
+        try {
+            chunk::Compressor compressor(compressionLevel);
+            while (!abort.stop) {
+                std::optional<ChunkJob> job = jobs.pop();
+                if (!job)
+                    break;
+                Segment *segment = job->segment;
+                const qint64 offset = job->index * chunkSize;
+                const char *data = segment->buffer + (offset - segment->offset);
+                const qint64 length = qMin(chunkSize, size - offset);
+                if (chunk::isAllZero(data, length)) {
+                    ++chunksZero; // the manifest slot stays empty
+                } else {
+                    QByteArray id = chunk::sha256(data, length);
+                    qint64 added = 0;
+                    if (!repository.hasChunk(id)) {
+                        const QByteArray stored = compressor.compress(data, length);
+                        added = repository.putChunk(id, stored, quint32(length));
+                    }
+                    if (added > 0) {
+                        ++chunksNew;
+                        bytesStored += added;
+                    } else {
+                        ++chunksDedup;
+                    }
+                    chunkIds[job->index] = std::move(id);
+                }
+                bytesDone += length;
+                if (--segment->remaining == 0)
+                    freeSegments.push(segment);
+            }
+        } catch (...) {
+            abort.fail(std::current_exception());
+            stopAll();
+        }
+        --running;
+    };
+
+    std::vector<std::thread> threads;
+    running = kReaders + workers;
+    for (int i = 0; i < kReaders; ++i)
+        threads.emplace_back(reader);
+    for (int i = 0; i < workers; ++i)
+        threads.emplace_back(worker);
+    superviseThreads(threads, running, abort, options,
+                     [&] {
+                         if (options.progress)
+                             options.progress(bytesDone.load(), bytesStored.load());
+                     },
+                     stopAll);
+    abort.rethrowIfFailed();
+    if (bytesDone.load() != size)
+        throw Error(QStringLiteral("Transfer of %1 stopped at %2 of %3 bytes")
+                        .arg(source.description()).arg(bytesDone.load()).arg(size));
+
+    if (options.healthCheck)
+        options.healthCheck();
+    repository.flush();
+
+    TransferStats stats;
+    stats.bytes = size;
+    stats.bytesStored = bytesStored;
+    stats.chunksNew = chunksNew;
+    stats.chunksDeduplicated = chunksDedup;
+    stats.chunksZero = chunksZero;
+    stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    manifest.storedBytes = stats.bytesStored;
+    if (options.progress)
+        options.progress(size, stats.bytesStored);
+    return stats;
+}
+
+namespace {
+
+void checkManifestShape(const Repository &repository, const Manifest &manifest)
+{
+    if (manifest.chunkSize == 0 || manifest.chunkSize != repository.config().chunkSize)
+        throw Error(QStringLiteral("Backup %1 has chunk size %2 but its container uses %3")
+                        .arg(manifest.backupId).arg(manifest.chunkSize).arg(repository.config().chunkSize));
+    const qint64 expected = (manifest.size + manifest.chunkSize - 1) / manifest.chunkSize;
+    if (manifest.size < 0 || manifest.chunks.size() != expected)
+        throw Error(QStringLiteral("Backup %1 lists %2 chunks for %3 bytes; expected %4")
+                        .arg(manifest.backupId).arg(manifest.chunks.size()).arg(manifest.size).arg(expected));
+}
+
+} // namespace
+
+TransferStats restoreFromRepository(const Repository &repository, const Manifest &manifest,
+                                    BlockSink &sink, const TransferOptions &options)
+{
+    checkManifestShape(repository, manifest);
+    if (sink.size() < manifest.size)
+        throw Error(QStringLiteral("%1 holds %2 bytes; backup %3 needs %4")
+                        .arg(sink.description()).arg(sink.size()).arg(manifest.backupId).arg(manifest.size));
+    const auto started = Clock::now();
+    const qint64 chunkSize = manifest.chunkSize;
+    const qint64 chunkCount = manifest.chunks.size();
+    const int workers = workerCount(options);
+
+    Abort abort;
+    RateLimiter limiter(options.bandwidthLimit);
+    std::atomic<qint64> next{0}, bytesDone{0}, zero{0}, written{0};
+    std::atomic<int> running{workers};
+
+    auto worker = [&] {
+        try {
+            applyIoPriority(options.ioPriority);
+            for (qint64 i = next++; i < chunkCount && !abort.stop; i = next++) {
+                const qint64 offset = i * chunkSize;
+                const qint64 length = qMin(chunkSize, manifest.size - offset);
+                const QByteArray &id = manifest.chunks[i];
+                if (id.isEmpty()) {
+                    sink.writeZeroes(length, offset);
+                    ++zero;
+                } else {
+                    QByteArray raw;
+                    try {
+                        raw = repository.readChunk(id);
+                    } catch (const Error &error) {
+                        throw Error(QStringLiteral("Restore of backup %1 failed at chunk %2: %3")
+                                        .arg(manifest.backupId).arg(i).arg(error.message()));
+                    }
+                    if (raw.size() != length)
+                        throw Error(QStringLiteral("Restore of backup %1 failed: chunk %2 (%3) has %4 bytes, expected %5")
+                                        .arg(manifest.backupId).arg(i).arg(chunkIdHex(id)).arg(raw.size()).arg(length));
+                    limiter.acquire(length, abort.stop);
+                    sink.writeAt(raw.constData(), length, offset);
+                    ++written;
+                }
+                bytesDone += length;
+            }
+        } catch (...) {
+            abort.fail(std::current_exception());
+        }
+        --running;
+    };
+
+    std::vector<std::thread> threads;
+    for (int i = 0; i < workers; ++i)
+        threads.emplace_back(worker);
+    superviseThreads(threads, running, abort, options,
+                     [&] {
+                         if (options.progress)
+                             options.progress(bytesDone.load(), 0);
+                     },
+                     [] {});
+    abort.rethrowIfFailed();
+    sink.finish();
+    if (options.healthCheck)
+        options.healthCheck();
+
+    TransferStats stats;
+    stats.bytes = manifest.size;
+    stats.chunksZero = zero;
+    stats.chunksNew = written;
+    stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    if (options.progress)
+        options.progress(manifest.size, 0);
+    return stats;
+}
+
+VerifyReport verifyBackup(const Repository &repository, const Manifest &manifest,
+                          const TransferOptions &options)
+{
+    checkManifestShape(repository, manifest);
+    const qint64 chunkSize = manifest.chunkSize;
+
+    // Each distinct chunk is read once; a problem is reported at every position that uses it.
+    QHash<QByteArray, std::vector<qint64>> positions;
+    std::vector<QByteArray> distinct;
+    for (qint64 i = 0; i < manifest.chunks.size(); ++i) {
+        const QByteArray &id = manifest.chunks[i];
+        if (id.isEmpty())
+            continue;
+        auto it = positions.find(id);
+        if (it == positions.end()) {
+            it = positions.insert(id, {});
+            distinct.push_back(id);
+        }
+        it->push_back(i);
+    }
+    auto lengthAt = [&](qint64 index) { return qMin(chunkSize, manifest.size - index * chunkSize); };
+
+    const int workers = workerCount(options);
+    Abort abort;
+    RateLimiter limiter(options.bandwidthLimit);
+    std::atomic<qint64> next{0}, bytesDone{0};
+    std::atomic<int> running{workers};
+    std::mutex problemsMutex;
+    VerifyReport report;
+
+    auto worker = [&] {
+        try {
+            applyIoPriority(options.ioPriority);
+            for (qint64 d = next++; d < qint64(distinct.size()) && !abort.stop; d = next++) {
+                const QByteArray &id = distinct[size_t(d)];
+                const std::vector<qint64> &at = *positions.constFind(id);
+                QString reason;
+                try {
+                    const QByteArray raw = repository.readChunk(id);
+                    if (raw.size() != lengthAt(at.front()))
+                        reason = QStringLiteral("wrong size");
+                } catch (const chunk::ChunkError &error) {
+                    reason = error.reason();
+                } catch (const Error &error) {
+                    reason = error.message();
+                }
+                qint64 bytes = 0;
+                for (qint64 index : at)
+                    bytes += lengthAt(index);
+                limiter.acquire(lengthAt(at.front()), abort.stop);
+                bytesDone += bytes;
+                if (!reason.isEmpty()) {
+                    std::lock_guard lock(problemsMutex);
+                    for (qint64 index : at)
+                        report.problems.append(ChunkProblem{index, id, reason});
+                }
+            }
+        } catch (...) {
+            abort.fail(std::current_exception());
+        }
+        --running;
+    };
+
+    std::vector<std::thread> threads;
+    for (int i = 0; i < workers; ++i)
+        threads.emplace_back(worker);
+    superviseThreads(threads, running, abort, options,
+                     [&] {
+                         if (options.progress)
+                             options.progress(bytesDone.load(), 0);
+                     },
+                     [] {});
+    abort.rethrowIfFailed();
+    if (options.healthCheck)
+        options.healthCheck();
+
+    std::sort(report.problems.begin(), report.problems.end(),
+              [](const ChunkProblem &a, const ChunkProblem &b) { return a.index < b.index; });
+    for (auto it = positions.cbegin(); it != positions.cend(); ++it) {
+        report.chunksChecked += qint64(it->size());
+        for (qint64 index : *it)
+            report.bytesChecked += lengthAt(index);
+    }
+    if (options.progress)
+        options.progress(bytesDone.load(), 0);
+    return report;
+}
+
+} // namespace ndb

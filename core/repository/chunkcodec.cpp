@@ -1,0 +1,91 @@
+#include "repository/chunkcodec.h"
+
+#include "util/error.h"
+
+#include <openssl/evp.h>
+#include <zstd.h>
+
+#include <cstring>
+
+namespace ndb::chunk {
+
+namespace {
+
+// Fetch the digest once: the implicit fetch in EVP_sha256() costs a lock per call in OpenSSL 3.
+const EVP_MD *sha256Md()
+{
+    static EVP_MD *md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return md;
+}
+
+} // namespace
+
+void sha256(const char *data, qint64 length, unsigned char out[kIdSize])
+{
+    unsigned int outLength = 0;
+    if (EVP_Digest(data, size_t(length), out, &outLength, sha256Md(), nullptr) != 1)
+        throw Error(QStringLiteral("SHA-256 computation failed"));
+}
+
+QByteArray sha256(const char *data, qint64 length)
+{
+    QByteArray id(kIdSize, Qt::Uninitialized);
+    sha256(data, length, reinterpret_cast<unsigned char *>(id.data()));
+    return id;
+}
+
+bool isAllZero(const char *data, qint64 length)
+{
+    if (length <= 0)
+        return true;
+    // Check a short prefix word by word first: most non-zero chunks fail there at once.
+    const qint64 head = qMin<qint64>(length, 64);
+    for (qint64 i = 0; i < head; ++i) {
+        if (data[i])
+            return false;
+    }
+    // A buffer is all zero iff its first byte is zero and it equals itself shifted by one.
+    return std::memcmp(data, data + 1, size_t(length - 1)) == 0;
+}
+
+struct Compressor::Private
+{
+    ZSTD_CCtx *cctx = nullptr;
+    int level = 1;
+};
+
+Compressor::Compressor(int level) : d(std::make_unique<Private>())
+{
+    d->cctx = ZSTD_createCCtx();
+    d->level = level;
+    if (!d->cctx)
+        throw Error(QStringLiteral("Cannot create a zstd compression context"));
+}
+
+Compressor::~Compressor()
+{
+    ZSTD_freeCCtx(d->cctx);
+}
+
+QByteArray Compressor::compress(const char *data, qint64 length)
+{
+    QByteArray out(qsizetype(ZSTD_compressBound(size_t(length))), Qt::Uninitialized);
+    const size_t n = ZSTD_compressCCtx(d->cctx, out.data(), size_t(out.size()), data, size_t(length), d->level);
+    if (ZSTD_isError(n) || qint64(n) >= length)
+        return QByteArray(data, qsizetype(length));
+    out.truncate(qsizetype(n));
+    return out;
+}
+
+bool decode(const QByteArray &stored, quint32 rawSize, QByteArray &out)
+{
+    if (quint32(stored.size()) == rawSize) {
+        out = stored;
+        return true;
+    }
+    out.resize(qsizetype(rawSize));
+    const size_t n = ZSTD_decompress(out.data(), rawSize, stored.constData(), size_t(stored.size()));
+    return !ZSTD_isError(n) && n == rawSize;
+}
+
+} // namespace ndb::chunk

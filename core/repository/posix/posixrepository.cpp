@@ -1,0 +1,820 @@
+#include "repository/posix/posixrepository.h"
+
+#include "repository/chunkcodec.h"
+#include "util/error.h"
+#include "util/names.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QThread>
+#include <QUuid>
+#include <QtEndian>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <unordered_set>
+
+namespace ndb {
+
+namespace {
+
+constexpr char kPackMagic[8] = {'N', 'D', 'B', 'P', 'A', 'C', 'K', '1'};
+constexpr char kIndexMagic[8] = {'N', 'D', 'B', 'I', 'D', 'X', '0', '1'};
+constexpr int kIndexEntrySize = 32 + 8 + 4 + 4;
+constexpr int kIndexHeaderSize = 16;
+constexpr auto kFormatName = "ndbackup-repository";
+// A pack is rewritten by gc when at least this share of its bytes belongs to no backup.
+constexpr double kRepackDeadShare = 0.10;
+constexpr int kMaxReadHandles = 128;
+
+QString errnoText(int err)
+{
+    return QString::fromLocal8Bit(strerror(err));
+}
+
+QByteArray native(const QString &path)
+{
+    return QFile::encodeName(path);
+}
+
+void writeFully(int fd, const char *data, qint64 length, const QString &path)
+{
+    qint64 done = 0;
+    while (done < length) {
+        const ssize_t n = ::write(fd, data + done, size_t(length - done));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            throw Error(QStringLiteral("Cannot write %1: %2").arg(path, errnoText(errno)));
+        }
+        done += n;
+    }
+}
+
+void pwriteFully(int fd, const char *data, qint64 length, qint64 offset, const QString &path)
+{
+    qint64 done = 0;
+    while (done < length) {
+        const ssize_t n = ::pwrite(fd, data + done, size_t(length - done), offset + done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            throw Error(QStringLiteral("Cannot write %1: %2").arg(path, errnoText(errno)));
+        }
+        done += n;
+    }
+}
+
+void fsyncDirectory(const QString &dir)
+{
+    const int fd = ::open(native(dir).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        throw Error(QStringLiteral("Cannot open directory %1: %2").arg(dir, errnoText(errno)));
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0 && err != EINVAL) // some filesystems cannot fsync directories
+        throw Error(QStringLiteral("Cannot flush directory %1: %2").arg(dir, errnoText(err)));
+}
+
+// Writes `data` to `finalPath` durably: temp file, fsync, rename (or link when it must not
+// replace an existing file), fsync of the directory.
+void writeFileAtomically(const QString &finalPath, const QByteArray &data, bool mayReplace)
+{
+    const QFileInfo info(finalPath);
+    const QString dir = info.absolutePath();
+    const QString temp = dir + QStringLiteral("/.tmp-") + info.fileName() + QLatin1Char('-')
+        + QUuid::createUuid().toString(QUuid::Id128);
+    const int fd = ::open(native(temp).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        throw Error(QStringLiteral("Cannot create %1: %2").arg(temp, errnoText(errno)));
+    try {
+        writeFully(fd, data.constData(), data.size(), temp);
+        if (::fsync(fd) != 0)
+            throw Error(QStringLiteral("Cannot flush %1: %2").arg(temp, errnoText(errno)));
+    } catch (...) {
+        ::close(fd);
+        ::unlink(native(temp).constData());
+        throw;
+    }
+    ::close(fd);
+    int rc;
+    if (mayReplace) {
+        rc = ::rename(native(temp).constData(), native(finalPath).constData());
+    } else {
+        rc = ::link(native(temp).constData(), native(finalPath).constData());
+        ::unlink(native(temp).constData());
+    }
+    if (rc != 0) {
+        const int err = errno;
+        ::unlink(native(temp).constData());
+        if (err == EEXIST)
+            throw Error(QStringLiteral("%1 exists already").arg(finalPath));
+        throw Error(QStringLiteral("Cannot commit %1: %2").arg(finalPath, errnoText(err)));
+    }
+    fsyncDirectory(dir);
+}
+
+QByteArray readWholeFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        throw Error(QStringLiteral("Cannot read %1: %2").arg(path, file.errorString()));
+    return file.readAll();
+}
+
+void makeDirectory(const QString &path)
+{
+    if (!QDir().mkpath(path))
+        throw Error(QStringLiteral("Cannot create directory %1").arg(path));
+}
+
+PosixRepository::Key keyOf(const QByteArray &id)
+{
+    if (id.size() != chunk::kIdSize)
+        throw Error(QStringLiteral("Invalid chunk id of %1 bytes").arg(id.size()));
+    PosixRepository::Key key;
+    std::memcpy(key.bytes.data(), id.constData(), chunk::kIdSize);
+    return key;
+}
+
+QByteArray idOf(const PosixRepository::Key &key)
+{
+    return QByteArray(reinterpret_cast<const char *>(key.bytes.data()), chunk::kIdSize);
+}
+
+QString newPackName()
+{
+    return QUuid::createUuid().toString(QUuid::Id128);
+}
+
+bool isPackName(const QString &name)
+{
+    static const QRegularExpression re(QStringLiteral("^[0-9a-f]{32}$"));
+    return re.match(name).hasMatch();
+}
+
+} // namespace
+
+QString chunkIdHex(const QByteArray &id)
+{
+    return QString::fromLatin1(id.toHex());
+}
+
+size_t PosixRepository::KeyHash::operator()(const Key &key) const
+{
+    size_t h;
+    std::memcpy(&h, key.bytes.data(), sizeof h); // SHA-256 bytes are uniformly distributed
+    return h;
+}
+
+// A read-only descriptor shared by concurrent readers; closed when the last one lets go.
+class PosixRepository::FileHandle
+{
+public:
+    explicit FileHandle(int fd) : fd(fd) {}
+    ~FileHandle() { ::close(fd); }
+    const int fd;
+};
+
+std::unique_ptr<Repository> Repository::openOrCreate(const QString &directory,
+                                                     const RepositoryConfig &defaults)
+{
+    return PosixRepository::openDirectory(directory, &defaults);
+}
+
+std::unique_ptr<Repository> Repository::open(const QString &directory)
+{
+    return PosixRepository::openDirectory(directory, nullptr);
+}
+
+std::unique_ptr<Repository> PosixRepository::openDirectory(const QString &directory,
+                                                           const RepositoryConfig *createDefaults)
+{
+    if (directory.isEmpty())
+        throw Error(QStringLiteral("No container directory given"));
+    const QString dir = QDir(directory).absolutePath();
+    if (!QFileInfo::exists(dir + QStringLiteral("/config"))) {
+        if (!createDefaults)
+            throw Error(QStringLiteral("There is no container at %1").arg(dir));
+        makeDirectory(dir);
+    }
+    std::unique_ptr<PosixRepository> repo(new PosixRepository(dir));
+    if (!QFileInfo::exists(dir + QStringLiteral("/config")))
+        repo->createConfig(*createDefaults);
+    repo->loadConfig();
+    makeDirectory(dir + QStringLiteral("/packs"));
+    makeDirectory(dir + QStringLiteral("/manifests"));
+
+    const QString lockPath = dir + QStringLiteral("/lock");
+    repo->m_lockFd = ::open(native(lockPath).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (repo->m_lockFd < 0)
+        throw Error(QStringLiteral("Cannot open %1: %2").arg(lockPath, errnoText(errno)));
+    repo->lockShared();
+    repo->refreshIndex();
+    return repo;
+}
+
+PosixRepository::PosixRepository(const QString &directory) : m_path(directory) {}
+
+PosixRepository::~PosixRepository()
+{
+    try {
+        flush();
+    } catch (...) {
+        // An unsealed pack is garbage by definition; nothing references it.
+    }
+    if (m_lockFd >= 0)
+        ::close(m_lockFd); // releases the flock
+}
+
+void PosixRepository::createConfig(const RepositoryConfig &defaults)
+{
+    QJsonObject json{
+        {QStringLiteral("format"), QLatin1String(kFormatName)},
+        {QStringLiteral("formatVersion"), defaults.formatVersion},
+        {QStringLiteral("id"), defaults.id.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : defaults.id},
+        {QStringLiteral("chunkSize"), qint64(defaults.chunkSize)},
+        {QStringLiteral("compressionLevel"), defaults.compressionLevel},
+        {QStringLiteral("packTargetSize"), defaults.packTargetSize},
+    };
+    try {
+        // link() instead of rename(): of two processes creating the container, one config wins.
+        writeFileAtomically(m_path + QStringLiteral("/config"),
+                            QJsonDocument(json).toJson(QJsonDocument::Indented), false);
+    } catch (const Error &) {
+        if (!QFileInfo::exists(m_path + QStringLiteral("/config")))
+            throw;
+    }
+}
+
+void PosixRepository::loadConfig()
+{
+    const QString file = m_path + QStringLiteral("/config");
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(readWholeFile(file), &parseError);
+    const QJsonObject json = doc.object();
+    if (doc.isNull() || json.value(QStringLiteral("format")).toString() != QLatin1String(kFormatName))
+        throw Error(QStringLiteral("%1 is not an ndbackup container configuration").arg(file));
+    m_config.formatVersion = json.value(QStringLiteral("formatVersion")).toInt();
+    m_config.id = json.value(QStringLiteral("id")).toString();
+    m_config.chunkSize = quint32(json.value(QStringLiteral("chunkSize")).toInteger());
+    m_config.compressionLevel = json.value(QStringLiteral("compressionLevel")).toInt(1);
+    m_config.packTargetSize = json.value(QStringLiteral("packTargetSize")).toInteger();
+    if (m_config.formatVersion != 1)
+        throw Error(QStringLiteral("Container %1 has format version %2; this version of ndbackup reads version 1")
+                        .arg(m_path).arg(m_config.formatVersion));
+    if (m_config.chunkSize < 4096 || m_config.chunkSize > 64u * 1024 * 1024 || m_config.chunkSize % 4096)
+        throw Error(QStringLiteral("Container %1 has an invalid chunk size %2").arg(m_path).arg(m_config.chunkSize));
+    if (m_config.packTargetSize < m_config.chunkSize)
+        m_config.packTargetSize = m_config.chunkSize;
+}
+
+void PosixRepository::lockShared()
+{
+    while (::flock(m_lockFd, LOCK_SH) != 0) {
+        if (errno != EINTR)
+            throw Error(QStringLiteral("Cannot lock container %1: %2").arg(m_path, errnoText(errno)));
+    }
+}
+
+void PosixRepository::lockExclusive()
+{
+    // Converting a shared flock drops it first when the conversion fails, so re-take it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(m_lockTimeoutMsec);
+    for (;;) {
+        if (::flock(m_lockFd, LOCK_EX | LOCK_NB) == 0)
+            return;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            throw Error(QStringLiteral("Cannot lock container %1: %2").arg(m_path, errnoText(errno)));
+        lockShared();
+        if (std::chrono::steady_clock::now() >= deadline)
+            throw Error(QStringLiteral("Container %1 is in use by a running backup, restore or verification; "
+                                       "garbage collection did not run. Try again when it has finished.")
+                            .arg(m_path));
+        QThread::msleep(100);
+    }
+}
+
+QString PosixRepository::packPath(const QString &packName, const char *suffix) const
+{
+    return m_path + QStringLiteral("/packs/") + packName.left(2) + QLatin1Char('/') + packName
+        + QLatin1String(suffix);
+}
+
+std::vector<PosixRepository::IndexEntry> PosixRepository::readIndexFile(const QString &packName) const
+{
+    const QString file = packPath(packName, ".idx");
+    const QByteArray data = readWholeFile(file);
+    auto corrupt = [&](const char *why) {
+        return Error(QStringLiteral("Pack index %1 is corrupt (%2)").arg(file, QLatin1String(why)));
+    };
+    if (data.size() < kIndexHeaderSize + chunk::kIdSize || std::memcmp(data.constData(), kIndexMagic, 8) != 0)
+        throw corrupt("bad header");
+    const quint32 count = qFromLittleEndian<quint32>(data.constData() + 8);
+    if (qint64(data.size()) != kIndexHeaderSize + qint64(count) * kIndexEntrySize + chunk::kIdSize)
+        throw corrupt("bad length");
+    const qint64 body = data.size() - chunk::kIdSize;
+    if (chunk::sha256(data.constData(), body) != data.mid(body))
+        throw corrupt("checksum mismatch");
+    std::vector<IndexEntry> entries(count);
+    const char *p = data.constData() + kIndexHeaderSize;
+    for (quint32 i = 0; i < count; ++i, p += kIndexEntrySize) {
+        std::memcpy(entries[i].id.bytes.data(), p, 32);
+        entries[i].offset = qFromLittleEndian<quint64>(p + 32);
+        entries[i].storedSize = qFromLittleEndian<quint32>(p + 40);
+        entries[i].rawSize = qFromLittleEndian<quint32>(p + 44);
+    }
+    return entries;
+}
+
+void PosixRepository::loadIndexFile(const QString &packName) const
+{
+    std::vector<IndexEntry> entries;
+    try {
+        entries = readIndexFile(packName);
+    } catch (const Error &error) {
+        qWarning("%s", error.what()); // its chunks show as missing in verify; gc leaves it alone
+        return;
+    }
+    const quint32 number = quint32(m_packNames.size());
+    m_packNames.append(packName);
+    m_packNumbers.insert(packName, number);
+    for (const IndexEntry &entry : entries)
+        m_index.try_emplace(entry.id, Location{entry.offset, number, entry.storedSize, entry.rawSize});
+}
+
+void PosixRepository::refreshIndex() const
+{
+    QStringList found;
+    QDirIterator it(m_path + QStringLiteral("/packs"), {QStringLiteral("*.idx")}, QDir::Files,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        it.next();
+        const QString name = it.fileInfo().completeBaseName();
+        if (isPackName(name))
+            found.append(name);
+    }
+    std::lock_guard lock(m_mutex);
+    for (const QString &name : std::as_const(found)) {
+        if (!m_packNumbers.contains(name))
+            loadIndexFile(name);
+    }
+}
+
+bool PosixRepository::hasChunk(const QByteArray &id) const
+{
+    const Key key = keyOf(id);
+    std::lock_guard lock(m_mutex);
+    return m_index.find(key) != m_index.end();
+}
+
+std::unique_ptr<PosixRepository::OpenPack> PosixRepository::appendLocked(const Key &key, const char *data,
+                                                                         quint32 storedSize, quint32 rawSize,
+                                                                         bool replaceLocation)
+{
+    if (!m_open) {
+        auto pack = std::make_unique<OpenPack>();
+        const QString name = newPackName();
+        makeDirectory(m_path + QStringLiteral("/packs/") + name.left(2));
+        const QString file = packPath(name, ".pack");
+        pack->fd = ::open(native(file).constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (pack->fd < 0)
+            throw Error(QStringLiteral("Cannot create pack %1: %2").arg(file, errnoText(errno)));
+        pwriteFully(pack->fd, kPackMagic, sizeof kPackMagic, 0, file);
+        pack->size = sizeof kPackMagic;
+        pack->pack = quint32(m_packNames.size());
+        m_packNames.append(name);
+        m_packNumbers.insert(name, pack->pack);
+        m_open = std::move(pack);
+    }
+    const Location location{quint64(m_open->size), m_open->pack, storedSize, rawSize};
+    pwriteFully(m_open->fd, data, storedSize, m_open->size, packPath(m_packNames[m_open->pack], ".pack"));
+    m_open->size += storedSize;
+    m_open->entries.push_back(IndexEntry{key, location.offset, storedSize, rawSize});
+    if (replaceLocation)
+        m_index.insert_or_assign(key, location);
+    else
+        m_index.try_emplace(key, location);
+    if (m_open->size < m_config.packTargetSize)
+        return nullptr;
+    ++m_sealing;
+    return std::move(m_open);
+}
+
+qint64 PosixRepository::putChunk(const QByteArray &id, const QByteArray &compressed, quint32 rawSize)
+{
+    const Key key = keyOf(id);
+    if (quint32(compressed.size()) > rawSize)
+        throw Error(QStringLiteral("Chunk %1 is stored larger than its raw size").arg(chunkIdHex(id)));
+    std::unique_ptr<OpenPack> full;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_index.find(key) != m_index.end())
+            return 0;
+        full = appendLocked(key, compressed.constData(), quint32(compressed.size()), rawSize, false);
+    }
+    if (full)
+        seal(std::move(full)); // outside the lock: the fsync must not stall the other writers
+    return compressed.size();
+}
+
+void PosixRepository::seal(std::unique_ptr<OpenPack> pack)
+{
+    QString error;
+    const QString name = [&] {
+        std::lock_guard lock(m_mutex);
+        return m_packNames[pack->pack];
+    }();
+    try {
+        const QString file = packPath(name, ".pack");
+        if (::fdatasync(pack->fd) != 0)
+            throw Error(QStringLiteral("Cannot flush pack %1: %2").arg(file, errnoText(errno)));
+        // The pack is on disk; keep it out of the page cache so a backup does not evict the host's.
+        posix_fadvise(pack->fd, 0, 0, POSIX_FADV_DONTNEED);
+
+        QByteArray index(kIndexHeaderSize + qsizetype(pack->entries.size()) * kIndexEntrySize, '\0');
+        std::memcpy(index.data(), kIndexMagic, 8);
+        qToLittleEndian<quint32>(quint32(pack->entries.size()), index.data() + 8);
+        char *p = index.data() + kIndexHeaderSize;
+        for (const IndexEntry &entry : pack->entries) {
+            std::memcpy(p, entry.id.bytes.data(), 32);
+            qToLittleEndian<quint64>(entry.offset, p + 32);
+            qToLittleEndian<quint32>(entry.storedSize, p + 40);
+            qToLittleEndian<quint32>(entry.rawSize, p + 44);
+            p += kIndexEntrySize;
+        }
+        index += chunk::sha256(index.constData(), index.size());
+        writeFileAtomically(packPath(name, ".idx"), index, false);
+    } catch (const Error &e) {
+        error = e.message();
+    }
+    ::close(pack->fd);
+    std::lock_guard lock(m_mutex);
+    --m_sealing;
+    if (!error.isEmpty() && m_sealError.isEmpty())
+        m_sealError = error;
+    m_sealed.notify_all();
+}
+
+void PosixRepository::flush()
+{
+    std::unique_ptr<OpenPack> last;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_open) {
+            ++m_sealing;
+            last = std::move(m_open);
+        }
+    }
+    if (last)
+        seal(std::move(last));
+    std::unique_lock lock(m_mutex);
+    m_sealed.wait(lock, [this] { return m_sealing == 0; });
+    if (!m_sealError.isEmpty()) {
+        const QString error = m_sealError;
+        m_sealError.clear();
+        throw Error(error);
+    }
+}
+
+void PosixRepository::commitManifest(const Manifest &manifest)
+{
+    validateName(manifest.backupId, QStringLiteral("backup id"));
+    QByteArray ids;
+    ids.reserve(manifest.chunks.size() * chunk::kIdSize);
+    const QByteArray zero(chunk::kIdSize, '\0');
+    for (const QByteArray &id : manifest.chunks) {
+        if (id.isEmpty())
+            ids += zero;
+        else if (id.size() == chunk::kIdSize)
+            ids += id;
+        else
+            throw Error(QStringLiteral("Manifest of backup %1 has an invalid chunk id").arg(manifest.backupId));
+    }
+    QJsonObject json{
+        {QStringLiteral("format"), QStringLiteral("ndbackup-manifest")},
+        {QStringLiteral("formatVersion"), 1},
+        {QStringLiteral("backupId"), manifest.backupId},
+        {QStringLiteral("volumeId"), manifest.volumeId},
+        {QStringLiteral("volumeName"), manifest.volumeName},
+        {QStringLiteral("parentId"), manifest.parentId},
+        {QStringLiteral("size"), manifest.size},
+        {QStringLiteral("chunkSize"), qint64(manifest.chunkSize)},
+        {QStringLiteral("chunkCount"), qint64(manifest.chunks.size())},
+        {QStringLiteral("storedBytes"), manifest.storedBytes},
+        {QStringLiteral("startedAt"), manifest.startedAt.toUTC().toString(Qt::ISODateWithMs)},
+        {QStringLiteral("finishedAt"), manifest.finishedAt.toUTC().toString(Qt::ISODateWithMs)},
+        {QStringLiteral("extra"), manifest.extra},
+        // All-zero chunks are written as 32 zero bytes; no SHA-256 is all zero.
+        {QStringLiteral("chunks"), QString::fromLatin1(ids.toBase64())},
+        {QStringLiteral("chunksSha256"), QString::fromLatin1(chunk::sha256(ids.constData(), ids.size()).toHex())},
+    };
+    writeFileAtomically(m_path + QStringLiteral("/manifests/") + manifest.backupId,
+                        QJsonDocument(json).toJson(QJsonDocument::Compact), false);
+}
+
+QStringList PosixRepository::listBackups() const
+{
+    QStringList ids;
+    const QStringList names = QDir(m_path + QStringLiteral("/manifests")).entryList(QDir::Files, QDir::Name);
+    for (const QString &name : names) {
+        try {
+            validateName(name, QStringLiteral("backup id")); // skips ".tmp-*" and foreign files
+            ids.append(name);
+        } catch (const Error &) {
+        }
+    }
+    return ids;
+}
+
+bool PosixRepository::hasManifest(const QString &backupId) const
+{
+    validateName(backupId, QStringLiteral("backup id"));
+    return QFileInfo::exists(m_path + QStringLiteral("/manifests/") + backupId);
+}
+
+Manifest PosixRepository::readManifest(const QString &backupId) const
+{
+    validateName(backupId, QStringLiteral("backup id"));
+    const QString file = m_path + QStringLiteral("/manifests/") + backupId;
+    if (!QFileInfo::exists(file))
+        throw Error(QStringLiteral("Backup %1 has no manifest in container %2").arg(backupId, m_path));
+    const QJsonDocument doc = QJsonDocument::fromJson(readWholeFile(file));
+    const QJsonObject json = doc.object();
+    if (doc.isNull() || json.value(QStringLiteral("format")).toString() != QStringLiteral("ndbackup-manifest"))
+        throw Error(QStringLiteral("Manifest %1 is not readable").arg(file));
+    const QByteArray ids = QByteArray::fromBase64(json.value(QStringLiteral("chunks")).toString().toLatin1());
+    if (ids.size() % chunk::kIdSize
+        || ids.size() / chunk::kIdSize != json.value(QStringLiteral("chunkCount")).toInteger()
+        || QString::fromLatin1(chunk::sha256(ids.constData(), ids.size()).toHex())
+            != json.value(QStringLiteral("chunksSha256")).toString())
+        throw Error(QStringLiteral("Manifest %1 is corrupt (chunk list checksum mismatch)").arg(file));
+    Manifest m;
+    m.backupId = json.value(QStringLiteral("backupId")).toString();
+    m.volumeId = json.value(QStringLiteral("volumeId")).toString();
+    m.volumeName = json.value(QStringLiteral("volumeName")).toString();
+    m.parentId = json.value(QStringLiteral("parentId")).toString();
+    m.size = json.value(QStringLiteral("size")).toInteger();
+    m.chunkSize = quint32(json.value(QStringLiteral("chunkSize")).toInteger());
+    m.storedBytes = json.value(QStringLiteral("storedBytes")).toInteger();
+    m.startedAt = QDateTime::fromString(json.value(QStringLiteral("startedAt")).toString(), Qt::ISODateWithMs);
+    m.finishedAt = QDateTime::fromString(json.value(QStringLiteral("finishedAt")).toString(), Qt::ISODateWithMs);
+    m.extra = json.value(QStringLiteral("extra")).toObject();
+    const QByteArray zero(chunk::kIdSize, '\0');
+    const qsizetype count = ids.size() / chunk::kIdSize;
+    m.chunks.reserve(count);
+    for (qsizetype i = 0; i < count; ++i) {
+        const QByteArray id = ids.mid(i * chunk::kIdSize, chunk::kIdSize);
+        m.chunks.append(id == zero ? QByteArray() : id);
+    }
+    return m;
+}
+
+std::shared_ptr<PosixRepository::FileHandle> PosixRepository::readHandle(quint32 pack) const
+{
+    if (auto it = m_readHandles.constFind(pack); it != m_readHandles.constEnd())
+        return *it;
+    const QString file = packPath(m_packNames[pack], ".pack");
+    const int fd = ::open(native(file).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw Error(QStringLiteral("Cannot open pack %1: %2").arg(file, errnoText(errno)));
+    if (m_readHandles.size() >= kMaxReadHandles)
+        m_readHandles.clear(); // readers still using one keep it alive through their shared_ptr
+    auto handle = std::make_shared<FileHandle>(fd);
+    m_readHandles.insert(pack, handle);
+    return handle;
+}
+
+QByteArray PosixRepository::readStored(const Location &location, const QByteArray &id) const
+{
+    std::shared_ptr<FileHandle> handle;
+    QString packName;
+    {
+        std::lock_guard lock(m_mutex);
+        handle = readHandle(location.pack);
+        packName = m_packNames[location.pack];
+    }
+    QByteArray stored(qsizetype(location.storedSize), Qt::Uninitialized);
+    qint64 done = 0;
+    while (done < stored.size()) {
+        const ssize_t n = ::pread(handle->fd, stored.data() + done, size_t(stored.size() - done),
+                                  qint64(location.offset) + done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            throw chunk::ChunkError(QStringLiteral("Chunk %1 cannot be read from pack %2: %3")
+                                        .arg(chunkIdHex(id), packName,
+                                             n < 0 ? errnoText(errno) : QStringLiteral("pack is truncated")),
+                                    n < 0 ? QStringLiteral("read error") : QStringLiteral("pack truncated"));
+        done += n;
+    }
+    return stored;
+}
+
+QByteArray PosixRepository::readChunk(const QByteArray &id) const
+{
+    const Key key = keyOf(id);
+    Location location;
+    bool found = false;
+    for (int attempt = 0; attempt < 2 && !found; ++attempt) {
+        if (attempt == 1)
+            refreshIndex(); // another process may have written it since we opened
+        std::lock_guard lock(m_mutex);
+        if (auto it = m_index.find(key); it != m_index.end()) {
+            location = it->second;
+            found = true;
+        }
+    }
+    if (!found)
+        throw chunk::ChunkError(QStringLiteral("Chunk %1 is missing from container %2").arg(chunkIdHex(id), m_path),
+                                QStringLiteral("missing"));
+    const QByteArray stored = readStored(location, id);
+    QByteArray raw;
+    if (!chunk::decode(stored, location.rawSize, raw))
+        throw chunk::ChunkError(QStringLiteral("Chunk %1 is corrupt: decompression failed").arg(chunkIdHex(id)),
+                                QStringLiteral("decompression failed"));
+    if (chunk::sha256(raw.constData(), raw.size()) != id)
+        throw chunk::ChunkError(QStringLiteral("Chunk %1 is corrupt: hash mismatch").arg(chunkIdHex(id)),
+                                QStringLiteral("hash mismatch"));
+    return raw;
+}
+
+void PosixRepository::deleteManifest(const QString &backupId)
+{
+    validateName(backupId, QStringLiteral("backup id"));
+    const QString file = m_path + QStringLiteral("/manifests/") + backupId;
+    if (::unlink(native(file).constData()) != 0 && errno != ENOENT)
+        throw Error(QStringLiteral("Cannot delete manifest %1: %2").arg(file, errnoText(errno)));
+    fsyncDirectory(m_path + QStringLiteral("/manifests"));
+}
+
+qint64 PosixRepository::diskUsage() const
+{
+    qint64 total = 0;
+    QDirIterator it(m_path, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QByteArray file = native(it.next());
+        struct stat st{};
+        if (::lstat(file.constData(), &st) == 0)
+            total += qint64(st.st_blocks) * 512;
+    }
+    return total;
+}
+
+GcReport PosixRepository::collectGarbage()
+{
+    flush();
+    lockExclusive();
+    struct Downgrade
+    {
+        PosixRepository *repo;
+        ~Downgrade() { repo->lockShared(); }
+    } downgrade{this};
+
+    GcReport report;
+    const qint64 usageBefore = diskUsage();
+    auto removeFile = [](const QString &file) {
+        if (::unlink(native(file).constData()) != 0 && errno != ENOENT)
+            throw Error(QStringLiteral("Cannot delete %1: %2").arg(file, errnoText(errno)));
+    };
+
+    // 1. Garbage no one can be writing now that we hold the lock exclusively:
+    //    temp files, and packs whose index was never written (a crashed or cancelled writer).
+    QStringList sealedPacks;
+    {
+        QDirIterator it(m_path + QStringLiteral("/manifests"), {QStringLiteral(".tmp-*")},
+                        QDir::Files | QDir::Hidden);
+        while (it.hasNext())
+            removeFile(it.next());
+        QDirIterator packs(m_path + QStringLiteral("/packs"), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+        while (packs.hasNext()) {
+            const QFileInfo info(packs.next());
+            const QString name = info.fileName();
+            if (name.startsWith(QLatin1String(".tmp-"))) {
+                removeFile(info.filePath());
+            } else if (name.endsWith(QLatin1String(".pack")) && isPackName(info.completeBaseName())) {
+                if (QFileInfo::exists(packPath(info.completeBaseName(), ".idx")))
+                    sealedPacks.append(info.completeBaseName());
+                else
+                    removeFile(info.filePath());
+            }
+        }
+    }
+
+    // 2. A fresh view of the index (other processes may have added packs) and the referenced set.
+    {
+        std::lock_guard lock(m_mutex);
+        m_index.clear();
+        m_packNames.clear();
+        m_packNumbers.clear();
+        m_readHandles.clear();
+    }
+    refreshIndex();
+    std::unordered_set<Key, KeyHash> referenced;
+    for (const QString &backupId : listBackups()) {
+        const Manifest manifest = readManifest(backupId); // an unreadable manifest stops gc: no guessing
+        for (const QByteArray &id : manifest.chunks) {
+            if (!id.isEmpty())
+                referenced.insert(keyOf(id));
+        }
+    }
+
+    // 3. Delete dead packs; copy the live chunks of mostly dead packs into new packs.
+    QStringList repacked;
+    for (const QString &name : std::as_const(sealedPacks)) {
+        std::vector<IndexEntry> entries;
+        try {
+            entries = readIndexFile(name);
+        } catch (const Error &error) {
+            qWarning("%s", error.what()); // never delete what we cannot read
+            continue;
+        }
+        quint32 number;
+        {
+            std::lock_guard lock(m_mutex);
+            number = m_packNumbers.value(name);
+        }
+        qint64 liveBytes = 0, deadBytes = 0;
+        std::vector<IndexEntry> live;
+        for (const IndexEntry &entry : entries) {
+            bool isLive = false;
+            if (referenced.count(entry.id)) {
+                std::lock_guard lock(m_mutex);
+                const auto it = m_index.find(entry.id);
+                isLive = it != m_index.end() && it->second.pack == number && it->second.offset == entry.offset;
+            }
+            if (isLive) {
+                live.push_back(entry);
+                liveBytes += entry.storedSize;
+            } else {
+                deadBytes += entry.storedSize;
+                ++report.chunksRemoved;
+            }
+        }
+        if (deadBytes == 0)
+            continue;
+        if (liveBytes > 0 && double(deadBytes) < kRepackDeadShare * double(liveBytes + deadBytes)) {
+            report.chunksRemoved -= qint64(entries.size() - live.size());
+            continue;
+        }
+        for (const IndexEntry &entry : live) {
+            Location location;
+            {
+                std::lock_guard lock(m_mutex);
+                location = m_index.at(entry.id);
+            }
+            const QByteArray stored = readStored(location, idOf(entry.id));
+            std::unique_ptr<OpenPack> full;
+            {
+                std::lock_guard lock(m_mutex);
+                full = appendLocked(entry.id, stored.constData(), entry.storedSize, entry.rawSize, true);
+            }
+            if (full)
+                seal(std::move(full));
+        }
+        repacked.append(name);
+        if (live.empty())
+            ++report.packsDeleted;
+        else
+            ++report.packsRewritten;
+    }
+    flush(); // the copies are durable before the originals go
+    for (const QString &name : std::as_const(repacked)) {
+        // Index first: a pack without an index is garbage, an index without a pack is not allowed.
+        removeFile(packPath(name, ".idx"));
+        removeFile(packPath(name, ".pack"));
+    }
+    {
+        QDirIterator dirs(m_path + QStringLiteral("/packs"), QDir::Dirs | QDir::NoDotAndDotDot);
+        while (dirs.hasNext()) {
+            const QString dir = dirs.next();
+            fsyncDirectory(dir);
+            QDir().rmdir(dir); // only succeeds when empty
+        }
+    }
+    fsyncDirectory(m_path + QStringLiteral("/packs"));
+
+    // 4. Start over from what is on disk now.
+    {
+        std::lock_guard lock(m_mutex);
+        m_index.clear();
+        m_packNames.clear();
+        m_packNumbers.clear();
+        m_readHandles.clear();
+    }
+    refreshIndex();
+    report.bytesFreed = usageBefore - diskUsage();
+    return report;
+}
+
+} // namespace ndb

@@ -1,0 +1,299 @@
+// The posix chunk store: config, chunks, manifests, crash safety, locking, concurrent writers.
+#include "repository/chunkcodec.h"
+#include "repository/repository.h"
+#include "util/error.h"
+
+#include <QDirIterator>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace ndb;
+
+namespace {
+
+QByteArray randomBytes(qsizetype size, quint32 seed)
+{
+    QByteArray data(size, Qt::Uninitialized);
+    QRandomGenerator rng(seed);
+    rng.fillRange(reinterpret_cast<quint32 *>(data.data()), size / 4);
+    return data;
+}
+
+// Puts a raw chunk the way the pipeline does; returns its id.
+QByteArray putRaw(Repository &repo, const QByteArray &raw, qint64 *added = nullptr)
+{
+    chunk::Compressor compressor(repo.config().compressionLevel);
+    const QByteArray id = chunk::sha256(raw.constData(), raw.size());
+    const qint64 n = repo.putChunk(id, compressor.compress(raw.constData(), raw.size()), quint32(raw.size()));
+    if (added)
+        *added = n;
+    return id;
+}
+
+QStringList filesMatching(const QString &dir, const QString &pattern)
+{
+    QStringList out;
+    QDirIterator it(dir, {pattern}, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        out << it.next();
+    return out;
+}
+
+Manifest manifestOf(const QString &backupId, const QList<QByteArray> &ids, quint32 chunkSize)
+{
+    Manifest m;
+    m.backupId = backupId;
+    m.volumeId = QStringLiteral("vol-1");
+    m.volumeName = QStringLiteral("data");
+    m.chunkSize = chunkSize;
+    m.chunks = QVector<QByteArray>(ids.begin(), ids.end());
+    m.size = qint64(ids.size()) * chunkSize;
+    m.startedAt = QDateTime::currentDateTimeUtc();
+    m.finishedAt = m.startedAt.addSecs(3);
+    m.extra.insert(QStringLiteral("path"), QStringLiteral("snapshot"));
+    return m;
+}
+
+} // namespace
+
+class TestRepository : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void createsConfigAndReopens()
+    {
+        QTemporaryDir tmp;
+        const QString dir = tmp.filePath(QStringLiteral("c1"));
+        QVERIFY_THROWS_EXCEPTION(Error, Repository::open(dir));
+        RepositoryConfig defaults;
+        defaults.chunkSize = 64 * 1024;
+        QString id;
+        {
+            auto repo = Repository::openOrCreate(dir, defaults);
+            QCOMPARE(repo->config().chunkSize, 64u * 1024);
+            id = repo->config().id;
+            QVERIFY(!id.isEmpty());
+        }
+        QVERIFY(QFileInfo::exists(dir + QStringLiteral("/config")));
+        auto again = Repository::openOrCreate(dir); // other defaults do not change an existing container
+        QCOMPARE(again->config().chunkSize, 64u * 1024);
+        QCOMPARE(again->config().id, id);
+        QCOMPARE(Repository::open(dir)->config().id, id);
+    }
+
+    void putReadAndDedup()
+    {
+        QTemporaryDir tmp;
+        auto repo = Repository::openOrCreate(tmp.path());
+        const QByteArray text = QByteArray("the quick brown fox ").repeated(5000);
+        const QByteArray noise = randomBytes(100000, 7);
+        qint64 added = 0;
+        const QByteArray textId = putRaw(*repo, text, &added);
+        QVERIFY(added > 0 && added < text.size() / 10); // compressed
+        const QByteArray noiseId = putRaw(*repo, noise, &added);
+        QCOMPARE(added, noise.size()); // incompressible: stored raw
+        putRaw(*repo, text, &added);
+        QCOMPARE(added, 0); // dedup
+        QVERIFY(repo->hasChunk(textId));
+        QCOMPARE(repo->readChunk(textId), text); // readable before the pack is sealed
+        repo->flush();
+        QCOMPARE(repo->readChunk(noiseId), noise);
+
+        auto reopened = Repository::open(tmp.path());
+        QCOMPARE(reopened->readChunk(textId), text);
+        const QByteArray unknown = chunk::sha256("nothing", 7);
+        try {
+            reopened->readChunk(unknown);
+            QFAIL("reading a missing chunk must throw");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(chunkIdHex(unknown)), qPrintable(e.message()));
+        }
+    }
+
+    void packsRotateAtTargetSize()
+    {
+        QTemporaryDir tmp;
+        RepositoryConfig defaults;
+        defaults.packTargetSize = 1024 * 1024;
+        auto repo = Repository::openOrCreate(tmp.path(), defaults);
+        QList<QByteArray> ids;
+        for (int i = 0; i < 10; ++i)
+            ids << putRaw(*repo, randomBytes(256 * 1024, 100 + i));
+        repo->flush();
+        const QStringList packs = filesMatching(tmp.path(), QStringLiteral("*.pack"));
+        QCOMPARE(packs.size(), 3); // 4 + 4 + 2 chunks of 256 KiB
+        QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.idx")).size(), 3);
+        auto reopened = Repository::open(tmp.path());
+        for (int i = 0; i < 10; ++i)
+            QCOMPARE(reopened->readChunk(ids[i]), randomBytes(256 * 1024, 100 + i));
+    }
+
+    void manifestInvisibleUntilCommitted()
+    {
+        QTemporaryDir tmp;
+        auto repo = Repository::openOrCreate(tmp.path());
+        const quint32 cs = repo->config().chunkSize;
+        const QByteArray a = putRaw(*repo, randomBytes(cs, 1));
+        repo->flush();
+        const Manifest m = manifestOf(QStringLiteral("b-1"), {a, QByteArray(), a}, cs);
+        QVERIFY(repo->listBackups().isEmpty());
+        QVERIFY(!repo->hasManifest(QStringLiteral("b-1")));
+        QVERIFY_THROWS_EXCEPTION(Error, repo->readManifest(QStringLiteral("b-1")));
+        repo->commitManifest(m);
+        QCOMPARE(repo->listBackups(), QStringList{QStringLiteral("b-1")});
+        QVERIFY(filesMatching(tmp.path(), QStringLiteral(".tmp-*")).isEmpty());
+
+        const Manifest back = Repository::open(tmp.path())->readManifest(QStringLiteral("b-1"));
+        QCOMPARE(back.chunks, m.chunks);
+        QVERIFY(back.chunks[1].isEmpty());
+        QCOMPARE(back.size, m.size);
+        QCOMPARE(back.chunkSize, cs);
+        QCOMPARE(back.volumeName, QStringLiteral("data"));
+        QCOMPARE(back.startedAt, m.startedAt);
+        QCOMPARE(back.extra.value(QStringLiteral("path")).toString(), QStringLiteral("snapshot"));
+
+        QVERIFY_THROWS_EXCEPTION(Error, repo->commitManifest(m)); // never overwritten
+        Manifest evil = m;
+        evil.backupId = QStringLiteral("../escape");
+        QVERIFY_THROWS_EXCEPTION(Error, repo->commitManifest(evil));
+        QVERIFY_THROWS_EXCEPTION(Error, repo->readManifest(QStringLiteral("../config")));
+
+        repo->deleteManifest(QStringLiteral("b-1"));
+        QVERIFY(repo->listBackups().isEmpty());
+        repo->deleteManifest(QStringLiteral("b-1")); // idempotent, for interrupted deletes
+    }
+
+    void corruptManifestIsRejected()
+    {
+        QTemporaryDir tmp;
+        auto repo = Repository::openOrCreate(tmp.path());
+        const QByteArray a = putRaw(*repo, randomBytes(4096, 3));
+        repo->flush();
+        repo->commitManifest(manifestOf(QStringLiteral("b-2"), {a}, repo->config().chunkSize));
+        QFile file(tmp.filePath(QStringLiteral("manifests/b-2")));
+        QVERIFY(file.open(QIODevice::ReadWrite));
+        QByteArray json = file.readAll();
+        const QByteArray b64 = a.toBase64();
+        QVERIFY(json.contains(b64));
+        QByteArray changed = b64;
+        changed[3] = changed[3] == 'A' ? 'B' : 'A';
+        json.replace(b64, changed);
+        file.seek(0);
+        file.write(json);
+        file.close();
+        QVERIFY_THROWS_EXCEPTION(Error, repo->readManifest(QStringLiteral("b-2")));
+    }
+
+    // A writer that dies before sealing leaves a pack without index: never trusted, gc removes it.
+    void crashedWriterLeavesOnlyGarbage()
+    {
+        QTemporaryDir tmp;
+        Repository::openOrCreate(tmp.path());
+        const QByteArray raw = randomBytes(200000, 11);
+        const pid_t child = fork();
+        QVERIFY(child >= 0);
+        if (child == 0) {
+            auto repo = Repository::open(tmp.path());
+            putRaw(*repo, raw);
+            _exit(0); // no destructor, no flush: like a crash
+        }
+        int status = 0;
+        QCOMPARE(waitpid(child, &status, 0), child);
+        QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.pack")).size(), 1);
+        QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.idx")).size(), 0);
+
+        auto repo = Repository::open(tmp.path());
+        const QByteArray id = chunk::sha256(raw.constData(), raw.size());
+        QVERIFY(!repo->hasChunk(id));
+        QVERIFY_THROWS_EXCEPTION(Error, repo->readChunk(id));
+        const GcReport gc = repo->collectGarbage();
+        QVERIFY(gc.bytesFreed >= 200000);
+        QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.pack")).size(), 0);
+    }
+
+    // gc needs the container alone: it waits for other users and gives up with a clear message.
+    void gcWaitsForOtherUsers()
+    {
+        QTemporaryDir tmp;
+        auto gcSide = Repository::openOrCreate(tmp.path());
+        gcSide->setLockTimeout(300);
+        {
+            auto backupSide = Repository::open(tmp.path());
+            try {
+                gcSide->collectGarbage();
+                QFAIL("gc must not run while another user holds the container");
+            } catch (const Error &e) {
+                QVERIFY2(e.message().contains(QStringLiteral("in use")), qPrintable(e.message()));
+            }
+            // The failed attempt must not have dropped our shared lock for good.
+            putRaw(*gcSide, randomBytes(4096, 5));
+        }
+        gcSide->collectGarbage(); // alone now
+    }
+
+    // Several threads with their own Repository objects, and several processes, on one container.
+    void concurrentWriters()
+    {
+        QTemporaryDir tmp;
+        RepositoryConfig defaults;
+        defaults.packTargetSize = 512 * 1024;
+        Repository::openOrCreate(tmp.path(), defaults);
+        constexpr int kThreads = 4, kChunks = 40;
+        auto writeSet = [&](int writer) {
+            auto repo = Repository::open(tmp.path());
+            QList<QByteArray> ids;
+            for (int i = 0; i < kChunks; ++i) // half shared by every writer, half its own
+                ids << putRaw(*repo, randomBytes(64 * 1024, i % 2 ? 1000 + i : 5000 + writer * 100 + i));
+            repo->flush();
+            repo->commitManifest(manifestOf(QStringLiteral("w%1").arg(writer), ids, repo->config().chunkSize));
+        };
+        std::vector<std::thread> threads;
+        for (int t = 0; t < kThreads; ++t)
+            threads.emplace_back([&, t] { writeSet(t); });
+        std::vector<pid_t> children;
+        for (int p = 0; p < 2; ++p) {
+            const pid_t child = fork();
+            if (child == 0) {
+                try {
+                    writeSet(kThreads + p);
+                    _exit(0);
+                } catch (...) {
+                    _exit(1);
+                }
+            }
+            children.push_back(child);
+        }
+        for (auto &thread : threads)
+            thread.join();
+        for (pid_t child : children) {
+            int status = 0;
+            QCOMPARE(waitpid(child, &status, 0), child);
+            QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        auto repo = Repository::open(tmp.path());
+        QCOMPARE(repo->listBackups().size(), kThreads + 2);
+        for (int w = 0; w < kThreads + 2; ++w) {
+            const Manifest m = repo->readManifest(QStringLiteral("w%1").arg(w));
+            for (int i = 0; i < kChunks; ++i)
+                QCOMPARE(repo->readChunk(m.chunks[i]), randomBytes(64 * 1024, i % 2 ? 1000 + i : 5000 + w * 100 + i));
+        }
+        // gc keeps everything that is referenced.
+        repo->collectGarbage();
+        auto after = Repository::open(tmp.path());
+        for (int w = 0; w < kThreads + 2; ++w) {
+            const Manifest m = after->readManifest(QStringLiteral("w%1").arg(w));
+            for (const QByteArray &id : m.chunks)
+                QVERIFY(!after->readChunk(id).isEmpty());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRepository)
+#include "tst_repository.moc"
