@@ -34,7 +34,6 @@ constexpr int kIndexHeaderSize = 16;
 constexpr auto kFormatName = "ndbackup-repository";
 // A pack is rewritten by gc when at least this share of its bytes belongs to no backup.
 constexpr double kRepackDeadShare = 0.10;
-constexpr int kMaxReadHandles = 128;
 
 QString errnoText(int err)
 {
@@ -176,15 +175,6 @@ size_t PosixRepository::KeyHash::operator()(const Key &key) const
     std::memcpy(&h, key.bytes.data(), sizeof h); // SHA-256 bytes are uniformly distributed
     return h;
 }
-
-// A read-only descriptor shared by concurrent readers; closed when the last one lets go.
-class PosixRepository::FileHandle
-{
-public:
-    explicit FileHandle(int fd) : fd(fd) {}
-    ~FileHandle() { ::close(fd); }
-    const int fd;
-};
 
 std::unique_ptr<Repository> Repository::openOrCreate(const QString &directory,
                                                      const RepositoryConfig &defaults)
@@ -580,45 +570,19 @@ Manifest PosixRepository::readManifest(const QString &backupId) const
     return m;
 }
 
-std::shared_ptr<PosixRepository::FileHandle> PosixRepository::readHandle(quint32 pack) const
-{
-    if (auto it = m_readHandles.constFind(pack); it != m_readHandles.constEnd())
-        return *it;
-    const QString file = packPath(m_packNames[pack], ".pack");
-    const int fd = ::open(native(file).constData(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw Error(QStringLiteral("Cannot open pack %1: %2").arg(file, errnoText(errno)));
-    if (m_readHandles.size() >= kMaxReadHandles)
-        m_readHandles.clear(); // readers still using one keep it alive through their shared_ptr
-    auto handle = std::make_shared<FileHandle>(fd);
-    m_readHandles.insert(pack, handle);
-    return handle;
-}
-
 QByteArray PosixRepository::readStored(const Location &location, const QByteArray &id) const
 {
-    std::shared_ptr<FileHandle> handle;
     QString packName;
     {
         std::lock_guard lock(m_mutex);
-        handle = readHandle(location.pack);
         packName = m_packNames[location.pack];
     }
-    QByteArray stored(qsizetype(location.storedSize), Qt::Uninitialized);
-    qint64 done = 0;
-    while (done < stored.size()) {
-        const ssize_t n = ::pread(handle->fd, stored.data() + done, size_t(stored.size() - done),
-                                  qint64(location.offset) + done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            throw chunk::ChunkError(QStringLiteral("Chunk %1 cannot be read from pack %2: %3")
-                                        .arg(chunkIdHex(id), packName,
-                                             n < 0 ? errnoText(errno) : QStringLiteral("pack is truncated")),
-                                    n < 0 ? QStringLiteral("read error") : QStringLiteral("pack truncated"));
-        done += n;
+    try {
+        return m_reader.read(location.pack, packPath(packName, ".pack"), qint64(location.offset), location.storedSize);
+    } catch (const Error &error) {
+        throw chunk::ChunkError(QStringLiteral("Chunk %1 cannot be read: %2").arg(chunkIdHex(id), error.message()),
+                                QStringLiteral("read error"));
     }
-    return stored;
 }
 
 QByteArray PosixRepository::readChunk(const QByteArray &id) const
@@ -717,7 +681,7 @@ GcReport PosixRepository::collectGarbage()
         m_index.clear();
         m_packNames.clear();
         m_packNumbers.clear();
-        m_readHandles.clear();
+        m_reader.reset();
     }
     refreshIndex();
     std::unordered_set<Key, KeyHash> referenced;
@@ -810,7 +774,7 @@ GcReport PosixRepository::collectGarbage()
         m_index.clear();
         m_packNames.clear();
         m_packNumbers.clear();
-        m_readHandles.clear();
+        m_reader.reset();
     }
     refreshIndex();
     report.bytesFreed = usageBefore - diskUsage();

@@ -8,6 +8,7 @@
 //   packs/<2 hex>/<id>.idx       written when the pack is sealed (temp + fsync + rename);
 //                                a pack without an index is garbage and never trusted
 //   manifests/<backup id>        JSON, committed by temp file + fsync + rename + directory fsync
+#include "repository/posix/packreader.h"
 #include "repository/repository.h"
 
 #include <QHash>
@@ -78,7 +79,6 @@ private:
         qint64 size = 0;
         std::vector<IndexEntry> entries;
     };
-    class FileHandle;
 
     void loadConfig();
     void createConfig(const RepositoryConfig &defaults);
@@ -94,7 +94,6 @@ private:
     void finishSeal(); // bookkeeping after a seal, with its error if any
 
     QString packPath(const QString &packName, const char *suffix) const;
-    std::shared_ptr<FileHandle> readHandle(quint32 pack) const; // caller holds m_mutex
     QByteArray readStored(const Location &location, const QByteArray &id) const;
 
     void lockExclusive();
@@ -109,7 +108,7 @@ private:
     mutable std::unordered_map<Key, Location, KeyHash> m_index;
     mutable QStringList m_packNames;              // pack number -> pack name (hex)
     mutable QHash<QString, quint32> m_packNumbers; // pack name -> number
-    mutable QHash<quint32, std::shared_ptr<FileHandle>> m_readHandles;
+    mutable PackReader m_reader;
     std::unique_ptr<OpenPack> m_open;
     int m_sealing = 0;
     QString m_sealError;
