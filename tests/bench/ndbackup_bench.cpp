@@ -406,6 +406,7 @@ int parentMain(const QStringList &args)
     qint64 chunkSize = 0; // the repository default
     int threads = 0;
     bool checkOnly = false;
+    bool keep = false; // leave the images and containers for a closer look
     QString workDir;
     for (int i = 0; i < args.size(); ++i) {
         const QString &a = args[i];
@@ -421,10 +422,12 @@ int parentMain(const QStringList &args)
             g_dropCaches = false;
         else if (a == QLatin1String("--check-only"))
             checkOnly = true;
+        else if (a == QLatin1String("--keep"))
+            keep = true;
         else {
             std::fprintf(stderr,
                          "usage: ndbackup-bench [--size 2G] [--chunk-size 256K] [--threads N] [--dir DIR]\n"
-                         "                      [--no-drop-caches] [--check-only]\n");
+                         "                      [--no-drop-caches] [--check-only] [--keep]\n");
             return 2;
         }
     }
@@ -432,6 +435,7 @@ int parentMain(const QStringList &args)
                                         : workDir + QStringLiteral("/ndbackup-bench-XXXXXX"));
     if (!tmp.isValid())
         throw Error(QStringLiteral("cannot create a work directory"));
+    tmp.setAutoRemove(!keep);
     const QString dir = tmp.path();
     const QString mixed = dir + QStringLiteral("/mixed.img"), random = dir + QStringLiteral("/random.img"),
                   changed = dir + QStringLiteral("/mixed-changed.img"), out = dir + QStringLiteral("/restore.img");
