@@ -1,13 +1,13 @@
 // The image-pool driver on real filesystems (btrfs, xfs, ext4 on loop devices in a temp dir):
 // inventory and status, reflink detection, point-in-time snapshots and clones of volumes that
 // are written to during the copy, temporaries and name validation.
-#include "support/runtask.h"
 #include "support/scratchfs.h"
 #include "support/writercheck.h"
 
 #include "model/status.h"
 #include "util/commandrunner.h"
 #include "util/error.h"
+#include "util/runsync.h"
 #include "volumes/fsfreeze.h"
 #include "volumes/image/imagedriver.h"
 #include "volumes/loopdevice.h"
@@ -31,7 +31,7 @@ namespace {
 template<typename T>
 T run(QCoro::Task<T> &&task)
 {
-    return runTask(std::move(task));
+    return runSync(std::move(task));
 }
 
 // Scratch sizes: btrfs and xfs have minimum sizes; files are sparse, so this costs little.
