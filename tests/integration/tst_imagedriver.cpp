@@ -17,6 +17,7 @@
 #include <QFile>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -571,6 +572,25 @@ void TestImageDriver::loopLookupByIdentity()
     loop.reset();
     QVERIFY(LoopDevice::waitUnbound(device, 5000));
     QVERIFY(LoopDevice::devicesFor(b).isEmpty());
+
+    // More devices than a container's /dev usually has nodes for (loop0..7): the missing nodes
+    // are created with mknod.
+    std::vector<std::unique_ptr<LoopAttachment>> many;
+    QSet<QString> devices;
+    for (int i = 0; i < 12; ++i) {
+        const QString file = tmp.path() + QStringLiteral("/m%1.img").arg(i);
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly) && f.resize(64 << 10));
+        f.close();
+        std::unique_ptr<LoopAttachment> l;
+        NDB_TRY(l = std::make_unique<LoopAttachment>(file));
+        struct stat st {};
+        QVERIFY(::stat(QFile::encodeName(l->device()).constData(), &st) == 0 && S_ISBLK(st.st_mode));
+        QCOMPARE(LoopDevice::devicesFor(file), QStringList{l->device()});
+        devices.insert(l->device());
+        many.push_back(std::move(l));
+    }
+    QCOMPARE(devices.size(), 12);
 }
 
 void TestImageDriver::cloneOfRawInUseVolumeIsFlagged()
