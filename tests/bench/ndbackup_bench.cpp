@@ -321,6 +321,7 @@ qint64 parseSize(const QString &text)
 struct Bounds
 {
     double cat = 0, sha = 0, zstd = 0; // MB/s
+    double copy = 0;                   // cp to the work directory + sync: the disk's read+write bound
 };
 
 double mbps(qint64 bytes, double seconds)
@@ -331,6 +332,12 @@ double mbps(qint64 bytes, double seconds)
 Bounds measureBounds(const QString &image, qint64 size)
 {
     Bounds b;
+    const QString copy = image + QStringLiteral(".copy");
+    dropCaches();
+    const double cpSeconds = runMeasured({QStringLiteral("cp"), QStringLiteral("--sparse=never"), image, copy}).wall
+        + runMeasured({QStringLiteral("sync"), copy}).wall;
+    b.copy = mbps(size, cpSeconds);
+    QFile::remove(copy);
     dropCaches();
     b.cat = mbps(size, runMeasured({QStringLiteral("cat"), image}, "/dev/null").wall);
     dropCaches();
@@ -386,8 +393,9 @@ void printRow(const Row &r)
                 r.stored >= 0 ? qPrintable(QString::number(double(r.stored) / MiB, 'f', 1) + QStringLiteral(" MiB")) : "-",
                 double(r.cacheGrowth) / MiB);
     if (r.bounds)
-        std::printf(" | cat %5.0f (x%.2f) sha256 %5.0f (x%.2f) zstd-1-T0 %5.0f (x%.2f)", r.bounds->cat,
-                    rate / r.bounds->cat, r.bounds->sha, rate / r.bounds->sha, r.bounds->zstd, rate / r.bounds->zstd);
+        std::printf(" | cat %5.0f (x%.2f) sha256 %5.0f (x%.2f) zstd-1-T0 %5.0f (x%.2f) cp+sync %5.0f (x%.2f)",
+                    r.bounds->cat, rate / r.bounds->cat, r.bounds->sha, rate / r.bounds->sha, r.bounds->zstd,
+                    rate / r.bounds->zstd, r.bounds->copy, rate / r.bounds->copy);
     std::printf("\n");
     std::fflush(stdout);
 }
@@ -398,6 +406,7 @@ int parentMain(const QStringList &args)
     qint64 chunkSize = 0; // the repository default
     int threads = 0;
     bool checkOnly = false;
+    bool keep = false; // leave the images and containers for a closer look
     QString workDir;
     for (int i = 0; i < args.size(); ++i) {
         const QString &a = args[i];
@@ -413,10 +422,12 @@ int parentMain(const QStringList &args)
             g_dropCaches = false;
         else if (a == QLatin1String("--check-only"))
             checkOnly = true;
+        else if (a == QLatin1String("--keep"))
+            keep = true;
         else {
             std::fprintf(stderr,
                          "usage: ndbackup-bench [--size 2G] [--chunk-size 256K] [--threads N] [--dir DIR]\n"
-                         "                      [--no-drop-caches] [--check-only]\n");
+                         "                      [--no-drop-caches] [--check-only] [--keep]\n");
             return 2;
         }
     }
@@ -424,6 +435,7 @@ int parentMain(const QStringList &args)
                                         : workDir + QStringLiteral("/ndbackup-bench-XXXXXX"));
     if (!tmp.isValid())
         throw Error(QStringLiteral("cannot create a work directory"));
+    tmp.setAutoRemove(!keep);
     const QString dir = tmp.path();
     const QString mixed = dir + QStringLiteral("/mixed.img"), random = dir + QStringLiteral("/random.img"),
                   changed = dir + QStringLiteral("/mixed-changed.img"), out = dir + QStringLiteral("/restore.img");

@@ -23,6 +23,11 @@ private Q_SLOTS:
     void initTestCase();
     void guestEnvironment() { checkScenario(QStringLiteral("0-environment")); }
     void driverInventory() { checkScenario(QStringLiteral("0-driver-inventory")); }
+    void driverAvailable() { checkScenario(QStringLiteral("d1-available")); }
+    void driverInUseExt4() { checkScenario(QStringLiteral("d2-in-use-ext4")); }
+    void driverThin() { checkScenario(QStringLiteral("d4-thin")); }
+    void driverKillThenCleanup() { checkScenario(QStringLiteral("d5-kill-cleanup")); }
+    void driverOverflow() { checkScenario(QStringLiteral("d6-overflow")); }
     void availableBackupRestore() { checkScenario(QStringLiteral("1-available")); }
     void inUseExt4WithWriter() { checkScenario(QStringLiteral("2-in-use-ext4")); }
     void inUseWithoutForceRefused() { checkScenario(QStringLiteral("3-no-force")); }
@@ -69,20 +74,24 @@ void TestLvm::initTestCase()
     const QString script = QFileInfo(env.value(QStringLiteral("NDB_VM_SCRIPT"),
                                                sourceDir + QStringLiteral("/tests/vm/guest/scenarios.sh"))).canonicalFilePath();
     QVERIFY2(!script.isEmpty(), "tests/vm/guest/scenarios.sh not found");
-    QString ctl = QFileInfo(buildDir + QStringLiteral("/app/cli/ndbackupctl")).canonicalFilePath();
-    QString writer = QFileInfo(buildDir + QStringLiteral("/tests/support/ndb-test-writer")).canonicalFilePath();
+    QStringList tools;
+    for (const char *var : {"NDB_CTL", "NDB_WRITER", "NDB_WRITER_CHECK"}) {
+        const QString path = QFileInfo(env.value(QString::fromLatin1(var))).canonicalFilePath();
+        QVERIFY2(QFileInfo(path).isExecutable(), qPrintable(QStringLiteral("%1 is not set to an executable").arg(QLatin1String(var))));
+        tools << path;
+    }
 
     const QString boot = QStringLiteral(
         "#!/bin/sh\n"
         "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
-        "export NDB_RESULTS=%1 NDB_PROBE='%2' NDB_CTL='%3' NDB_WRITER='%4' NDB_SOURCE_DIR='%5'\n"
+        "export NDB_RESULTS=%1 NDB_PROBE='%2' NDB_CTL='%3' NDB_WRITER='%4' NDB_WRITER_CHECK='%7' NDB_SOURCE_DIR='%5'\n"
         "/bin/sh '%6' > %1/guest.log 2>&1 < /dev/null\n"
         "echo \"guest script exited with $?\" >> %1/guest.log\n"
         "sync\n"
         "echo 1 > /proc/sys/kernel/sysrq; echo o > /proc/sysrq-trigger\n"
         "sleep 30\n")
-        .arg(QemuGuest::guestResultsDir(), QFileInfo(probe).canonicalFilePath(), ctl, writer,
-             QFileInfo(sourceDir).canonicalFilePath(), script);
+        .arg(QemuGuest::guestResultsDir(), QFileInfo(probe).canonicalFilePath(), tools[0], tools[1],
+             QFileInfo(sourceDir).canonicalFilePath(), script, tools[2]);
 
     QElapsedTimer timer;
     timer.start();

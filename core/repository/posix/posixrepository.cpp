@@ -223,6 +223,13 @@ PosixRepository::~PosixRepository()
     } catch (...) {
         // An unsealed pack is garbage by definition; nothing references it.
     }
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopSealer = true;
+    }
+    m_sealWork.notify_all();
+    if (m_sealer.joinable())
+        m_sealer.join();
     if (m_lockFd >= 0)
         ::close(m_lockFd); // releases the flock
 }
@@ -414,7 +421,7 @@ qint64 PosixRepository::putChunk(const QByteArray &id, const QByteArray &compres
         full = appendLocked(key, compressed.constData(), quint32(compressed.size()), rawSize, false);
     }
     if (full)
-        seal(std::move(full)); // outside the lock: the fsync must not stall the other writers
+        enqueueSeal(std::move(full));
     return compressed.size();
 }
 
@@ -456,19 +463,46 @@ void PosixRepository::seal(std::unique_ptr<OpenPack> pack)
     m_sealed.notify_all();
 }
 
+void PosixRepository::enqueueSeal(std::unique_ptr<OpenPack> pack)
+{
+    std::unique_lock lock(m_mutex);
+    // m_sealing was counted when the pack was taken out of m_open.
+    m_sealQueue.push_back(std::move(pack));
+    if (!m_sealer.joinable())
+        m_sealer = std::thread([this] { sealerLoop(); });
+    m_sealWork.notify_one();
+    // Backpressure: writers wait rather than pile up unsealed packs in the page cache.
+    m_sealed.wait(lock, [this] { return m_sealing <= kMaxPendingSeals; });
+}
+
+// Seals packs in the background, so the fsync of one pack overlaps hashing and compressing
+// of the next instead of stalling a worker.
+void PosixRepository::sealerLoop()
+{
+    for (;;) {
+        std::unique_ptr<OpenPack> pack;
+        {
+            std::unique_lock lock(m_mutex);
+            m_sealWork.wait(lock, [this] { return !m_sealQueue.empty() || m_stopSealer; });
+            if (m_sealQueue.empty())
+                return;
+            pack = std::move(m_sealQueue.front());
+            m_sealQueue.pop_front();
+        }
+        seal(std::move(pack));
+    }
+}
+
 void PosixRepository::flush()
 {
-    std::unique_ptr<OpenPack> last;
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_open) {
-            ++m_sealing;
-            last = std::move(m_open);
-        }
-    }
-    if (last)
-        seal(std::move(last));
     std::unique_lock lock(m_mutex);
+    if (m_open) {
+        ++m_sealing;
+        std::unique_ptr<OpenPack> last = std::move(m_open);
+        lock.unlock();
+        seal(std::move(last));
+        lock.lock();
+    }
     m_sealed.wait(lock, [this] { return m_sealing == 0; });
     if (!m_sealError.isEmpty()) {
         const QString error = m_sealError;
@@ -744,7 +778,7 @@ GcReport PosixRepository::collectGarbage()
                 full = appendLocked(entry.id, stored.constData(), entry.storedSize, entry.rawSize, true);
             }
             if (full)
-                seal(std::move(full));
+                enqueueSeal(std::move(full));
         }
         repacked.append(name);
         if (live.empty())

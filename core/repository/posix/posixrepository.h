@@ -15,7 +15,9 @@
 
 #include <array>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -91,7 +93,8 @@ private:
     std::unique_ptr<OpenPack> appendLocked(const Key &key, const char *data, quint32 storedSize,
                                            quint32 rawSize, bool replaceLocation);
     void seal(std::unique_ptr<OpenPack> pack);
-    void finishSeal(); // bookkeeping after a seal, with its error if any
+    void enqueueSeal(std::unique_ptr<OpenPack> pack);
+    void sealerLoop();
 
     QString packPath(const QString &packName, const char *suffix) const;
     QByteArray readStored(const Location &location, const QByteArray &id) const;
@@ -113,6 +116,11 @@ private:
     int m_sealing = 0;
     QString m_sealError;
     std::condition_variable m_sealed;
+    std::deque<std::unique_ptr<OpenPack>> m_sealQueue;
+    std::condition_variable m_sealWork;
+    std::thread m_sealer;
+    bool m_stopSealer = false;
+    static constexpr int kMaxPendingSeals = 2;
 };
 
 } // namespace ndb

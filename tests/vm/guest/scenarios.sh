@@ -14,7 +14,7 @@ log() { echo "[$(date +%T)] $*"; }
 result() { n=$1; shift; echo "$*" > "$R/$n.result"; log "=== $n: $*"; }
 # lvm with the udev-less configuration (the guest has no udev)
 l() { c=$1; shift; lvm "$c" --config "$LVMCFG" "$@"; }
-probe() { log "+ probe $*"; "$NDB_PROBE" "$@"; }
+probe() { log "+ probe $*" >&2; "$NDB_PROBE" "$@"; }
 ourlvs() { l lvs --noheadings -o lv_name,lv_tags $VG | grep -E 'ndbackup' ; }
 
 # ---- 0: environment ------------------------------------------------------------------------
@@ -104,6 +104,7 @@ run_scenario() {
 }
 
 . "$NDB_SOURCE_DIR/tests/vm/guest/driver-scenarios.sh"
+. "$NDB_SOURCE_DIR/tests/vm/guest/cli-scenarios.sh"
 
 l lvs -a -o lv_name,lv_attr,lv_size,lv_tags $VG
 log "done"
