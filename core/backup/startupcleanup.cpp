@@ -53,7 +53,8 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
             const std::optional<Snapshot> snap = snapshots.find(b.tempSnapshotId);
             const QString name = snap ? snap->name : tempSnapshotName(b.id);
             try {
-                co_await driver->removeTemporary(TemporaryObject{TemporaryObject::Kind::Snapshot, name, b.id});
+                const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, name, b.id};
+                co_await driver->removeTemporary(snapshot);
                 if (snap)
                     snapshots.markDeleted(snap->id);
                 ++report.temporariesRemoved;
@@ -65,7 +66,8 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
         if (driver && !b.tempVolumeId.isEmpty()) {
             const QString name = DriverSet::volumeName(b.tempVolumeId);
             try {
-                co_await driver->removeTemporary(TemporaryObject{TemporaryObject::Kind::Volume, name, b.id});
+                const TemporaryObject volume{TemporaryObject::Kind::Volume, name, b.id};
+                co_await driver->removeTemporary(volume);
                 ++report.temporariesRemoved;
                 report.messages << QStringLiteral("removed temporary volume %1").arg(name);
             } catch (const Error &e) {

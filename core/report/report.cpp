@@ -11,7 +11,8 @@ namespace ndb {
 
 namespace {
 
-QString tr(const char *text)
+// Report texts are translated in the context "ndb::Report" (lupdate scans this file).
+QString translated(const char *text)
 {
     return QCoreApplication::translate("ndb::Report", text);
 }
@@ -171,28 +172,28 @@ QString html(const ReportData &data)
 
     QString h;
     h += QStringLiteral("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">");
-    h += QStringLiteral("<title>%1</title>").arg(escape(tr("ndbackup report")));
+    h += QStringLiteral("<title>%1</title>").arg(escape(QCoreApplication::translate("ndb::Report", "ndbackup report")));
     h += QStringLiteral("<style>body{font-family:sans-serif;font-size:10pt}"
                         "table{border-collapse:collapse;width:100%}"
                         "th,td{border:1px solid #999;padding:3px 6px;text-align:left}"
                         "th{background:#dde4ee}.failed{color:#a40000}</style></head><body>\n");
-    h += QStringLiteral("<h1>%1</h1>\n").arg(escape(tr("ndbackup report")));
+    h += QStringLiteral("<h1>%1</h1>\n").arg(escape(QCoreApplication::translate("ndb::Report", "ndbackup report")));
     h += QStringLiteral("<p>%1: %2 – %3<br>%4: %5</p>\n")
-             .arg(escape(tr("Period")), escape(data.from.isValid() ? humanTime(data.from) : tr("beginning")),
-                  escape(data.to.isValid() ? humanTime(data.to) : tr("now")), escape(tr("Generated")),
+             .arg(escape(QCoreApplication::translate("ndb::Report", "Period")), escape(data.from.isValid() ? humanTime(data.from) : QCoreApplication::translate("ndb::Report", "beginning")),
+                  escape(data.to.isValid() ? humanTime(data.to) : QCoreApplication::translate("ndb::Report", "now")), escape(QCoreApplication::translate("ndb::Report", "Generated")),
                   escape(humanTime(data.generatedAt)));
     h += QStringLiteral("<p>%1: %2 · %3: %4 · %5: %6 · %7: %8</p>\n")
-             .arg(escape(tr("Jobs")), QString::number(data.jobs.size()), escape(tr("succeeded")),
-                  QString::number(succeeded), escape(tr("failed")), QString::number(failed),
-                  escape(tr("cancelled")), QString::number(cancelled));
+             .arg(escape(QCoreApplication::translate("ndb::Report", "Jobs")), QString::number(data.jobs.size()), escape(QCoreApplication::translate("ndb::Report", "succeeded")),
+                  QString::number(succeeded), escape(QCoreApplication::translate("ndb::Report", "failed")), QString::number(failed),
+                  escape(QCoreApplication::translate("ndb::Report", "cancelled")), QString::number(cancelled));
 
-    h += QStringLiteral("<h2>%1</h2>\n<table>\n<tr>").arg(escape(tr("Inventory")));
+    h += QStringLiteral("<h2>%1</h2>\n<table>\n<tr>").arg(escape(QCoreApplication::translate("ndb::Report", "Inventory")));
     for (const char *c : {QT_TRANSLATE_NOOP("ndb::Report", "Volume"), QT_TRANSLATE_NOOP("ndb::Report", "Host"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Driver"), QT_TRANSLATE_NOOP("ndb::Report", "Size"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Status"), QT_TRANSLATE_NOOP("ndb::Report", "Backups"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Last backup"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Last result")})
-        h += QStringLiteral("<th>%1</th>").arg(escape(tr(c)));
+        h += QStringLiteral("<th>%1</th>").arg(escape(translated(c)));
     h += QStringLiteral("</tr>\n");
     for (const Volume &v : data.volumes) {
         const VolumeSummary s = summary.value(v.id);
@@ -204,12 +205,12 @@ QString html(const ReportData &data)
     }
     h += QStringLiteral("</table>\n");
 
-    h += QStringLiteral("<h2>%1</h2>\n<table>\n<tr>").arg(escape(tr("History")));
+    h += QStringLiteral("<h2>%1</h2>\n<table>\n<tr>").arg(escape(QCoreApplication::translate("ndb::Report", "History")));
     for (const char *c : {QT_TRANSLATE_NOOP("ndb::Report", "Job"), QT_TRANSLATE_NOOP("ndb::Report", "Kind"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Volume"), QT_TRANSLATE_NOOP("ndb::Report", "Status"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Started"), QT_TRANSLATE_NOOP("ndb::Report", "Duration"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Bytes"), QT_TRANSLATE_NOOP("ndb::Report", "Error")})
-        h += QStringLiteral("<th>%1</th>").arg(escape(tr(c)));
+        h += QStringLiteral("<th>%1</th>").arg(escape(translated(c)));
     h += QStringLiteral("</tr>\n");
     for (const Job &j : data.jobs) {
         const qint64 d = durationSeconds(j);

@@ -1,0 +1,479 @@
+#include "mainwindow.h"
+
+#include "backupwizard.h"
+#include "engine/engine.h"
+#include "historyview.h"
+#include "jobspanel.h"
+#include "model/status.h"
+#include "reportsdialog.h"
+#include "restorewizard.h"
+#include "uitext.h"
+#include "util/error.h"
+#include "volumemodel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDockWidget>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QSystemTrayIcon>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolBar>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace ndb {
+
+MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *parent)
+    : QMainWindow(parent)
+    , m_engine(engine)
+    , m_configFile(configFile.isEmpty() ? EngineConfig::defaultConfigFile() : configFile)
+{
+    setWindowTitle(tr("ndbackup — Volume Backup"));
+    setWindowIcon(UiText::icon(QStringLiteral("ndbackup")));
+    m_uiSettings = UiSettings::load(m_configFile);
+
+    m_model = new VolumeModel(this);
+    m_filter = new VolumeFilterModel(this);
+    m_filter->setSourceModel(m_model);
+    m_view = new QTreeView(this);
+    m_view->setModel(m_filter);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(VolumeModel::NameColumn, Qt::AscendingOrder);
+    m_view->setAlternatingRowColors(true);
+    m_view->setUniformRowHeights(true);
+    m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_view->setAccessibleName(tr("Volumes"));
+
+    m_filterEdit = new QLineEdit(this);
+    m_filterEdit->setPlaceholderText(tr("Filter by name, host, driver or status (Ctrl+F)"));
+    m_filterEdit->setClearButtonEnabled(true);
+    connect(m_filterEdit, &QLineEdit::textChanged, this, [this](const QString &text) {
+        m_filter->setFilterText(text);
+        m_view->expandAll();
+    });
+
+    auto *volumesPage = new QWidget(this);
+    auto *volumesLayout = new QVBoxLayout(volumesPage);
+    auto *filterRow = new QHBoxLayout;
+    auto *filterLabel = new QLabel(tr("&Filter:"), volumesPage);
+    filterLabel->setBuddy(m_filterEdit);
+    filterRow->addWidget(filterLabel);
+    filterRow->addWidget(m_filterEdit, 1);
+    volumesLayout->addLayout(filterRow);
+    volumesLayout->addWidget(m_view);
+
+    m_history = new HistoryView(engine, this);
+    m_tabs = new QTabWidget(this);
+    m_tabs->addTab(volumesPage, UiText::icon(QStringLiteral("volume")), tr("&Volumes"));
+    m_tabs->addTab(m_history, UiText::icon(QStringLiteral("history")), tr("&History"));
+    setCentralWidget(m_tabs);
+
+    m_jobs = new JobsPanel(engine, this);
+    m_jobsDock = new QDockWidget(tr("Jobs"), this);
+    m_jobsDock->setObjectName(QStringLiteral("jobsDock"));
+    m_jobsDock->setWidget(m_jobs);
+    addDockWidget(Qt::RightDockWidgetArea, m_jobsDock);
+
+    m_statusLabel = new QLabel(this);
+    m_jobsLabel = new QLabel(this);
+    statusBar()->addWidget(m_statusLabel, 1);
+    statusBar()->addPermanentWidget(m_jobsLabel);
+
+    m_reloadTimer = new QTimer(this);
+    m_reloadTimer->setSingleShot(true);
+    m_reloadTimer->setInterval(250);
+    connect(m_reloadTimer, &QTimer::timeout, this, &MainWindow::reloadFromCatalog);
+    m_autoRefresh = new QTimer(this);
+    m_autoRefresh->setInterval(60000);
+    connect(m_autoRefresh, &QTimer::timeout, this, &MainWindow::refresh);
+
+    createActions();
+    createMenusAndToolBar();
+    createTrayIcon();
+
+    connect(m_jobs, &JobsPanel::jobAdded, this, [this](JobHandle *job) {
+        m_jobsDock->show();
+        // The volume's status changes (backing-up) as the job starts; follow it from the catalog.
+        connect(job, &JobHandle::started, this, &MainWindow::scheduleCatalogReload);
+        connect(job, &JobHandle::progressChanged, this, &MainWindow::scheduleCatalogReload);
+        scheduleCatalogReload();
+        updateStatusBar();
+    });
+    connect(m_jobs, &JobsPanel::jobFinished, this, &MainWindow::onJobFinished);
+    connect(m_jobs, &JobsPanel::runningCountChanged, this, &MainWindow::updateStatusBar);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateStatusBar);
+
+    if (m_engine) {
+        connect(m_engine, &Engine::volumesRefreshed, this, &MainWindow::applyVolumes);
+        connect(m_engine, &Engine::refreshFailed, this, [this](const QString &error) {
+            m_refreshError = error;
+            updateStatusBar();
+        });
+        reloadFromCatalog();
+        m_history->reload();
+        m_autoRefresh->start();
+    }
+    resize(1100, 640);
+    updateStatusBar();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions()
+{
+    m_backupAction = new QAction(UiText::icon(QStringLiteral("backup")), tr("&Back Up…"), this);
+    m_backupAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+    m_backupAction->setStatusTip(tr("Back up the selected volumes (attached volumes stay attached)"));
+    connect(m_backupAction, &QAction::triggered, this, &MainWindow::openBackupWizard);
+
+    m_restoreAction = new QAction(UiText::icon(QStringLiteral("restore")), tr("&Restore…"), this);
+    m_restoreAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_restoreAction->setStatusTip(tr("Restore a backup to a volume or a file"));
+    connect(m_restoreAction, &QAction::triggered, this, &MainWindow::openRestoreWizard);
+
+    m_refreshAction = new QAction(UiText::icon(QStringLiteral("refresh")), tr("Re&fresh"), this);
+    m_refreshAction->setShortcut(QKeySequence::Refresh);
+    m_refreshAction->setStatusTip(tr("Ask the storage for its volumes again"));
+    connect(m_refreshAction, &QAction::triggered, this, &MainWindow::refresh);
+
+    m_volumesAction = new QAction(UiText::icon(QStringLiteral("volume")), tr("&Volumes"), this);
+    m_volumesAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
+    connect(m_volumesAction, &QAction::triggered, this, &MainWindow::showVolumes);
+
+    m_historyAction = new QAction(UiText::icon(QStringLiteral("history")), tr("&History"), this);
+    m_historyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_H));
+    m_historyAction->setStatusTip(tr("Jobs, their event logs and charts"));
+    connect(m_historyAction, &QAction::triggered, this, &MainWindow::showHistory);
+
+    m_reportAction = new QAction(UiText::icon(QStringLiteral("report")), tr("&Export Report…"), this);
+    m_reportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_reportAction->setStatusTip(tr("History and inventory as CSV, HTML and PDF"));
+    connect(m_reportAction, &QAction::triggered, this, &MainWindow::openReportsDialog);
+
+    m_settingsAction = new QAction(UiText::icon(QStringLiteral("settings")), tr("&Settings…"), this);
+    m_settingsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    m_settingsAction->setMenuRole(QAction::PreferencesRole);
+    connect(m_settingsAction, &QAction::triggered, this, &MainWindow::openSettings);
+
+    m_filterAction = new QAction(tr("Filter Volumes"), this);
+    m_filterAction->setShortcut(QKeySequence::Find);
+    connect(m_filterAction, &QAction::triggered, this, [this] {
+        showVolumes();
+        m_filterEdit->setFocus();
+        m_filterEdit->selectAll();
+    });
+    addAction(m_filterAction);
+
+    m_quitAction = new QAction(tr("&Quit"), this);
+    m_quitAction->setShortcut(QKeySequence::Quit);
+    m_quitAction->setMenuRole(QAction::QuitRole);
+    connect(m_quitAction, &QAction::triggered, qApp, &QApplication::closeAllWindows);
+
+    m_aboutAction = new QAction(UiText::icon(QStringLiteral("ndbackup")), tr("&About ndbackup"), this);
+    m_aboutAction->setMenuRole(QAction::AboutRole);
+    connect(m_aboutAction, &QAction::triggered, this, [this] {
+        QMessageBox::about(this, tr("About ndbackup"),
+                           tr("<h3>ndbackup %1</h3><p>Backs up block volumes while they stay attached: a temporary "
+                              "snapshot or copy is read and always cleaned up.</p>")
+                               .arg(QCoreApplication::applicationVersion()));
+    });
+
+    m_view->addAction(m_backupAction);
+    m_view->addAction(m_restoreAction);
+    auto *volumeHistory = new QAction(UiText::icon(QStringLiteral("history")), tr("Show &History of Volume"), m_view);
+    connect(volumeHistory, &QAction::triggered, this, [this] {
+        const QStringList ids = selectedVolumeIds();
+        m_history->setVolumeFilter(ids.isEmpty() ? QString() : ids.first());
+        showHistory();
+    });
+    m_view->addAction(volumeHistory);
+    connect(m_view, &QTreeView::doubleClicked, this, [this](const QModelIndex &idx) {
+        if (idx.data(VolumeModel::NodeKindRole).toInt() == VolumeModel::VolumeNode)
+            openBackupWizard();
+    });
+}
+
+void MainWindow::createMenusAndToolBar()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_reportAction);
+    file->addAction(m_settingsAction);
+    file->addSeparator();
+    file->addAction(m_quitAction);
+
+    QMenu *volumes = menuBar()->addMenu(tr("&Volumes"));
+    volumes->addAction(m_backupAction);
+    volumes->addAction(m_restoreAction);
+    volumes->addSeparator();
+    volumes->addAction(m_refreshAction);
+    volumes->addAction(m_filterAction);
+
+    QMenu *view = menuBar()->addMenu(tr("Vie&w"));
+    view->addAction(m_volumesAction);
+    view->addAction(m_historyAction);
+    QAction *jobsToggle = m_jobsDock->toggleViewAction();
+    jobsToggle->setText(tr("&Jobs Panel"));
+    jobsToggle->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_J));
+    view->addAction(jobsToggle);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_aboutAction);
+
+    QToolBar *tb = addToolBar(tr("Main Toolbar"));
+    tb->setObjectName(QStringLiteral("mainToolBar"));
+    tb->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    tb->addAction(m_backupAction);
+    tb->addAction(m_restoreAction);
+    tb->addAction(m_refreshAction);
+    tb->addSeparator();
+    tb->addAction(m_historyAction);
+    tb->addAction(m_reportAction);
+    tb->addAction(m_settingsAction);
+    // Shortcuts shown in tool tips, so they can be learnt from the toolbar.
+    for (QAction *a : tb->actions())
+        if (!a->shortcut().isEmpty())
+            a->setToolTip(QStringLiteral("%1 (%2)").arg(a->text().remove(QLatin1Char('&')).remove(QStringLiteral("…")),
+                                                        a->shortcut().toString(QKeySequence::NativeText)));
+}
+
+void MainWindow::createTrayIcon()
+{
+    if (!m_uiSettings.showTrayIcon || !QSystemTrayIcon::isSystemTrayAvailable())
+        return;
+    m_tray = new QSystemTrayIcon(UiText::icon(QStringLiteral("ndbackup")), this);
+    m_tray->setToolTip(tr("ndbackup"));
+    auto *menu = new QMenu(this);
+    menu->addAction(tr("Show ndbackup"), this, [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    });
+    menu->addAction(m_backupAction);
+    menu->addSeparator();
+    menu->addAction(m_quitAction);
+    m_tray->setContextMenu(menu);
+    connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason r) {
+        if (r == QSystemTrayIcon::Trigger) {
+            showNormal();
+            raise();
+        }
+    });
+    m_tray->show();
+}
+
+QStringList MainWindow::selectedVolumeIds() const
+{
+    QStringList ids;
+    for (const QModelIndex &idx : m_view->selectionModel()->selectedRows()) {
+        const QString id = idx.data(VolumeModel::VolumeIdRole).toString();
+        if (!id.isEmpty())
+            ids << id;
+    }
+    return ids;
+}
+
+void MainWindow::refresh()
+{
+    if (!m_engine)
+        return;
+    m_refreshAction->setEnabled(false);
+    m_statusLabel->setText(tr("Asking the storage for its volumes…"));
+    try {
+        m_engine->refreshVolumesAsync();
+    } catch (const Error &e) {
+        m_refreshError = e.message();
+        m_refreshAction->setEnabled(true);
+        updateStatusBar();
+    }
+}
+
+void MainWindow::applyVolumes(const QList<Volume> &volumes)
+{
+    m_refreshAction->setEnabled(true);
+    m_lastRefresh = QDateTime::currentDateTime();
+    QList<Backup> backups;
+    try {
+        backups = m_engine->backups();
+    } catch (const Error &) {
+    }
+    const QStringList selected = selectedVolumeIds();
+    m_model->setInventory(volumes, backups);
+    m_view->expandAll();
+    for (const QString &id : selected) {
+        const QModelIndex idx = m_filter->mapFromSource(m_model->indexOfVolume(id));
+        if (idx.isValid())
+            m_view->selectionModel()->select(idx, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    }
+    for (int c = 0; c < VolumeModel::ColumnCount; ++c)
+        m_view->resizeColumnToContents(c);
+    m_history->setVolumes(volumes);
+    updateStatusBar();
+}
+
+void MainWindow::reloadFromCatalog()
+{
+    if (!m_engine)
+        return;
+    try {
+        const QList<Volume> volumes = m_engine->volumes();
+        if (!m_lastRefresh.isValid())
+            m_lastRefresh = QDateTime::currentDateTime();
+        applyVolumes(volumes);
+    } catch (const Error &e) {
+        m_refreshError = e.message();
+        updateStatusBar();
+    }
+}
+
+void MainWindow::scheduleCatalogReload()
+{
+    if (!m_reloadTimer->isActive())
+        m_reloadTimer->start();
+}
+
+QString MainWindow::statusText() const
+{
+    return m_statusLabel->text();
+}
+
+void MainWindow::updateStatusBar()
+{
+    const QList<Volume> volumes = m_model->volumes();
+    int inUse = 0, busy = 0;
+    for (const Volume &v : volumes) {
+        if (v.status == VolumeStatus::InUse)
+            ++inUse;
+        else if (v.status == VolumeStatus::BackingUp || v.status == VolumeStatus::RestoringBackup)
+            ++busy;
+    }
+    QString text = tr("%n volume(s)", nullptr, int(volumes.size())) + QStringLiteral(" · ")
+                   + tr("%n in use", nullptr, inUse) + QStringLiteral(" · ") + tr("%n busy", nullptr, busy);
+    const int selected = int(selectedVolumeIds().size());
+    if (selected > 0)
+        text += QStringLiteral(" · ") + tr("%n selected", nullptr, selected);
+    if (m_lastRefresh.isValid())
+        text += QStringLiteral(" · ") + tr("updated %1").arg(QLocale().toString(m_lastRefresh.time(), QLocale::ShortFormat));
+    if (!m_refreshError.isEmpty())
+        text += QStringLiteral(" · ") + tr("storage error: %1").arg(m_refreshError);
+    m_statusLabel->setText(text);
+    m_jobsLabel->setText(tr("%n job(s) running", nullptr, m_jobs->runningCount()));
+    m_restoreAction->setEnabled(m_engine != nullptr);
+}
+
+void MainWindow::onJobFinished(JobHandle *job, const QString &status, const QString &error)
+{
+    reloadFromCatalog();
+    m_history->reload();
+    if (!job)
+        return;
+    const QString title = tr("%1 job #%2").arg(UiText::jobKind(job->kind())).arg(job->id());
+    if (status == JobStatus::Failed && m_uiSettings.notifyOnFailure)
+        notify(tr("Job failed"), tr("%1 of %2 failed: %3").arg(title, job->subject(), error), true);
+    else if (status == JobStatus::Succeeded && m_uiSettings.notifyOnSuccess)
+        notify(tr("Job finished"), tr("%1 of %2 finished successfully.").arg(title, job->subject()), false);
+    else if (status == JobStatus::Cancelled)
+        statusBar()->showMessage(tr("%1 of %2 was cancelled.").arg(title, job->subject()), 8000);
+}
+
+void MainWindow::notify(const QString &title, const QString &message, bool failure)
+{
+    m_lastNotification = message;
+    if (m_tray && m_tray->isVisible() && QSystemTrayIcon::supportsMessages())
+        m_tray->showMessage(title, message, failure ? QSystemTrayIcon::Critical : QSystemTrayIcon::Information, 10000);
+    statusBar()->showMessage(message, 15000);
+}
+
+void MainWindow::openBackupWizard()
+{
+    if (!m_engine)
+        return;
+    auto *wizard = new BackupWizard(m_engine, m_model->volumes(), selectedVolumeIds(), this);
+    wizard->setAttribute(Qt::WA_DeleteOnClose);
+    connect(wizard, &BackupWizard::launched, this, [this](const QList<JobHandle *> &jobs, const QStringList &errors) {
+        for (JobHandle *j : jobs)
+            m_jobs->addJob(j);
+        if (!errors.isEmpty()) {
+            auto *box = new QMessageBox(QMessageBox::Warning, tr("Backup Not Started"),
+                                        tr("Some backups could not be started:") + QStringLiteral("\n\n")
+                                            + errors.join(QLatin1Char('\n')),
+                                        QMessageBox::Ok, this);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open();
+        }
+        scheduleCatalogReload();
+    });
+    wizard->open();
+}
+
+void MainWindow::openRestoreWizard()
+{
+    if (!m_engine)
+        return;
+    // Preselect the newest backup of the selected volume.
+    QString preselected;
+    const QStringList ids = selectedVolumeIds();
+    if (!ids.isEmpty()) {
+        try {
+            QDateTime newest;
+            for (const Backup &b : m_engine->backups(ids.first()))
+                if (b.status == BackupStatus::Available && (!newest.isValid() || b.createdAt > newest)) {
+                    newest = b.createdAt;
+                    preselected = b.id;
+                }
+        } catch (const Error &) {
+        }
+    }
+    auto *wizard = new RestoreWizard(m_engine, preselected, this);
+    wizard->setAttribute(Qt::WA_DeleteOnClose);
+    connect(wizard, &RestoreWizard::restoreStarted, m_jobs, &JobsPanel::addJob);
+    wizard->open();
+}
+
+void MainWindow::openReportsDialog()
+{
+    auto *dialog = new ReportsDialog(m_engine, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void MainWindow::openSettings()
+{
+    auto *dialog = new SettingsDialog(m_engine ? m_engine->config() : EngineConfig::defaults(), m_uiSettings,
+                                      m_configFile, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        m_uiSettings = dialog->uiSettings();
+        if (m_uiSettings.showTrayIcon && !m_tray)
+            createTrayIcon();
+        else if (!m_uiSettings.showTrayIcon && m_tray) {
+            m_tray->hide();
+            m_tray->deleteLater();
+            m_tray = nullptr;
+        }
+        statusBar()->showMessage(tr("Settings saved to %1").arg(m_configFile), 8000);
+    });
+    dialog->open();
+}
+
+void MainWindow::showHistory()
+{
+    m_tabs->setCurrentWidget(m_history);
+    m_history->reload();
+}
+
+void MainWindow::showVolumes()
+{
+    m_tabs->setCurrentIndex(0);
+}
+
+} // namespace ndb

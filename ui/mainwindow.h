@@ -1,0 +1,104 @@
+#pragma once
+// The main window: volumes grouped by host and driver, the jobs panel (dock), the history, and
+// the actions that open the wizards and dialogs.
+#include "jobs/jobhandle.h"
+#include "model/volume.h"
+#include "settingsdialog.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+class QAction;
+class QDockWidget;
+class QLabel;
+class QLineEdit;
+class QSystemTrayIcon;
+class QTabWidget;
+class QTimer;
+class QTreeView;
+
+namespace ndb {
+
+class Engine;
+class HistoryView;
+class JobsPanel;
+class VolumeFilterModel;
+class VolumeModel;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    // configFile: where Settings are saved (EngineConfig::defaultConfigFile() in the application).
+    explicit MainWindow(Engine *engine, const QString &configFile = {}, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    VolumeModel *volumeModel() const { return m_model; }
+    VolumeFilterModel *filterModel() const { return m_filter; }
+    QTreeView *volumeView() const { return m_view; }
+    QLineEdit *filterEdit() const { return m_filterEdit; }
+    JobsPanel *jobsPanel() const { return m_jobs; }
+    HistoryView *historyView() const { return m_history; }
+    QDockWidget *jobsDock() const { return m_jobsDock; }
+    QTabWidget *tabs() const { return m_tabs; }
+    QAction *backupAction() const { return m_backupAction; }
+    QAction *restoreAction() const { return m_restoreAction; }
+    QAction *refreshAction() const { return m_refreshAction; }
+    QString statusText() const;
+    QStringList selectedVolumeIds() const;
+    // The last notification shown (tray balloon or status bar), for tests.
+    QString lastNotification() const { return m_lastNotification; }
+
+public Q_SLOTS:
+    void refresh();              // asks the storage (asynchronously)
+    void reloadFromCatalog();    // statuses and last backups from the catalog (cheap)
+    void openBackupWizard();
+    void openRestoreWizard();
+    void openReportsDialog();
+    void openSettings();
+    void showHistory();
+    void showVolumes();
+
+private:
+    void createActions();
+    void createMenusAndToolBar();
+    void createTrayIcon();
+    void updateStatusBar();
+    void scheduleCatalogReload();
+    void onJobFinished(JobHandle *job, const QString &status, const QString &error);
+    void notify(const QString &title, const QString &message, bool failure);
+    void applyVolumes(const QList<Volume> &volumes);
+
+    Engine *m_engine;
+    QString m_configFile;
+    UiSettings m_uiSettings;
+    VolumeModel *m_model;
+    VolumeFilterModel *m_filter;
+    QTreeView *m_view;
+    QLineEdit *m_filterEdit;
+    QTabWidget *m_tabs;
+    HistoryView *m_history;
+    JobsPanel *m_jobs;
+    QDockWidget *m_jobsDock;
+    QLabel *m_statusLabel;
+    QLabel *m_jobsLabel;
+    QSystemTrayIcon *m_tray = nullptr;
+    QTimer *m_reloadTimer;
+    QTimer *m_autoRefresh;
+    QDateTime m_lastRefresh;
+    QString m_lastNotification;
+    QString m_refreshError;
+
+    QAction *m_backupAction = nullptr;
+    QAction *m_restoreAction = nullptr;
+    QAction *m_refreshAction = nullptr;
+    QAction *m_historyAction = nullptr;
+    QAction *m_volumesAction = nullptr;
+    QAction *m_reportAction = nullptr;
+    QAction *m_settingsAction = nullptr;
+    QAction *m_filterAction = nullptr;
+    QAction *m_quitAction = nullptr;
+    QAction *m_aboutAction = nullptr;
+};
+
+} // namespace ndb
