@@ -292,7 +292,11 @@ QCoro::Task<void> BackupService::removeTemporaries(VolumeDriver &driver, Tempora
     if (!temps.snapshotName.isEmpty()) {
         try {
             m_snapshots->setStatus(temps.snapshotRowId, QStringLiteral("deleting"));
-            co_await driver.removeTemporary(TemporaryObject{TemporaryObject::Kind::Snapshot, temps.snapshotName, {}});
+            // GCC 12 destroys a temporary inside a co_await operand twice (heap corruption):
+            // build the argument and the task as named objects first.
+            const TemporaryObject object{TemporaryObject::Kind::Snapshot, temps.snapshotName, {}};
+            QCoro::Task<void> removal = driver.removeTemporary(object);
+            co_await std::move(removal);
             m_snapshots->markDeleted(temps.snapshotRowId);
             m_job.info(QStringLiteral("temporary snapshot %1 removed").arg(temps.snapshotName));
         } catch (const Error &e) {
@@ -301,7 +305,11 @@ QCoro::Task<void> BackupService::removeTemporaries(VolumeDriver &driver, Tempora
     }
     if (!temps.volumeName.isEmpty()) {
         try {
-            co_await driver.removeTemporary(TemporaryObject{TemporaryObject::Kind::Volume, temps.volumeName, {}});
+            // GCC 12 destroys a temporary inside a co_await operand twice (heap corruption):
+            // build the argument and the task as named objects first.
+            const TemporaryObject object{TemporaryObject::Kind::Volume, temps.volumeName, {}};
+            QCoro::Task<void> removal = driver.removeTemporary(object);
+            co_await std::move(removal);
             m_job.info(QStringLiteral("temporary volume %1 removed").arg(temps.volumeName));
         } catch (const Error &e) {
             m_job.warning(QStringLiteral("removing temporary volume %1: %2").arg(temps.volumeName, e.message()));
