@@ -158,7 +158,9 @@ QString BackupDetailsPage::backupName() const
 
 QString BackupDetailsPage::description() const
 {
-    return m_description->toPlainText().trimmed();
+    // Never null: the catalog stores an empty description, not NULL.
+    const QString text = m_description->toPlainText().trimmed();
+    return text.isNull() ? QStringLiteral("") : text;
 }
 
 qint64 BackupDetailsPage::bandwidthLimit() const

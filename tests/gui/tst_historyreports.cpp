@@ -11,6 +11,7 @@
 #include "reportsdialog.h"
 #include "uiapplication.h"
 #include "util/commandrunner.h"
+#include "util/error.h"
 
 #include <QFile>
 #include <QStandardPaths>
@@ -35,6 +36,7 @@ JobHandle *runBackup(Engine *engine, const QString &volumeId, const QString &nam
     BackupRequest r;
     r.volumeId = volumeId;
     r.name = name;
+    r.description = QStringLiteral("weekly"); // (a null description is refused by the catalog)
     r.force = force;
     JobHandle *job = engine->submitBackup(r);
     waitFor([job] { return job->isFinished(); }, 120000);
@@ -65,7 +67,8 @@ private Q_SLOTS:
         NDB_TRY(first = runBackup(env.engine(), db, QStringLiteral("db monday"), true));
         NDB_TRY(second = runBackup(env.engine(), archive, QStringLiteral("archive monday"), false));
         NDB_TRY(third = runBackup(env.engine(), db, QStringLiteral("db tuesday"), true));
-        QCOMPARE(first->status(), JobStatus::Succeeded);
+        QVERIFY2(first->status() == JobStatus::Succeeded, qPrintable(first->error()));
+        QVERIFY2(second->status() == JobStatus::Succeeded, qPrintable(second->error()));
         QCOMPARE(second->status(), JobStatus::Succeeded);
         QCOMPARE(third->status(), JobStatus::Succeeded);
         // A refused request (no force) creates nothing, so it is not in the history either.
