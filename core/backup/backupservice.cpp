@@ -67,7 +67,7 @@ bool isCorruption(const std::exception_ptr &e)
 
 QString humanSize(qint64 bytes)
 {
-    return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+    return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeIecFormat);
 }
 } // namespace
 
@@ -99,7 +99,9 @@ QString BackupService::containerPath(const EngineConfig &config, const QString &
 QCoro::Task<Volume> BackupService::currentVolume(VolumeDriver &driver, const QString &volumeId)
 {
     // Ask the storage, not the cached inventory: the status decides the data path.
-    Volume fresh = co_await driver.volume(DriverSet::volumeName(volumeId));
+    // Arguments of a co_await are named locals: GCC 12 destroys some temporaries there twice.
+    const QString name = DriverSet::volumeName(volumeId);
+    Volume fresh = co_await driver.volume(name);
     Volume merged = m_volumes->upsertFromInventory(fresh);
     fresh.status = merged.status; // keeps a sticky error or another live operation's status
     co_return fresh;
@@ -292,11 +294,8 @@ QCoro::Task<void> BackupService::removeTemporaries(VolumeDriver &driver, Tempora
     if (!temps.snapshotName.isEmpty()) {
         try {
             m_snapshots->setStatus(temps.snapshotRowId, QStringLiteral("deleting"));
-            // GCC 12 destroys a temporary inside a co_await operand twice (heap corruption):
-            // build the argument and the task as named objects first.
-            const TemporaryObject object{TemporaryObject::Kind::Snapshot, temps.snapshotName, {}};
-            QCoro::Task<void> removal = driver.removeTemporary(object);
-            co_await std::move(removal);
+            const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, temps.snapshotName, {}};
+            co_await driver.removeTemporary(snapshot);
             m_snapshots->markDeleted(temps.snapshotRowId);
             m_job.info(QStringLiteral("temporary snapshot %1 removed").arg(temps.snapshotName));
         } catch (const Error &e) {
@@ -305,11 +304,8 @@ QCoro::Task<void> BackupService::removeTemporaries(VolumeDriver &driver, Tempora
     }
     if (!temps.volumeName.isEmpty()) {
         try {
-            // GCC 12 destroys a temporary inside a co_await operand twice (heap corruption):
-            // build the argument and the task as named objects first.
-            const TemporaryObject object{TemporaryObject::Kind::Volume, temps.volumeName, {}};
-            QCoro::Task<void> removal = driver.removeTemporary(object);
-            co_await std::move(removal);
+            const TemporaryObject volume{TemporaryObject::Kind::Volume, temps.volumeName, {}};
+            co_await driver.removeTemporary(volume);
             m_job.info(QStringLiteral("temporary volume %1 removed").arg(temps.volumeName));
         } catch (const Error &e) {
             m_job.warning(QStringLiteral("removing temporary volume %1: %2").arg(temps.volumeName, e.message()));
@@ -372,7 +368,9 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
             throw NotFoundError(QStringLiteral("no configured storage '%1'").arg(request.driverId));
         newVolumeName = request.newVolumeName;
         m_job.setPhase(Phase::Prepare, QStringLiteral("creating volume %1").arg(newVolumeName));
-        Volume created = co_await targetDriver->createVolume(newVolumeName, manifest.size);
+        // Block storage wants whole sectors; the tail past the backup's size stays zero.
+        const qint64 volumeSize = (manifest.size + 4095) / 4096 * 4096;
+        Volume created = co_await targetDriver->createVolume(newVolumeName, volumeSize);
         createdVolume = true;
         created = m_volumes->upsertFromInventory(created);
         m_volumes->beginOperation(created, VolumeStatus::RestoringBackup);

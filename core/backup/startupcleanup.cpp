@@ -53,11 +53,8 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
             const std::optional<Snapshot> snap = snapshots.find(b.tempSnapshotId);
             const QString name = snap ? snap->name : tempSnapshotName(b.id);
             try {
-                // GCC 12 destroys a temporary inside a co_await operand twice (heap corruption):
-                // build the argument and the task as named objects first.
-                const TemporaryObject object{TemporaryObject::Kind::Snapshot, name, b.id};
-                QCoro::Task<void> removal = driver->removeTemporary(object);
-                co_await std::move(removal);
+                const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, name, b.id};
+                co_await driver->removeTemporary(snapshot);
                 if (snap)
                     snapshots.markDeleted(snap->id);
                 ++report.temporariesRemoved;
@@ -69,11 +66,8 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
         if (driver && !b.tempVolumeId.isEmpty()) {
             const QString name = DriverSet::volumeName(b.tempVolumeId);
             try {
-                // GCC 12 destroys a temporary inside a co_await operand twice (heap corruption):
-                // build the argument and the task as named objects first.
-                const TemporaryObject object{TemporaryObject::Kind::Volume, name, b.id};
-                QCoro::Task<void> removal = driver->removeTemporary(object);
-                co_await std::move(removal);
+                const TemporaryObject volume{TemporaryObject::Kind::Volume, name, b.id};
+                co_await driver->removeTemporary(volume);
                 ++report.temporariesRemoved;
                 report.messages << QStringLiteral("removed temporary volume %1").arg(name);
             } catch (const Error &e) {

@@ -253,6 +253,12 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
     std::atomic<qint64> chunksNew{0}, chunksDedup{0}, chunksZero{0};
     std::mutex healthMutex;
     std::atomic<int> readersLeft{kReaders};
+    // NDB_TRANSFER_TRACE=1 prints where the pipeline's threads spent their time (tuning aid).
+    static const bool trace = qEnvironmentVariableIsSet("NDB_TRANSFER_TRACE");
+    std::atomic<qint64> nsWaitFree{0}, nsRead{0}, nsWaitJob{0}, nsHash{0}, nsCompress{0}, nsPut{0};
+    auto since = [](Clock::time_point t) {
+        return qint64(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count());
+    };
     std::atomic<int> running{0};
     auto stopAll = [&] {
         freeSegments.close();
@@ -263,7 +269,9 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
         try {
             applyIoPriority(options.ioPriority);
             while (!abort.stop) {
+                auto t0 = Clock::now();
                 std::optional<Segment *> free = freeSegments.pop();
+                nsWaitFree += since(t0);
                 if (!free || abort.stop)
                     break;
                 Segment *segment = *free;
@@ -276,7 +284,9 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
                 segment->length = qMin(segmentSize, size - segment->offset);
                 segment->firstChunk = s * chunksPerSegment;
                 limiter.acquire(segment->length, abort.stop);
+                t0 = Clock::now();
                 const qint64 got = source.readAt(segment->buffer, segment->length, segment->offset);
+                nsRead += since(t0);
                 if (got != segment->length)
                     throw Error(QStringLiteral("%1 ended at %2 bytes, expected %3")
                                     .arg(source.description()).arg(segment->offset + got).arg(size));
@@ -303,7 +313,9 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
         try {
             chunk::Compressor compressor(compressionLevel);
             while (!abort.stop) {
+                auto t0 = Clock::now();
                 std::optional<ChunkJob> job = jobs.pop();
+                nsWaitJob += since(t0);
                 if (!job)
                     break;
                 Segment *segment = job->segment;
@@ -313,11 +325,17 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
                 if (chunk::isAllZero(data, length)) {
                     ++chunksZero; // the manifest slot stays empty
                 } else {
+                    t0 = Clock::now();
                     QByteArray id = chunk::sha256(data, length);
+                    nsHash += since(t0);
                     qint64 added = 0;
                     if (!repository.hasChunk(id)) {
+                        t0 = Clock::now();
                         const QByteArray stored = compressor.compress(data, length);
+                        nsCompress += since(t0);
+                        t0 = Clock::now();
                         added = repository.putChunk(id, stored, quint32(length));
+                        nsPut += since(t0);
                     }
                     if (added > 0) {
                         ++chunksNew;
@@ -350,6 +368,10 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
                              options.progress(bytesDone.load(), bytesStored.load());
                      },
                      stopAll);
+    if (trace)
+        qInfo("transfer trace (thread-seconds): readers wait-free %.2f read %.2f | workers wait-job %.2f "
+              "hash %.2f compress %.2f put %.2f",
+              nsWaitFree / 1e9, nsRead / 1e9, nsWaitJob / 1e9, nsHash / 1e9, nsCompress / 1e9, nsPut / 1e9);
     abort.rethrowIfFailed();
     if (bytesDone.load() != size)
         throw Error(QStringLiteral("Transfer of %1 stopped at %2 of %3 bytes")

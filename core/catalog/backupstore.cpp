@@ -41,7 +41,7 @@ void BackupStore::insert(const Backup &b)
 {
     m_catalog.exec(QStringLiteral("INSERT INTO backups (id, volume_id, volume_name, name, description, container, status, size, parent_id, worker, created_at, updated_at) "
                                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"),
-                   {b.id, b.volumeId, b.volumeName, b.name, b.description, b.container, b.status, b.size,
+                   {b.id, b.volumeId, sql::nonNull(b.volumeName), sql::nonNull(b.name), sql::nonNull(b.description), b.container, b.status, b.size,
                     sql::text(b.parentId), currentWorkerId(), sql::now(), sql::now()});
 }
 

@@ -7,6 +7,8 @@
 namespace ndb::sql {
 
 inline QVariant text(const QString &s) { return s.isNull() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(s); }
+// Qt binds a null QString as SQL NULL; NOT NULL text columns get "" instead.
+inline QVariant nonNull(const QString &s) { return s.isNull() ? QVariant(QStringLiteral("")) : QVariant(s); }
 inline QVariant time(const QDateTime &t) { return t.isValid() ? QVariant(t.toUTC().toString(Qt::ISODateWithMs)) : QVariant(QMetaType(QMetaType::QString)); }
 inline QString now() { return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs); }
 inline QDateTime toTime(const QVariant &v)

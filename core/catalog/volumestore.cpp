@@ -46,11 +46,11 @@ Volume VolumeStore::upsertFromInventory(const Volume &volume)
                 result.previousStatus = q.value(1).toString();
             }
             m_catalog.exec(QStringLiteral("UPDATE volumes SET driver_id=?, name=?, host=?, size=?, status=?, path=?, uuid=?, attached_to=?, updated_at=? WHERE id=?"),
-                           {volume.driverId, volume.name, volume.host, volume.size, result.status, sql::text(volume.path),
+                           {volume.driverId, volume.name, sql::nonNull(volume.host), volume.size, result.status, sql::text(volume.path),
                             sql::text(volume.uuid), sql::text(volume.attachedTo), sql::now(), volume.id});
         } else {
             m_catalog.exec(QStringLiteral("INSERT INTO volumes (id, driver_id, name, host, size, status, path, uuid, attached_to, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
-                           {volume.id, volume.driverId, volume.name, volume.host, volume.size, volume.status, sql::text(volume.path),
+                           {volume.id, volume.driverId, volume.name, sql::nonNull(volume.host), volume.size, volume.status, sql::text(volume.path),
                             sql::text(volume.uuid), sql::text(volume.attachedTo), sql::now(), sql::now()});
         }
     });
@@ -94,7 +94,7 @@ bool VolumeStore::beginOperation(const Volume &volume, const QString &newStatus)
         QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT status, status_worker FROM volumes WHERE id = ?"), {volume.id});
         if (!q.next()) {
             m_catalog.exec(QStringLiteral("INSERT INTO volumes (id, driver_id, name, host, size, status, path, uuid, attached_to, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
-                           {volume.id, volume.driverId, volume.name, volume.host, volume.size, volume.status, sql::text(volume.path),
+                           {volume.id, volume.driverId, volume.name, sql::nonNull(volume.host), volume.size, volume.status, sql::text(volume.path),
                             sql::text(volume.uuid), sql::text(volume.attachedTo), sql::now(), sql::now()});
         } else if (isEngineStatus(q.value(0).toString()) && workerIsAlive(q.value(1).toString())) {
             return; // another live operation holds it

@@ -112,7 +112,7 @@ public:
 
 QString human(qint64 bytes)
 {
-    return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+    return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeIecFormat);
 }
 
 QString timeText(const QDateTime &t)
@@ -153,7 +153,8 @@ QJsonObject toJson(const Job &j)
             {QStringLiteral("finished_at"), j.finishedAt.toString(Qt::ISODate)}};
 }
 
-QString pad(const QString &s, int w) { return s.leftJustified(w); }
+// Column of at least `w` characters, always followed by two spaces so long values stay apart.
+QString pad(const QString &s, int w) { return s.leftJustified(w - 2) + QStringLiteral("  "); }
 
 } // namespace
 

@@ -83,8 +83,15 @@ bool decode(const QByteArray &stored, quint32 rawSize, QByteArray &out)
         out = stored;
         return true;
     }
+    // One decompression context per thread: ZSTD_decompress() would allocate one per chunk.
+    struct Context
+    {
+        ZSTD_DCtx *dctx = ZSTD_createDCtx();
+        ~Context() { ZSTD_freeDCtx(dctx); }
+    };
+    thread_local Context context;
     out.resize(qsizetype(rawSize));
-    const size_t n = ZSTD_decompress(out.data(), rawSize, stored.constData(), size_t(stored.size()));
+    const size_t n = ZSTD_decompressDCtx(context.dctx, out.data(), rawSize, stored.constData(), size_t(stored.size()));
     return !ZSTD_isError(n) && n == rawSize;
 }
 

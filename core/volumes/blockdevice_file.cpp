@@ -3,6 +3,7 @@
 
 #include "util/error.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -172,6 +173,11 @@ public:
             }
             done += n;
         }
+        // Start writeback as we go and drop what is already clean, instead of piling the whole
+        // volume up as dirty cache for one long flush at the end.
+        const qint64 before = m_unflushed.fetch_add(length);
+        if (before / kWritebackStep != (before + length) / kWritebackStep)
+            posix_fadvise(m_fd, 0, 0, POSIX_FADV_DONTNEED);
     }
 
     void writeZeroes(qint64 length, qint64 offset) override
@@ -215,6 +221,8 @@ private:
     qint64 m_size = 0;
     bool m_blockDevice = false;
     bool m_freshSparse = false;
+    std::atomic<qint64> m_unflushed{0};
+    static constexpr qint64 kWritebackStep = 64ll * 1024 * 1024;
 };
 
 } // namespace

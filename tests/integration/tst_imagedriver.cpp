@@ -1,13 +1,13 @@
 // The image-pool driver on real filesystems (btrfs, xfs, ext4 on loop devices in a temp dir):
 // inventory and status, reflink detection, point-in-time snapshots and clones of volumes that
 // are written to during the copy, temporaries and name validation.
-#include "support/runtask.h"
 #include "support/scratchfs.h"
 #include "support/writercheck.h"
 
 #include "model/status.h"
 #include "util/commandrunner.h"
 #include "util/error.h"
+#include "util/runsync.h"
 #include "volumes/fsfreeze.h"
 #include "volumes/image/imagedriver.h"
 #include "volumes/loopdevice.h"
@@ -17,6 +17,7 @@
 #include <QFile>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -31,7 +32,7 @@ namespace {
 template<typename T>
 T run(QCoro::Task<T> &&task)
 {
-    return runTask(std::move(task));
+    return runSync(std::move(task));
 }
 
 // Scratch sizes: btrfs and xfs have minimum sizes; files are sparse, so this costs little.
@@ -86,6 +87,8 @@ private slots:
     void checkerRejectsMixedImage();
     void cloneOnExt4FreezesMountedFilesystem();
     void cloneFailsWhenFreezeLimitExceeded();
+    void snapshotFreezesMountedFilesystem();
+    void loopLookupByIdentity();
     void cloneOfRawInUseVolumeIsFlagged();
     void temporariesListedAndRemoved();
     void badNamesRejected();
@@ -302,11 +305,12 @@ void TestImageDriver::snapshotOfInUseVolumeIsPointInTime()
     QString device;
     NDB_TRY(device = run(driver.attach(QStringLiteral("db"))));
 
-    // 2048 blocks (8 MiB): rewritten many times while the snapshot is taken.
+    // 256 blocks (1 MiB): each rewritten a few times before and after the snapshot. (The host's
+    // fsync latency bounds the writer to ~100 synchronous writes per second.)
     const QString log = tmp.path() + QStringLiteral("/raw.log");
     QString error;
-    auto writer = startWriter(QStringLiteral("--raw"), device, log, 3000, error,
-                              {QStringLiteral("--blocks"), QStringLiteral("2048"), QStringLiteral("--seed"), QStringLiteral("7")});
+    auto writer = startWriter(QStringLiteral("--raw"), device, log, 600, error,
+                              {QStringLiteral("--blocks"), QStringLiteral("256"), QStringLiteral("--seed"), QStringLiteral("7")});
     QVERIFY2(writer, qPrintable(error));
     QCOMPARE(run(driver.volume(QStringLiteral("db"))).status, VolumeStatus::InUse);
 
@@ -315,7 +319,7 @@ void TestImageDriver::snapshotOfInUseVolumeIsPointInTime()
     NDB_TRY(snap = run(driver.createSnapshot(QStringLiteral("db"), tempSnapshotName(QStringLiteral("t1")))));
     const qint64 after = lastLoggedSeq(log);
     // Let the writer go on, so that the volume moves away from the snapshot.
-    while (lastLoggedSeq(log) < after + 2000 && writer->state() == QProcess::Running)
+    while (lastLoggedSeq(log) < after + 300 && writer->state() == QProcess::Running)
         QThread::msleep(20);
     QVERIFY2(stopWriter(*writer, error), qPrintable(error));
 
@@ -324,7 +328,7 @@ void TestImageDriver::snapshotOfInUseVolumeIsPointInTime()
     qInfo("%s snapshot: %s (writes logged before/after the snapshot call: %lld/%lld)", qPrintable(type),
           qPrintable(check.message), before, after);
     QVERIFY(check.maxSeq <= after + 1);
-    QVERIFY2(check.lastLogged > check.maxSeq + 1000, "the writer must have gone on after the snapshot");
+    QVERIFY2(check.lastLogged > check.maxSeq + 250, "the writer must have gone on after the snapshot");
     // The live volume is also a consistent state (the final one).
     const WriterCheck live = checkRawPrefix(driver.imagePath(QStringLiteral("db")), log, check.lastLogged);
     QVERIFY2(live.ok, qPrintable(live.message));
@@ -347,14 +351,14 @@ void TestImageDriver::checkerRejectsMixedImage()
     }
     QString error;
     auto writer = startWriter(QStringLiteral("--raw"), image, log, 1, error,
-                              {QStringLiteral("--blocks"), QStringLiteral("2048"), QStringLiteral("--max"), QStringLiteral("3000")});
+                              {QStringLiteral("--blocks"), QStringLiteral("256"), QStringLiteral("--max"), QStringLiteral("600")});
     QVERIFY2(writer, qPrintable(error));
     QVERIFY(writer->waitForFinished(120000));
     QFile::copy(image, image + QStringLiteral(".old"));
-    const WriterCheck whole = checkRawPrefix(image + QStringLiteral(".old"), log, 3000);
+    const WriterCheck whole = checkRawPrefix(image + QStringLiteral(".old"), log, 600);
     QVERIFY2(whole.ok, qPrintable(whole.message));
 
-    // Continue the same sequence past 3000: run writes 1..6000 into a fresh copy.
+    // Continue the same sequence past 600: run writes 1..1200 into a fresh image.
     QFile::remove(log);
     QFile::remove(image);
     {
@@ -362,13 +366,13 @@ void TestImageDriver::checkerRejectsMixedImage()
         QVERIFY(f.open(QIODevice::WriteOnly) && f.resize(8 << 20));
     }
     writer = startWriter(QStringLiteral("--raw"), image, log, 1, error,
-                         {QStringLiteral("--blocks"), QStringLiteral("2048"), QStringLiteral("--max"), QStringLiteral("6000")});
+                         {QStringLiteral("--blocks"), QStringLiteral("256"), QStringLiteral("--max"), QStringLiteral("1200")});
     QVERIFY2(writer, qPrintable(error));
     QVERIFY(writer->waitForFinished(120000));
-    // Mixed: first half of the blocks at write 3000, second half at write 6000.
+    // Mixed: first half of the blocks at write 600, second half at write 1200.
     QFile oldF(image + QStringLiteral(".old")), newF(image);
     QVERIFY(oldF.open(QIODevice::ReadOnly) && newF.open(QIODevice::ReadOnly));
-    QByteArray mixed = oldF.read(4 << 20) + (newF.seek(4 << 20), newF.read(4 << 20));
+    QByteArray mixed = oldF.read(128 * 4096) + (newF.seek(128 * 4096), newF.read(128 * 4096));
     QFile out(image + QStringLiteral(".mixed"));
     QVERIFY(out.open(QIODevice::WriteOnly));
     out.write(mixed);
@@ -378,7 +382,7 @@ void TestImageDriver::checkerRejectsMixedImage()
     QVERIFY2(check.message.contains(QStringLiteral("not a point-in-time")), qPrintable(check.message));
     // And one torn block is caught.
     QVERIFY(out.open(QIODevice::ReadWrite));
-    out.seek(100 * 4096 + 2000);
+    out.seek(100 * 4096 + 2000); // a block written by both runs
     out.write("x");
     out.close();
     QVERIFY(!checkRawPrefix(out.fileName(), log, 0).ok);
@@ -405,7 +409,7 @@ void TestImageDriver::cloneOnExt4FreezesMountedFilesystem()
 
     const QString log = tmp.path() + QStringLiteral("/files.log");
     QString error;
-    auto writer = startWriter(QStringLiteral("--files"), inner, log, 100, error);
+    auto writer = startWriter(QStringLiteral("--files"), inner, log, 40, error);
     QVERIFY2(writer, qPrintable(error));
     QCOMPARE(run(driver.volume(QStringLiteral("web"))).status, VolumeStatus::InUse);
 
@@ -415,7 +419,7 @@ void TestImageDriver::cloneOnExt4FreezesMountedFilesystem()
     timer.start();
     NDB_TRY(run(driver.createVolumeFromSource(QStringLiteral("web"), tempVolumeName(QStringLiteral("c1")))));
     const qint64 cloneMs = timer.elapsed();
-    const int target = loggedRecords(log) + 100;
+    const int target = loggedRecords(log) + 40;
     while (loggedRecords(log) < target && writer->state() == QProcess::Running)
         QThread::msleep(20);
     QVERIFY2(stopWriter(*writer, error), qPrintable(error));
@@ -425,6 +429,10 @@ void TestImageDriver::cloneOnExt4FreezesMountedFilesystem()
     const QString clonePath = driver.imagePath(tempVolumeName(QStringLiteral("c1")));
     const CommandResult fsck = CommandRunner::run(QStringLiteral("fsck.ext4"), {QStringLiteral("-n"), QStringLiteral("-f"), clonePath});
     QVERIFY2(fsck.ok(), qPrintable(fsck.errorText() + QStringLiteral("\n") + QString::fromLocal8Bit(fsck.stdOut)));
+    // Frozen means quiesced: the journal is empty, nothing to replay (e2fsck -n would skip a replay).
+    const CommandResult super = CommandRunner::run(QStringLiteral("dumpe2fs"), {QStringLiteral("-h"), clonePath});
+    QVERIFY2(super.ok(), qPrintable(super.errorText()));
+    QVERIFY2(!super.stdOut.contains("needs_recovery"), "the clone's journal must not need recovery");
 
     std::unique_ptr<LoopAttachment> cloneLoop;
     NDB_TRY(cloneLoop = std::make_unique<LoopAttachment>(clonePath, true));
@@ -466,7 +474,123 @@ void TestImageDriver::cloneFailsWhenFreezeLimitExceeded()
     // The workload's filesystem is thawed: a write completes.
     const CommandResult touch = CommandRunner::run(QStringLiteral("touch"), {inner + QStringLiteral("/after")}, std::chrono::seconds(10));
     QVERIFY2(touch.ok(), "the source filesystem must be thawed after a failed clone");
+
+    // With the default limit the same frozen copy succeeds; print its speed (a figure, not a test).
+    ImageDriver patient(fs->mountPoint());
+    QElapsedTimer timer;
+    timer.start();
+    NDB_TRY(run(patient.createVolumeFromSource(QStringLiteral("big"), target)));
+    const qint64 ms = std::max<qint64>(1, timer.elapsed());
+    struct stat st {};
+    ::stat(QFile::encodeName(driver.imagePath(target)).constData(), &st);
+    qInfo("frozen sparse copy on ext4: %lld MiB allocated in %lld ms (%.0f MiB/s)", qint64(st.st_blocks) * 512 >> 20, ms,
+          double(st.st_blocks * 512 >> 20) * 1000.0 / double(ms));
     QVERIFY(unmount(inner));
+}
+
+void TestImageDriver::snapshotFreezesMountedFilesystem()
+{
+    // Reflink path (btrfs pool): the filesystem mounted from the volume is frozen for the clone
+    // instant, so the snapshot's ext4 needs no journal replay and has every completed file.
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    ScratchCleanup cleanup(tmp.path());
+    std::unique_ptr<ScratchFilesystem> fs;
+    NDB_TRY(fs = std::make_unique<ScratchFilesystem>(tmp.path(), QStringLiteral("btrfs"), 256));
+    ImageDriver driver(fs->mountPoint());
+    NDB_TRY(run(driver.createVolume(QStringLiteral("mail"), 64 << 20)));
+    QString device;
+    NDB_TRY(device = run(driver.attach(QStringLiteral("mail"))));
+    NDB_TRY(makeFilesystem(QStringLiteral("ext4"), device));
+    const QString inner = tmp.path() + QStringLiteral("/inner");
+    NDB_TRY(mountDevice(device, inner, QStringLiteral("ext4")));
+    const QString log = tmp.path() + QStringLiteral("/files.log");
+    QString error;
+    auto writer = startWriter(QStringLiteral("--files"), inner, log, 30, error);
+    QVERIFY2(writer, qPrintable(error));
+
+    const qint64 instant = logPosition(log);
+    QElapsedTimer timer;
+    timer.start();
+    SnapshotHandle snap;
+    NDB_TRY(snap = run(driver.createSnapshot(QStringLiteral("mail"), tempSnapshotName(QStringLiteral("s1")))));
+    const qint64 ms = timer.elapsed();
+    const int target = loggedRecords(log) + 20;
+    while (loggedRecords(log) < target && writer->state() == QProcess::Running)
+        QThread::msleep(20);
+    QVERIFY2(stopWriter(*writer, error), qPrintable(error));
+    qInfo("frozen reflink snapshot of a 64 MiB volume in use: %lld ms", ms);
+
+    const CommandResult super = CommandRunner::run(QStringLiteral("dumpe2fs"), {QStringLiteral("-h"), snap.path});
+    QVERIFY2(super.ok(), qPrintable(super.errorText()));
+    QVERIFY2(!super.stdOut.contains("needs_recovery"), "the snapshot's journal must not need recovery");
+    const CommandResult fsck = CommandRunner::run(QStringLiteral("fsck.ext4"), {QStringLiteral("-n"), QStringLiteral("-f"), snap.path});
+    QVERIFY2(fsck.ok(), qPrintable(fsck.errorText()));
+    std::unique_ptr<LoopAttachment> snapLoop;
+    NDB_TRY(snapLoop = std::make_unique<LoopAttachment>(snap.path, true));
+    const QString restored = tmp.path() + QStringLiteral("/restored");
+    NDB_TRY(mountDevice(snapLoop->device(), restored, QStringLiteral("ext4"), true));
+    const WriterCheck check = checkFiles(restored, log, instant);
+    QVERIFY2(check.ok, qPrintable(check.message));
+    QVERIFY(unmount(restored));
+    snapLoop.reset();
+    QVERIFY(unmount(inner));
+    NDB_TRY(run(driver.detach(QStringLiteral("mail"))));
+}
+
+void TestImageDriver::loopLookupByIdentity()
+{
+    // A loop device is found by the identity of its backing file, also after a rename (the
+    // kernel keeps reporting the old path) and never for another file at the old path.
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    ScratchCleanup cleanup(tmp.path());
+    const QString a = tmp.path() + QStringLiteral("/a.img"), b = tmp.path() + QStringLiteral("/b.img");
+    {
+        QFile f(a);
+        QVERIFY(f.open(QIODevice::WriteOnly) && f.resize(1 << 20));
+    }
+    std::unique_ptr<LoopAttachment> loop;
+    NDB_TRY(loop = std::make_unique<LoopAttachment>(a, true));
+    QCOMPARE(LoopDevice::devicesFor(a), QStringList{loop->device()});
+    QVERIFY(QFile::rename(a, b));
+    {
+        QFile f(a);
+        QVERIFY(f.open(QIODevice::WriteOnly) && f.resize(1 << 20)); // a different file at the old path
+    }
+    QCOMPARE(LoopDevice::devicesFor(b), QStringList{loop->device()});
+    QVERIFY(LoopDevice::devicesFor(a).isEmpty());
+    bool found = false;
+    for (const LoopDeviceInfo &info : LoopDevice::list())
+        if (info.device == loop->device()) {
+            found = true;
+            QVERIFY(info.readOnly);
+            QVERIFY(!info.autoClear);
+        }
+    QVERIFY(found);
+    const QString device = loop->device();
+    loop.reset();
+    QVERIFY(LoopDevice::waitUnbound(device, 5000));
+    QVERIFY(LoopDevice::devicesFor(b).isEmpty());
+
+    // More devices than a container's /dev usually has nodes for (loop0..7): the missing nodes
+    // are created with mknod.
+    std::vector<std::unique_ptr<LoopAttachment>> many;
+    QSet<QString> devices;
+    for (int i = 0; i < 12; ++i) {
+        const QString file = tmp.path() + QStringLiteral("/m%1.img").arg(i);
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly) && f.resize(64 << 10));
+        f.close();
+        std::unique_ptr<LoopAttachment> l;
+        NDB_TRY(l = std::make_unique<LoopAttachment>(file));
+        struct stat st {};
+        QVERIFY(::stat(QFile::encodeName(l->device()).constData(), &st) == 0 && S_ISBLK(st.st_mode));
+        QCOMPARE(LoopDevice::devicesFor(file), QStringList{l->device()});
+        devices.insert(l->device());
+        many.push_back(std::move(l));
+    }
+    QCOMPARE(devices.size(), 12);
 }
 
 void TestImageDriver::cloneOfRawInUseVolumeIsFlagged()

@@ -34,7 +34,6 @@ constexpr int kIndexHeaderSize = 16;
 constexpr auto kFormatName = "ndbackup-repository";
 // A pack is rewritten by gc when at least this share of its bytes belongs to no backup.
 constexpr double kRepackDeadShare = 0.10;
-constexpr int kMaxReadHandles = 128;
 
 QString errnoText(int err)
 {
@@ -177,15 +176,6 @@ size_t PosixRepository::KeyHash::operator()(const Key &key) const
     return h;
 }
 
-// A read-only descriptor shared by concurrent readers; closed when the last one lets go.
-class PosixRepository::FileHandle
-{
-public:
-    explicit FileHandle(int fd) : fd(fd) {}
-    ~FileHandle() { ::close(fd); }
-    const int fd;
-};
-
 std::unique_ptr<Repository> Repository::openOrCreate(const QString &directory,
                                                      const RepositoryConfig &defaults)
 {
@@ -233,6 +223,13 @@ PosixRepository::~PosixRepository()
     } catch (...) {
         // An unsealed pack is garbage by definition; nothing references it.
     }
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopSealer = true;
+    }
+    m_sealWork.notify_all();
+    if (m_sealer.joinable())
+        m_sealer.join();
     if (m_lockFd >= 0)
         ::close(m_lockFd); // releases the flock
 }
@@ -424,7 +421,7 @@ qint64 PosixRepository::putChunk(const QByteArray &id, const QByteArray &compres
         full = appendLocked(key, compressed.constData(), quint32(compressed.size()), rawSize, false);
     }
     if (full)
-        seal(std::move(full)); // outside the lock: the fsync must not stall the other writers
+        enqueueSeal(std::move(full));
     return compressed.size();
 }
 
@@ -466,19 +463,46 @@ void PosixRepository::seal(std::unique_ptr<OpenPack> pack)
     m_sealed.notify_all();
 }
 
+void PosixRepository::enqueueSeal(std::unique_ptr<OpenPack> pack)
+{
+    std::unique_lock lock(m_mutex);
+    // m_sealing was counted when the pack was taken out of m_open.
+    m_sealQueue.push_back(std::move(pack));
+    if (!m_sealer.joinable())
+        m_sealer = std::thread([this] { sealerLoop(); });
+    m_sealWork.notify_one();
+    // Backpressure: writers wait rather than pile up unsealed packs in the page cache.
+    m_sealed.wait(lock, [this] { return m_sealing <= kMaxPendingSeals; });
+}
+
+// Seals packs in the background, so the fsync of one pack overlaps hashing and compressing
+// of the next instead of stalling a worker.
+void PosixRepository::sealerLoop()
+{
+    for (;;) {
+        std::unique_ptr<OpenPack> pack;
+        {
+            std::unique_lock lock(m_mutex);
+            m_sealWork.wait(lock, [this] { return !m_sealQueue.empty() || m_stopSealer; });
+            if (m_sealQueue.empty())
+                return;
+            pack = std::move(m_sealQueue.front());
+            m_sealQueue.pop_front();
+        }
+        seal(std::move(pack));
+    }
+}
+
 void PosixRepository::flush()
 {
-    std::unique_ptr<OpenPack> last;
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_open) {
-            ++m_sealing;
-            last = std::move(m_open);
-        }
-    }
-    if (last)
-        seal(std::move(last));
     std::unique_lock lock(m_mutex);
+    if (m_open) {
+        ++m_sealing;
+        std::unique_ptr<OpenPack> last = std::move(m_open);
+        lock.unlock();
+        seal(std::move(last));
+        lock.lock();
+    }
     m_sealed.wait(lock, [this] { return m_sealing == 0; });
     if (!m_sealError.isEmpty()) {
         const QString error = m_sealError;
@@ -580,45 +604,19 @@ Manifest PosixRepository::readManifest(const QString &backupId) const
     return m;
 }
 
-std::shared_ptr<PosixRepository::FileHandle> PosixRepository::readHandle(quint32 pack) const
-{
-    if (auto it = m_readHandles.constFind(pack); it != m_readHandles.constEnd())
-        return *it;
-    const QString file = packPath(m_packNames[pack], ".pack");
-    const int fd = ::open(native(file).constData(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw Error(QStringLiteral("Cannot open pack %1: %2").arg(file, errnoText(errno)));
-    if (m_readHandles.size() >= kMaxReadHandles)
-        m_readHandles.clear(); // readers still using one keep it alive through their shared_ptr
-    auto handle = std::make_shared<FileHandle>(fd);
-    m_readHandles.insert(pack, handle);
-    return handle;
-}
-
 QByteArray PosixRepository::readStored(const Location &location, const QByteArray &id) const
 {
-    std::shared_ptr<FileHandle> handle;
     QString packName;
     {
         std::lock_guard lock(m_mutex);
-        handle = readHandle(location.pack);
         packName = m_packNames[location.pack];
     }
-    QByteArray stored(qsizetype(location.storedSize), Qt::Uninitialized);
-    qint64 done = 0;
-    while (done < stored.size()) {
-        const ssize_t n = ::pread(handle->fd, stored.data() + done, size_t(stored.size() - done),
-                                  qint64(location.offset) + done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            throw chunk::ChunkError(QStringLiteral("Chunk %1 cannot be read from pack %2: %3")
-                                        .arg(chunkIdHex(id), packName,
-                                             n < 0 ? errnoText(errno) : QStringLiteral("pack is truncated")),
-                                    n < 0 ? QStringLiteral("read error") : QStringLiteral("pack truncated"));
-        done += n;
+    try {
+        return m_reader.read(location.pack, packPath(packName, ".pack"), qint64(location.offset), location.storedSize);
+    } catch (const Error &error) {
+        throw chunk::ChunkError(QStringLiteral("Chunk %1 cannot be read: %2").arg(chunkIdHex(id), error.message()),
+                                QStringLiteral("read error"));
     }
-    return stored;
 }
 
 QByteArray PosixRepository::readChunk(const QByteArray &id) const
@@ -717,7 +715,7 @@ GcReport PosixRepository::collectGarbage()
         m_index.clear();
         m_packNames.clear();
         m_packNumbers.clear();
-        m_readHandles.clear();
+        m_reader.reset();
     }
     refreshIndex();
     std::unordered_set<Key, KeyHash> referenced;
@@ -780,7 +778,7 @@ GcReport PosixRepository::collectGarbage()
                 full = appendLocked(entry.id, stored.constData(), entry.storedSize, entry.rawSize, true);
             }
             if (full)
-                seal(std::move(full));
+                enqueueSeal(std::move(full));
         }
         repacked.append(name);
         if (live.empty())
@@ -810,7 +808,7 @@ GcReport PosixRepository::collectGarbage()
         m_index.clear();
         m_packNames.clear();
         m_packNumbers.clear();
-        m_readHandles.clear();
+        m_reader.reset();
     }
     refreshIndex();
     report.bytesFreed = usageBefore - diskUsage();

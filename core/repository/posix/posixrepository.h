@@ -8,13 +8,16 @@
 //   packs/<2 hex>/<id>.idx       written when the pack is sealed (temp + fsync + rename);
 //                                a pack without an index is garbage and never trusted
 //   manifests/<backup id>        JSON, committed by temp file + fsync + rename + directory fsync
+#include "repository/posix/packreader.h"
 #include "repository/repository.h"
 
 #include <QHash>
 
 #include <array>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -78,7 +81,6 @@ private:
         qint64 size = 0;
         std::vector<IndexEntry> entries;
     };
-    class FileHandle;
 
     void loadConfig();
     void createConfig(const RepositoryConfig &defaults);
@@ -91,10 +93,10 @@ private:
     std::unique_ptr<OpenPack> appendLocked(const Key &key, const char *data, quint32 storedSize,
                                            quint32 rawSize, bool replaceLocation);
     void seal(std::unique_ptr<OpenPack> pack);
-    void finishSeal(); // bookkeeping after a seal, with its error if any
+    void enqueueSeal(std::unique_ptr<OpenPack> pack);
+    void sealerLoop();
 
     QString packPath(const QString &packName, const char *suffix) const;
-    std::shared_ptr<FileHandle> readHandle(quint32 pack) const; // caller holds m_mutex
     QByteArray readStored(const Location &location, const QByteArray &id) const;
 
     void lockExclusive();
@@ -109,11 +111,16 @@ private:
     mutable std::unordered_map<Key, Location, KeyHash> m_index;
     mutable QStringList m_packNames;              // pack number -> pack name (hex)
     mutable QHash<QString, quint32> m_packNumbers; // pack name -> number
-    mutable QHash<quint32, std::shared_ptr<FileHandle>> m_readHandles;
+    mutable PackReader m_reader;
     std::unique_ptr<OpenPack> m_open;
     int m_sealing = 0;
     QString m_sealError;
     std::condition_variable m_sealed;
+    std::deque<std::unique_ptr<OpenPack>> m_sealQueue;
+    std::condition_variable m_sealWork;
+    std::thread m_sealer;
+    bool m_stopSealer = false;
+    static constexpr int kMaxPendingSeals = 2;
 };
 
 } // namespace ndb

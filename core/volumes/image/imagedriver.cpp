@@ -51,16 +51,22 @@ bool statPath(const QString &path, struct stat &st)
     return ::stat(QFile::encodeName(path).constData(), &st) == 0;
 }
 
-// The flags of an open descriptor from /proc/<pid>/fdinfo/<fd> ("flags:\t0100002", octal).
-int fdFlags(const QString &pid, const QString &fd)
+// Access flags and inode number of an open descriptor from /proc/<pid>/fdinfo/<fd>
+// ("flags:\t0100002" in octal; "ino:" since Linux 5.14, 0 when absent). False when unreadable.
+bool fdInfo(const QString &pid, const QString &fd, int &flags, quint64 &inode)
 {
     QFile f(QStringLiteral("/proc/%1/fdinfo/%2").arg(pid, fd));
     if (!f.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : f.readAll().split('\n'))
+        return false;
+    flags = -1;
+    inode = 0;
+    for (const QByteArray &line : f.readAll().split('\n')) {
         if (line.startsWith("flags:"))
-            return int(line.mid(6).trimmed().toUInt(nullptr, 8));
-    return -1;
+            flags = int(line.mid(6).trimmed().toUInt(nullptr, 8));
+        else if (line.startsWith("ino:"))
+            inode = line.mid(4).trimmed().toULongLong();
+    }
+    return flags >= 0;
 }
 
 QString processName(const QString &pid)
@@ -193,11 +199,14 @@ ImageDriver::Holders ImageDriver::scanHolders() const
     Holders holders;
     // Identities of the pool's images, so that only their holders are collected.
     QSet<FileKey> images;
+    QSet<quint64> imageInodes;
     const QDir pool(m_pool);
     for (const QString &file : pool.entryList({QStringLiteral("*.img")}, QDir::Files | QDir::Hidden)) {
         struct stat st {};
-        if (statPath(pool.filePath(file), st))
+        if (statPath(pool.filePath(file), st)) {
             images.insert(keyOf(st));
+            imageInodes.insert(quint64(st.st_ino));
+        }
     }
     if (images.isEmpty())
         return holders;
@@ -223,14 +232,19 @@ ImageDriver::Holders ImageDriver::scanHolders() const
         const QDir fdDir(QStringLiteral("/proc/%1/fd").arg(pid));
         const QStringList fds = fdDir.entryList(QDir::AllEntries | QDir::System | QDir::NoDotAndDotDot);
         for (const QString &fd : fds) {
+            // fdinfo first: read-only descriptors and foreign inodes are skipped without a
+            // stat() of the target, which could block on a hung network or FUSE filesystem.
+            int flags = 0;
+            quint64 inode = 0;
+            if (!fdInfo(pid, fd, flags, inode) || (flags & O_ACCMODE) == O_RDONLY)
+                continue;
+            if (inode != 0 && !imageInodes.contains(inode))
+                continue;
             struct stat st {};
             if (!statPath(fdDir.filePath(fd), st) || !S_ISREG(st.st_mode))
                 continue;
             const FileKey key = keyOf(st);
             if (!images.contains(key))
-                continue;
-            const int flags = fdFlags(pid, fd);
-            if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY)
                 continue;
             const QString holder = QStringLiteral("pid %1 (%2)").arg(pid, processName(pid));
             if (!holders.processes[key].contains(holder))
@@ -426,9 +440,10 @@ QCoro::Task<QString> ImageDriver::attach(QString name)
     validateName(name, QStringLiteral("volume"));
     requireExisting(name);
     const QString path = imagePath(name);
+    const QStringList bound = LoopDevice::devicesFor(path);
     for (const LoopDeviceInfo &info : LoopDevice::list()) {
-        if (!info.readOnly && LoopDevice::devicesFor(path).contains(info.device))
-            co_return info.device; // already attached: attaching is idempotent
+        if (!info.readOnly && bound.contains(info.device))
+            co_return info.device; // already attached read-write: attaching is idempotent
     }
     TemporaryObject temp;
     if (parseTemporaryName(name, temp)) {

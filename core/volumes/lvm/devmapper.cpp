@@ -89,6 +89,13 @@ DeviceInfo deviceInfo(const QString &dmName)
     return out;
 }
 
+void resumeDevice(const QString &dmName)
+{
+    std::lock_guard lock(g_mutex);
+    dm_info info {};
+    runTask(DM_DEVICE_RESUME, dmName, info);
+}
+
 QList<Target> deviceStatus(const QString &dmName)
 {
     std::lock_guard lock(g_mutex);

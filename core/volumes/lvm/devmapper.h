@@ -25,6 +25,10 @@ struct DeviceInfo
 // Throws ndb::Error when device-mapper cannot be asked; a missing device is exists == false.
 DeviceInfo deviceInfo(const QString &dmName);
 
+// Resumes a suspended device (DM_DEVICE_RESUME), which also thaws a filesystem that
+// device-mapper froze for the suspend. Throws ndb::Error on failure.
+void resumeDevice(const QString &dmName);
+
 struct Target
 {
     qint64 start = 0;  // sectors

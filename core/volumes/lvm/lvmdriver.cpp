@@ -12,8 +12,18 @@
 #include <QJsonObject>
 #include <QSysInfo>
 
+#include <QFile>
+
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace ndb {
 
@@ -43,6 +53,82 @@ QString sizeText(qint64 bytes)
 {
     return QStringLiteral("%1 MiB").arg(double(bytes) / (1024.0 * 1024.0), 0, 'f', 1);
 }
+
+// Flushes a mounted filesystem so that the freeze inside lvcreate's suspend has little to write.
+void syncFilesystem(const QString &mountPoint)
+{
+    const int fd = ::open(QFile::encodeName(mountPoint).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ::syncfs(fd);
+    ::close(fd);
+}
+
+// Hard limit on how long the origin may stay suspended (its filesystem frozen) while lvm takes
+// a snapshot: polls the device's suspended flag and resumes it once the limit is exceeded.
+class SuspendWatchdog
+{
+public:
+    SuspendWatchdog(const QString &dmName, std::chrono::milliseconds limit)
+        : m_dmName(dmName), m_limit(limit), m_thread([this] { watch(); })
+    {
+    }
+    ~SuspendWatchdog() { stop(); }
+    // Returns false when the watchdog had to resume the device.
+    bool stop()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_wake.notify_all();
+        if (m_thread.joinable())
+            m_thread.join();
+        return !m_fired;
+    }
+
+private:
+    void watch()
+    {
+        using Clock = std::chrono::steady_clock;
+        std::optional<Clock::time_point> suspendedSince;
+        std::unique_lock lock(m_mutex);
+        while (!m_stop) {
+            lock.unlock();
+            bool suspended = false;
+            try {
+                suspended = dm::deviceInfo(m_dmName).suspended;
+            } catch (const Error &) {
+            }
+            const auto now = Clock::now();
+            if (!suspended) {
+                suspendedSince.reset();
+            } else if (!suspendedSince) {
+                suspendedSince = now;
+            } else if (now - *suspendedSince > m_limit) {
+                try {
+                    dm::resumeDevice(m_dmName);
+                    CommandRunner::logLine(QStringLiteral("resumed %1: suspended longer than %2 ms")
+                                               .arg(m_dmName).arg(m_limit.count()));
+                } catch (const Error &e) {
+                    CommandRunner::logLine(e.message());
+                }
+                m_fired = true;
+                suspendedSince.reset();
+            }
+            lock.lock();
+            m_wake.wait_for(lock, std::chrono::milliseconds(50), [this] { return m_stop; });
+        }
+    }
+
+    QString m_dmName;
+    std::chrono::milliseconds m_limit;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_stop = false;
+    std::atomic<bool> m_fired = false;
+    std::thread m_thread;
+};
 
 } // namespace
 
@@ -299,24 +385,35 @@ SnapshotHandle LvmDriver::doCreateSnapshot(const LvInfo &origin, const QString &
     }
     args << originRef;
 
-    // Freeze the origin's mounted filesystem for the lvcreate only; the watchdog thaws it after
-    // the limit whatever happens.
-    std::unique_ptr<FilesystemFreeze> freeze;
+    // Filesystem consistency. lvcreate suspends the origin with "lockfs": device-mapper freezes
+    // the mounted filesystem (freeze_super, what FIFREEZE does) for the instant of the snapshot
+    // and thaws it on resume. Holding our own FIFREEZE across lvcreate is refused by kernels
+    // before 6.8 (the nested freeze fails with EBUSY, lvm leaves the origin suspended and the
+    // thaw then blocks; seen in the vm guest), so for LVM the freeze is device-mapper's. What we
+    // add: a syncfs first so the frozen instant is short, and a hard limit: a watchdog resumes
+    // (and so thaws) the origin if it stays suspended longer than freezeLimitMs, whatever lvm does.
+    std::unique_ptr<SuspendWatchdog> watchdog;
     if (m_options.freezeFilesystems) {
         const QString mountPoint = FilesystemFreeze::mountPointOf(originPath);
         if (!mountPoint.isEmpty())
-            freeze = std::make_unique<FilesystemFreeze>(mountPoint, std::chrono::milliseconds(m_options.freezeLimitMs));
+            syncFilesystem(mountPoint);
+        watchdog = std::make_unique<SuspendWatchdog>(dm::deviceName(m_vg, origin.name),
+                                                     std::chrono::milliseconds(m_options.freezeLimitMs));
     }
     const CommandResult r = runLvm(QStringLiteral("lvcreate"), args);
-    const bool thawedInTime = freeze ? freeze->thaw() : true;
-    freeze.reset();
-    if (!r.ok())
-        throw Error(QStringLiteral("cannot create snapshot %1 of %2: %3").arg(snapshotName, originRef, r.errorText()));
-    if (!thawedInTime) {
-        removeLv(snapshotName);
-        throw Error(QStringLiteral("snapshot of %1 took longer than the freeze limit of %2 ms; the filesystem was "
-                                   "thawed before the snapshot completed, so the snapshot was discarded")
+    const bool withinLimit = watchdog ? watchdog->stop() : true;
+    watchdog.reset();
+    if (!withinLimit) {
+        if (hasLv(snapshotName))
+            removeLv(snapshotName);
+        throw Error(QStringLiteral("%1 stayed suspended (its filesystem frozen) longer than the limit of %2 ms "
+                                   "while the snapshot was taken; it was resumed and the snapshot discarded")
                         .arg(originRef).arg(m_options.freezeLimitMs));
+    }
+    if (!r.ok()) {
+        if (hasLv(snapshotName))
+            removeLv(snapshotName);
+        throw Error(QStringLiteral("cannot create snapshot %1 of %2: %3").arg(snapshotName, originRef, r.errorText()));
     }
     if (origin.isThin()) {
         // Thin snapshots carry the activation-skip flag; activate it for reading.

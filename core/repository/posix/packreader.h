@@ -1,0 +1,57 @@
+#pragma once
+// Reads stored chunk bytes out of pack files for restore, verify and repack.
+// Restores and verifications walk packs mostly in order, so a sequential access pattern is
+// served from a few large O_DIRECT windows (4 MiB reads: deep enough for the device, and
+// no page-cache pollution); an isolated access reads only its own range. Where O_DIRECT is
+// refused (tmpfs, some network filesystems) it reads buffered and drops what it read.
+#include <QByteArray>
+#include <QHash>
+#include <QString>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace ndb {
+
+class PackReader
+{
+public:
+    explicit PackReader(int windowCount = 8, qint64 windowSize = 4 * 1024 * 1024);
+    ~PackReader();
+    PackReader(const PackReader &) = delete;
+    PackReader &operator=(const PackReader &) = delete;
+
+    // `pack` identifies `path` until reset(). Throws ndb::Error on I/O errors or short packs.
+    QByteArray read(quint32 pack, const QString &path, qint64 offset, qint64 length);
+    // Forgets windows, descriptors and pack numbers (the caller renumbers its packs).
+    void reset();
+
+private:
+    struct Window
+    {
+        char *buffer = nullptr;
+        quint32 pack = 0;
+        qint64 start = 0;
+        qint64 length = 0; // valid bytes; 0 = empty
+        bool loading = false;
+        quint64 lastUse = 0;
+        quint64 generation = 0;
+    };
+    struct Files;
+
+    std::shared_ptr<Files> files(quint32 pack, const QString &path); // caller holds m_mutex
+    qint64 readInto(const Files &files, char *buffer, qint64 length, qint64 offset, bool direct) const;
+
+    const qint64 m_windowSize;
+    std::mutex m_mutex;
+    std::condition_variable m_loaded;
+    std::vector<Window> m_windows;
+    QHash<quint32, std::shared_ptr<Files>> m_files;
+    QHash<quint32, qint64> m_lastEnd; // per pack: where the previous read ended
+    quint64 m_clock = 0;
+    quint64 m_generation = 0;
+};
+
+} // namespace ndb

@@ -1,0 +1,558 @@
+// ndbackup-bench: figures of the transfer pipeline next to the machine's bounds on the same data.
+//
+// Generates deterministic volumes (mixed, random, mixed-changed), then measures every run in its
+// own child process (fresh peak RSS, own CPU time from wait4) with cold caches: backups, an
+// incremental backup into the same container, restore, verify; and cat / openssl / zstd on the
+// same images. Prints a table and how each figure compares with its target. See README.md.
+#include "backup/transfer.h"
+#include "repository/repository.h"
+#include "util/error.h"
+#include "volumes/blockdevice.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QStringList>
+#include <QTemporaryDir>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+using namespace ndb;
+
+namespace {
+
+constexpr qint64 KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB;
+constexpr qint64 kStripe = 4 * MiB;
+constexpr qint64 kBlock = 64 * KiB;
+
+// ---------- deterministic data ----------
+
+quint64 splitmix(quint64 &state)
+{
+    quint64 z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void fillRandom(char *out, qint64 length, quint64 seed)
+{
+    quint64 s[2] = {seed * 0x2545f4914f6cdd1dull + 1, seed ^ 0x6a09e667f3bcc909ull};
+    for (qint64 i = 0; i + 8 <= length; i += 8) { // xorshift128+: fast enough to not dominate
+        quint64 a = s[0];
+        const quint64 b = s[1];
+        s[0] = b;
+        a ^= a << 23;
+        s[1] = a ^ b ^ (a >> 17) ^ (b >> 26);
+        const quint64 v = s[1] + b;
+        std::memcpy(out + i, &v, 8);
+    }
+}
+
+// Text-like: words from a small vocabulary, lines of varying length (zstd -1 gets ~3x).
+void fillText(char *out, qint64 length, quint64 seed)
+{
+    static const char *words[] = {"volume", "snapshot", "backup", "restore", "chunk", "the", "of", "and",
+                                  "error", "status", "available", "in-use", "device", "mapper", "thin", "pool",
+                                  "a", "to", "is", "with", "2026-11-25", "INFO", "WARN", "request", "id", "size",
+                                  "bytes", "node", "agent", "catalog", "job", "done", "failed", "retry", "lvm"};
+    constexpr int count = sizeof words / sizeof *words;
+    quint64 state = seed;
+    qint64 i = 0;
+    int lineWords = 0;
+    while (i < length) {
+        const quint64 r = splitmix(state);
+        const char *w = words[r % count];
+        if (r % 97 == 0) { // a number now and then
+            char number[24];
+            const int n = snprintf(number, sizeof number, "%llu", (unsigned long long)(r >> 20) % 1000000);
+            for (int k = 0; k < n && i < length; ++k)
+                out[i++] = number[k];
+        } else {
+            for (const char *p = w; *p && i < length; ++p)
+                out[i++] = *p;
+        }
+        if (i < length)
+            out[i++] = (++lineWords % (8 + int(r >> 60)) == 0) ? '\n' : ' ';
+    }
+}
+
+enum class StripeKind { Zero, Random, Text, Repeat };
+
+StripeKind mixedKind(qint64 stripe, quint64 &sourceStripe)
+{
+    quint64 state = quint64(stripe) * 7919 + 17;
+    const quint64 r = splitmix(state) % 100;
+    if (r < 40)
+        return StripeKind::Zero;
+    if (r < 70)
+        return StripeKind::Random;
+    if (r < 90)
+        return StripeKind::Text;
+    // Exact repeat of an earlier random stripe (found by walking back).
+    for (qint64 back = stripe - 1 - qint64(splitmix(state) % 64); back >= 0; --back) {
+        quint64 ignored;
+        if (mixedKind(back, ignored) == StripeKind::Random) {
+            sourceStripe = quint64(back);
+            return StripeKind::Repeat;
+        }
+    }
+    return StripeKind::Random;
+}
+
+bool blockChanged(qint64 block)
+{
+    return block % 100 == 37; // 1 % of the 64 KiB blocks, at fixed offsets
+}
+
+void writeAll(int fd, const char *data, qint64 length, const QString &path)
+{
+    for (qint64 done = 0; done < length;) {
+        const ssize_t n = ::write(fd, data + done, size_t(length - done));
+        if (n <= 0)
+            throw Error(QStringLiteral("cannot write %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno))));
+        done += n;
+    }
+}
+
+void generateVolumes(const QString &dir, qint64 size)
+{
+    const QString names[] = {QStringLiteral("mixed.img"), QStringLiteral("random.img"), QStringLiteral("mixed-changed.img")};
+    int fds[3];
+    for (int i = 0; i < 3; ++i) {
+        fds[i] = ::open(QFile::encodeName(dir + QLatin1Char('/') + names[i]).constData(),
+                        O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fds[i] < 0)
+            throw Error(QStringLiteral("cannot create %1").arg(names[i]));
+    }
+    QByteArray stripe(kStripe, Qt::Uninitialized);
+    for (qint64 s = 0; s * kStripe < size; ++s) {
+        const qint64 length = qMin(kStripe, size - s * kStripe);
+        quint64 source = 0;
+        switch (mixedKind(s, source)) {
+        case StripeKind::Zero:
+            std::memset(stripe.data(), 0, size_t(length));
+            break;
+        case StripeKind::Random:
+            fillRandom(stripe.data(), length, quint64(s) + 1);
+            break;
+        case StripeKind::Text:
+            fillText(stripe.data(), length, quint64(s) + 1);
+            break;
+        case StripeKind::Repeat:
+            fillRandom(stripe.data(), length, source + 1);
+            break;
+        }
+        writeAll(fds[0], stripe.constData(), length, names[0]);
+        for (qint64 off = 0; off < length; off += kBlock) {
+            const qint64 block = (s * kStripe + off) / kBlock;
+            if (blockChanged(block))
+                fillRandom(stripe.data() + off, qMin(kBlock, length - off), 0xc0ffee00ull + quint64(block));
+        }
+        writeAll(fds[2], stripe.constData(), length, names[2]);
+        fillRandom(stripe.data(), length, 0x5eed0000ull + quint64(s));
+        writeAll(fds[1], stripe.constData(), length, names[1]);
+    }
+    for (int fd : fds) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+// ---------- measurement ----------
+
+struct Measured
+{
+    double wall = 0;
+    double cpu = 0;       // user + sys of the child and its threads
+    long peakRssKiB = 0;
+    QByteArray output;    // the child's stdout
+    int exitCode = -1;
+};
+
+qint64 pageCacheBytes()
+{
+    QFile file(QStringLiteral("/proc/meminfo"));
+    if (!file.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : file.readAll().split('\n')) {
+        if (line.startsWith("Cached:"))
+            return line.mid(7).trimmed().split(' ').first().toLongLong() * KiB;
+    }
+    return 0;
+}
+
+bool g_dropCaches = true;
+
+void dropCaches()
+{
+    ::sync();
+    if (!g_dropCaches)
+        return;
+    QFile file(QStringLiteral("/proc/sys/vm/drop_caches"));
+    if (!file.open(QIODevice::WriteOnly) || file.write("3\n") != 2) {
+        std::fprintf(stderr, "warning: cannot drop caches (not root?); reads may be warm\n");
+        g_dropCaches = false;
+    }
+}
+
+// Runs a program (argument list, no shell) with stdout to `stdoutPath` or a pipe we collect.
+Measured runMeasured(const QStringList &argv, const char *stdoutPath = nullptr)
+{
+    std::vector<QByteArray> args;
+    for (const QString &a : argv)
+        args.push_back(QFile::encodeName(a));
+    std::vector<char *> cargs;
+    for (QByteArray &a : args)
+        cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+
+    int pipeFds[2] = {-1, -1};
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (stdoutPath) {
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY, 0);
+    } else {
+        if (::pipe2(pipeFds, O_CLOEXEC) != 0)
+            throw Error(QStringLiteral("pipe failed"));
+        posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 1);
+    }
+    const auto start = std::chrono::steady_clock::now();
+    pid_t pid = -1;
+    const int rc = posix_spawnp(&pid, cargs[0], &actions, nullptr, cargs.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0)
+        throw Error(QStringLiteral("cannot start %1: %2").arg(argv.first(), QString::fromLocal8Bit(strerror(rc))));
+    Measured m;
+    if (!stdoutPath) {
+        ::close(pipeFds[1]);
+        char buffer[4096];
+        ssize_t n;
+        while ((n = ::read(pipeFds[0], buffer, sizeof buffer)) > 0)
+            m.output.append(buffer, n);
+        ::close(pipeFds[0]);
+    }
+    int status = 0;
+    struct rusage usage{};
+    ::wait4(pid, &status, 0, &usage);
+    m.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    m.cpu = double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    m.peakRssKiB = usage.ru_maxrss;
+    m.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return m;
+}
+
+QString selfPath()
+{
+    return QCoreApplication::applicationFilePath();
+}
+
+// ---------- child side: one operation, figures on stdout ----------
+
+int childMain(const QStringList &args)
+{
+    try {
+        const QString op = args.value(0);
+        TransferOptions options;
+        options.threads = args.value(4).toInt();
+        if (op == QLatin1String("backup")) { // backup IMAGE REPO ID THREADS CHUNK
+            RepositoryConfig defaults;
+            if (args.value(5).toLongLong() > 0)
+                defaults.chunkSize = quint32(args.value(5).toLongLong());
+            auto repo = Repository::openOrCreate(args.value(2), defaults);
+            auto source = openFileSource(args.value(1));
+            Manifest manifest;
+            manifest.backupId = args.value(3);
+            const TransferStats stats = backupToRepository(*source, *repo, manifest, options);
+            repo->commitManifest(manifest);
+            std::printf("%lld %lld %lld %lld\n", (long long)stats.bytesStored, (long long)stats.chunksNew,
+                        (long long)stats.chunksDeduplicated, (long long)stats.chunksZero);
+        } else if (op == QLatin1String("restore")) { // restore OUT REPO ID THREADS
+            auto repo = Repository::open(args.value(2));
+            const Manifest manifest = repo->readManifest(args.value(3));
+            auto sink = openFileSink(args.value(1), manifest.size);
+            restoreFromRepository(*repo, manifest, *sink, options);
+            std::printf("0 0 0 0\n");
+        } else if (op == QLatin1String("verify")) { // verify - REPO ID THREADS
+            auto repo = Repository::open(args.value(2));
+            const VerifyReport report = verifyBackup(*repo, repo->readManifest(args.value(3)), options);
+            if (!report.ok())
+                throw Error(QStringLiteral("verify found %1 problems").arg(report.problems.size()));
+            std::printf("0 0 0 0\n");
+        } else {
+            throw Error(QStringLiteral("unknown child operation %1").arg(op));
+        }
+        return 0;
+    } catch (const Error &e) {
+        std::fprintf(stderr, "ndbackup-bench child: %s\n", e.what());
+        return 1;
+    }
+}
+
+// ---------- parent side ----------
+
+qint64 parseSize(const QString &text)
+{
+    static const QString units = QStringLiteral("KMGT");
+    QString t = text.trimmed().toUpper();
+    qint64 factor = 1;
+    if (!t.isEmpty() && units.contains(t.back())) {
+        factor = qint64(1) << (10 * (units.indexOf(t.back()) + 1));
+        t.chop(1);
+    }
+    bool ok = false;
+    const double value = t.toDouble(&ok);
+    if (!ok || value <= 0)
+        throw Error(QStringLiteral("bad size %1").arg(text));
+    return qint64(value * double(factor));
+}
+
+struct Bounds
+{
+    double cat = 0, sha = 0, zstd = 0; // MB/s
+    double copy = 0;                   // cp to the work directory + sync: the disk's read+write bound
+};
+
+double mbps(qint64 bytes, double seconds)
+{
+    return seconds > 0 ? double(bytes) / 1e6 / seconds : 0;
+}
+
+Bounds measureBounds(const QString &image, qint64 size)
+{
+    Bounds b;
+    const QString copy = image + QStringLiteral(".copy");
+    dropCaches();
+    const double cpSeconds = runMeasured({QStringLiteral("cp"), QStringLiteral("--sparse=never"), image, copy}).wall
+        + runMeasured({QStringLiteral("sync"), copy}).wall;
+    b.copy = mbps(size, cpSeconds);
+    QFile::remove(copy);
+    dropCaches();
+    b.cat = mbps(size, runMeasured({QStringLiteral("cat"), image}, "/dev/null").wall);
+    dropCaches();
+    b.sha = mbps(size, runMeasured({QStringLiteral("openssl"), QStringLiteral("dgst"), QStringLiteral("-sha256"), image}, "/dev/null").wall);
+    dropCaches();
+    b.zstd = mbps(size, runMeasured({QStringLiteral("zstd"), QStringLiteral("-1"), QStringLiteral("-T0"), QStringLiteral("-c"), image}, "/dev/null").wall);
+    return b;
+}
+
+qint64 filesBytes(const QString &dir, const QString &pattern, int *count = nullptr)
+{
+    qint64 total = 0;
+    int n = 0;
+    QDirIterator it(dir, {pattern}, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        it.next();
+        total += it.fileInfo().size();
+        ++n;
+    }
+    if (count)
+        *count = n;
+    return total;
+}
+
+bool sameContent(const QString &a, const QString &b)
+{
+    QFile fa(a), fb(b);
+    if (!fa.open(QIODevice::ReadOnly) || !fb.open(QIODevice::ReadOnly) || fa.size() != fb.size())
+        return false;
+    while (!fa.atEnd()) {
+        if (fa.read(16 * MiB) != fb.read(16 * MiB))
+            return false;
+    }
+    return true;
+}
+
+struct Row
+{
+    QString name;
+    qint64 bytes = 0;
+    Measured m;
+    qint64 stored = -1;
+    qint64 cacheGrowth = 0;
+    const Bounds *bounds = nullptr;
+};
+
+void printRow(const Row &r)
+{
+    const double rate = mbps(r.bytes, r.m.wall);
+    std::printf("%-28s %8.0f MB/s %7.2f s cpu %5.2f cpu/wall %6.1f MiB rss %9s stored %7.1f MiB cache",
+                qPrintable(r.name), rate, r.m.cpu, r.m.wall > 0 ? r.m.cpu / r.m.wall : 0,
+                double(r.m.peakRssKiB) / 1024,
+                r.stored >= 0 ? qPrintable(QString::number(double(r.stored) / MiB, 'f', 1) + QStringLiteral(" MiB")) : "-",
+                double(r.cacheGrowth) / MiB);
+    if (r.bounds)
+        std::printf(" | cat %5.0f (x%.2f) sha256 %5.0f (x%.2f) zstd-1-T0 %5.0f (x%.2f) cp+sync %5.0f (x%.2f)",
+                    r.bounds->cat, rate / r.bounds->cat, r.bounds->sha, rate / r.bounds->sha, r.bounds->zstd,
+                    rate / r.bounds->zstd, r.bounds->copy, rate / r.bounds->copy);
+    std::printf("\n");
+    std::fflush(stdout);
+}
+
+int parentMain(const QStringList &args)
+{
+    qint64 size = 2 * GiB;
+    qint64 chunkSize = 0; // the repository default
+    int threads = 0;
+    bool checkOnly = false;
+    bool keep = false; // leave the images and containers for a closer look
+    QString workDir;
+    for (int i = 0; i < args.size(); ++i) {
+        const QString &a = args[i];
+        if (a == QLatin1String("--size"))
+            size = parseSize(args.value(++i));
+        else if (a == QLatin1String("--chunk-size"))
+            chunkSize = parseSize(args.value(++i));
+        else if (a == QLatin1String("--threads"))
+            threads = args.value(++i).toInt();
+        else if (a == QLatin1String("--dir"))
+            workDir = args.value(++i);
+        else if (a == QLatin1String("--no-drop-caches"))
+            g_dropCaches = false;
+        else if (a == QLatin1String("--check-only"))
+            checkOnly = true;
+        else if (a == QLatin1String("--keep"))
+            keep = true;
+        else {
+            std::fprintf(stderr,
+                         "usage: ndbackup-bench [--size 2G] [--chunk-size 256K] [--threads N] [--dir DIR]\n"
+                         "                      [--no-drop-caches] [--check-only] [--keep]\n");
+            return 2;
+        }
+    }
+    QTemporaryDir tmp(workDir.isEmpty() ? QDir::tempPath() + QStringLiteral("/ndbackup-bench-XXXXXX")
+                                        : workDir + QStringLiteral("/ndbackup-bench-XXXXXX"));
+    if (!tmp.isValid())
+        throw Error(QStringLiteral("cannot create a work directory"));
+    tmp.setAutoRemove(!keep);
+    const QString dir = tmp.path();
+    const QString mixed = dir + QStringLiteral("/mixed.img"), random = dir + QStringLiteral("/random.img"),
+                  changed = dir + QStringLiteral("/mixed-changed.img"), out = dir + QStringLiteral("/restore.img");
+    std::printf("ndbackup-bench: %lld MiB volumes in %s, %d cores, load %s", (long long)(size / MiB), qPrintable(dir),
+                int(sysconf(_SC_NPROCESSORS_ONLN)), "");
+    {
+        QFile load(QStringLiteral("/proc/loadavg"));
+        load.open(QIODevice::ReadOnly);
+        std::printf("%s", load.readAll().constData());
+    }
+    generateVolumes(dir, size);
+    std::printf("generated mixed, random, mixed-changed\n");
+
+    Bounds mixedBounds, randomBounds, changedBounds;
+    if (!checkOnly) {
+        mixedBounds = measureBounds(mixed, size);
+        randomBounds = measureBounds(random, size);
+        changedBounds = measureBounds(changed, size);
+    }
+    const QString chunkArg = QString::number(chunkSize);
+    const QString threadArg = QString::number(threads);
+    bool allOk = true;
+    QList<Row> rows;
+    auto run = [&](const QString &name, const QStringList &childArgs, const Bounds *bounds) -> Row & {
+        dropCaches();
+        const qint64 cacheBefore = pageCacheBytes();
+        Row r;
+        r.name = name;
+        r.bytes = size;
+        r.m = runMeasured(QStringList{selfPath(), QStringLiteral("--child")} + childArgs);
+        r.cacheGrowth = pageCacheBytes() - cacheBefore;
+        r.bounds = checkOnly ? nullptr : bounds;
+        if (r.m.exitCode != 0) {
+            std::printf("%s FAILED (exit %d)\n", qPrintable(name), r.m.exitCode);
+            allOk = false;
+        }
+        const QList<QByteArray> fields = r.m.output.trimmed().split(' ');
+        if (childArgs.first() == QLatin1String("backup"))
+            r.stored = fields.value(0).toLongLong();
+        printRow(r);
+        rows.append(r);
+        return rows.last();
+    };
+    const QString repoMixed = dir + QStringLiteral("/c-mixed"), repoRandom = dir + QStringLiteral("/c-random"),
+                  repoChanged = dir + QStringLiteral("/c-changed");
+    const Row bMixed = run(QStringLiteral("backup mixed"), {QStringLiteral("backup"), mixed, repoMixed, QStringLiteral("b1"), threadArg, chunkArg}, &mixedBounds);
+    const Row bRandom = run(QStringLiteral("backup random"), {QStringLiteral("backup"), random, repoRandom, QStringLiteral("b1"), threadArg, chunkArg}, &randomBounds);
+    run(QStringLiteral("backup mixed-changed"), {QStringLiteral("backup"), changed, repoChanged, QStringLiteral("b1"), threadArg, chunkArg}, &changedBounds);
+    const Row incremental = run(QStringLiteral("backup mixed-changed (2nd)"), {QStringLiteral("backup"), changed, repoMixed, QStringLiteral("b2"), threadArg, chunkArg}, &changedBounds);
+    const Row rMixed = run(QStringLiteral("restore mixed"), {QStringLiteral("restore"), out, repoMixed, QStringLiteral("b1"), threadArg}, &mixedBounds);
+    if (!sameContent(mixed, out)) {
+        std::printf("restore mixed: restored bytes DIFFER from the source\n");
+        allOk = false;
+    }
+    QFile::remove(out);
+    const Row rRandom = run(QStringLiteral("restore random"), {QStringLiteral("restore"), out, repoRandom, QStringLiteral("b1"), threadArg}, &randomBounds);
+    if (!sameContent(random, out)) {
+        std::printf("restore random: restored bytes DIFFER from the source\n");
+        allOk = false;
+    }
+    QFile::remove(out);
+    const Row vMixed = run(QStringLiteral("verify mixed"), {QStringLiteral("verify"), QStringLiteral("-"), repoMixed, QStringLiteral("b1"), threadArg}, &mixedBounds);
+    const Row vRandom = run(QStringLiteral("verify random"), {QStringLiteral("verify"), QStringLiteral("-"), repoRandom, QStringLiteral("b1"), threadArg}, &randomBounds);
+
+    int packs = 0;
+    const qint64 indexBytes = filesBytes(repoMixed, QStringLiteral("*.idx"), &packs);
+    const qint64 packBytes = filesBytes(repoMixed, QStringLiteral("*.pack"));
+    std::printf("container of mixed + mixed-changed: %d packs, %.1f MiB packs, %.1f KiB indexes, manifests %.1f KiB\n",
+                packs, double(packBytes) / MiB, double(indexBytes) / KiB,
+                double(filesBytes(repoMixed + QStringLiteral("/manifests"), QStringLiteral("*"))) / KiB);
+
+    if (!checkOnly) {
+        auto rate = [&](const Row &r) { return mbps(r.bytes, r.m.wall); };
+        struct Target
+        {
+            QString what;
+            double value, goal;
+            bool atMost;
+        };
+        const QList<Target> targets = {
+            {QStringLiteral("backup mixed / zstd -1 -T0"), rate(bMixed) / mixedBounds.zstd, 1.0, false},
+            {QStringLiteral("backup random / zstd -1 -T0"), rate(bRandom) / randomBounds.zstd, 0.7, false},
+            {QStringLiteral("restore mixed / backup mixed"), rate(rMixed) / rate(bMixed), 1.5, false},
+            {QStringLiteral("restore random / backup random"), rate(rRandom) / rate(bRandom), 1.5, false},
+            {QStringLiteral("verify mixed / backup mixed"), rate(vMixed) / rate(bMixed), 1.5, false},
+            {QStringLiteral("verify random / backup random"), rate(vRandom) / rate(bRandom), 1.5, false},
+            {QStringLiteral("2nd backup stored % of volume"), 100.0 * double(incremental.stored) / double(size), 3.0, true},
+            {QStringLiteral("cpu/wall backup random"), bRandom.m.cpu / bRandom.m.wall, 1.6, false},
+        };
+        long peak = 0;
+        for (const Row &r : std::as_const(rows))
+            peak = qMax(peak, r.m.peakRssKiB);
+        std::printf("targets:\n");
+        for (const Target &t : targets) {
+            const bool met = t.atMost ? t.value <= t.goal : t.value >= t.goal;
+            std::printf("  %-34s %7.2f  (target %s %.2f) %s\n", qPrintable(t.what), t.value, t.atMost ? "<=" : ">=",
+                        t.goal, met ? "met" : "MISSED");
+        }
+        std::printf("  %-34s %7.1f  (target <= 256 MiB) %s\n", "peak RSS of any run, MiB", double(peak) / 1024,
+                    peak <= 256 * 1024 ? "met" : "MISSED");
+    }
+    std::printf("%s\n", allOk ? "all runs correct" : "SOME RUNS FAILED");
+    return allOk ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QStringList args = app.arguments().mid(1);
+    try {
+        if (args.value(0) == QLatin1String("--child"))
+            return childMain(args.mid(1));
+        return parentMain(args);
+    } catch (const Error &e) {
+        std::fprintf(stderr, "ndbackup-bench: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,142 @@
+# The six scenarios through the real ndbackupctl (sourced by scenarios.sh): catalog and
+# repository on the guest's tmpfs, LVM settings from a config file.
+CAT=$S/catalog.sqlite
+REPO=$S/repository
+CONF=$S/ndbackup.conf
+printf 'lvm_volume_groups=%s\n' $VG > $CONF
+ctl() { log "+ ndbackupctl $*" >&2; "$NDB_CTL" --config $CONF --catalog $CAT --repository-root $REPO --vg $VG --quiet "$@"; }
+# backup_create ARGS: prints the new backup's id
+backup_create() { ctl --json backup create "$@" > $S/bc.json || return $?; jq -r .id $S/bc.json; }
+# backup_field ID FIELD: one field of `backup show --json`
+backup_field() { ctl --json backup show "$1" | jq -r ".$2"; }
+volume_status() { ctl --json volumes | jq -r ".[] | select(.id == \"lvm:$VG/$1\") | .status"; }
+# new_backup_id VOLUME: the newest backup of a volume (after a killed or failed create)
+newest_backup() { ctl --json backup list --volume "lvm:$VG/$1" | jq -r '.[0].id // empty'; }
+
+c1_available() {
+    l lvcreate -q -L 32M -n c1 $VG
+    fill_random /dev/$VG/c1 32
+    [ "$(volume_status c1)" = available ] || why "c1 is not listed as available"
+    id=$(backup_create --volume lvm:$VG/c1 --name c1) || why "backup failed"
+    [ "$(backup_field $id status)" = available ] || why "backup status $(backup_field $id status)"
+    ctl backup restore $id --new-volume c1-restored --driver lvm:$VG || why "restore failed"
+    cmp /dev/$VG/c1 /dev/$VG/c1-restored || why "restored LV differs"
+    [ "$(volume_status c1)" = available ] || why "c1 status not back to available"
+    no_snapshot_left || why "temporary left behind"
+    note "backup $id ($(backup_field $id data_path)), restored into a new LV byte-equal"
+}
+
+c2_in_use_ext4() {
+    l lvcreate -q -L 64M -n c2 $VG
+    mkfs.ext4 -F -q /dev/$VG/c2
+    mkdir -p $S/mc2 && mount /dev/$VG/c2 $S/mc2
+    rm -f $S/wc2.log
+    "$NDB_WRITER" --files $S/mc2 --log $S/wc2.log & wpid=$!
+    echo $wpid > $S/wc2.pid
+    sleep 3
+    [ "$(volume_status c2)" = in-use ] || why "c2 (mounted) is not in-use"
+    pos=$(stat -c %s $S/wc2.log)
+    id=$(backup_create --volume lvm:$VG/c2 --force) || why "backup with --force failed"
+    [ "$(backup_field $id status)" = available ] || why "backup status $(backup_field $id status)"
+    [ "$(backup_field $id data_path)" = snapshot ] || why "data path $(backup_field $id data_path), expected snapshot"
+    [ "$(volume_status c2)" = in-use ] || why "c2 status not back to in-use"
+    no_snapshot_left || why "temporary left behind"
+    ctl backup restore $id --new-volume c2-restored --driver lvm:$VG || why "restore failed"
+    e2fsck -fn /dev/$VG/c2-restored || why "fsck -n of the restored filesystem is not clean"
+    mkdir -p $S/rc2 && mount -o ro /dev/$VG/c2-restored $S/rc2 || why "restored filesystem does not mount"
+    rc=0
+    "$NDB_WRITER_CHECK" files $S/rc2 $S/wc2.log $pos > $S/c2.check || rc=$?
+    cat $S/c2.check
+    umount $S/rc2
+    [ $rc -eq 0 ] || why "$(cat $S/c2.check)"
+    note "fsck clean; $(cat $S/c2.check)"
+}
+
+# Runs while c2 is still mounted and written to.
+c3_no_force() {
+    [ "$(volume_status c2)" = in-use ] || why "c2 is not in-use"
+    before=$(ctl --json backup list --volume lvm:$VG/c2 | jq length)
+    rc=0
+    ctl backup create --volume lvm:$VG/c2 > $S/c3.out 2> $S/c3.err || rc=$?
+    cat $S/c3.out $S/c3.err
+    [ $rc -eq 3 ] || why "exit code $rc, expected 3"
+    grep -qxF "Backing up an in-use volume must use the force flag." $S/c3.err || why "message not found on stderr: $(cat $S/c3.err)"
+    no_snapshot_left || why "a snapshot appeared"
+    [ "$(ctl --json backup list --volume lvm:$VG/c2 | jq length)" = "$before" ] || why "a backup record was created"
+    [ "$(volume_status c2)" = in-use ] || why "c2 status changed"
+    note "refused with exit 3 and the exact message; no snapshot LV, no backup record"
+}
+
+c4_thin() {
+    l lvcreate -q -L 128M -T $VG/cpool
+    l lvcreate -q -V 48M -T $VG/cpool -n c4
+    fill_random /dev/$VG/c4 48
+    sleep 600 < /dev/$VG/c4 & hpid=$!
+    sleep 1
+    [ "$(volume_status c4)" = in-use ] || why "c4 is not in-use"
+    id=$(backup_create --volume lvm:$VG/c4 --force) || why "backup failed"
+    [ "$(backup_field $id status)" = available ] || why "backup status $(backup_field $id status)"
+    [ "$(backup_field $id data_path)" = snapshot ] || why "data path $(backup_field $id data_path), expected snapshot"
+    ctl backup restore $id --new-volume c4-restored --driver lvm:$VG || why "restore failed"
+    cmp /dev/$VG/c4 /dev/$VG/c4-restored || why "restored LV differs from the thin origin"
+    kill $hpid
+    no_snapshot_left || why "temporary left behind"
+    note "in-use thin LV backed up through a thin snapshot, restored byte-equal"
+}
+
+c5_kill() {
+    l lvcreate -q -L 64M -n c5 $VG
+    fill_random /dev/$VG/c5 64
+    sleep 600 < /dev/$VG/c5 & hpid=$!
+    "$NDB_CTL" --config $CONF --catalog $CAT --repository-root $REPO --vg $VG --quiet \
+        backup create --volume lvm:$VG/c5 --force --bandwidth 2 > $S/c5.out 2>&1 & bpid=$!
+    i=0
+    while ! ourlvs > /dev/null && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
+    sleep 3
+    kill -9 $bpid; wait $bpid 2>/dev/null || true
+    cat $S/c5.out
+    ourlvs || why "no snapshot existed when the backup was killed"
+    id=$(newest_backup c5)
+    [ -n "$id" ] || why "no backup record"
+    log "after SIGKILL: backup $(backup_field $id status)"
+    ctl cleanup || why "cleanup failed"
+    no_snapshot_left || why "cleanup left the snapshot"
+    [ "$(backup_field $id status)" = error ] || why "backup status $(backup_field $id status), expected error"
+    [ "$(volume_status c5)" = in-use ] || why "c5 status $(volume_status c5), expected in-use"
+    kill $hpid
+    note "killed mid-transfer; cleanup removed the snapshot; backup error ($(backup_field $id fail_reason)); volume in-use"
+}
+
+c6_overflow() {
+    printf 'lvm_volume_groups=%s\nlvm_snapshot_percent=5\n' $VG > $S/small.conf
+    l lvcreate -q -L 64M -n c6 $VG
+    fill_random /dev/$VG/c6 64
+    sleep 600 < /dev/$VG/c6 & hpid=$!
+    rc=0
+    "$NDB_CTL" --config $S/small.conf --catalog $CAT --repository-root $REPO --vg $VG --quiet \
+        backup create --volume lvm:$VG/c6 --force --bandwidth 2 > $S/c6.out 2>&1 & bpid=$!
+    i=0
+    while ! ourlvs > /dev/null && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
+    l lvs -o lv_name,lv_size,snap_percent $VG
+    dd if=/dev/urandom of=/dev/$VG/c6 bs=1M count=16 oflag=direct status=none
+    wait $bpid || rc=$?
+    cat $S/c6.out
+    kill $hpid
+    [ $rc -eq 1 ] || why "backup exit code $rc, expected 1"
+    grep -q "copy-on-write area full" $S/c6.out || why "failure does not name the overflow"
+    id=$(newest_backup c6)
+    [ "$(backup_field $id status)" = error ] || why "backup status $(backup_field $id status), expected error"
+    backup_field $id fail_reason | grep -q "copy-on-write area full" || why "fail_reason does not name the overflow"
+    no_snapshot_left || why "the overflowed snapshot was not removed"
+    [ "$(volume_status c6)" = in-use ] || why "c6 status not back to in-use"
+    note "$(backup_field $id fail_reason)"
+}
+
+run_scenario 1-available c1_available
+run_scenario 2-in-use-ext4 c2_in_use_ext4
+run_scenario 3-no-force c3_no_force
+[ -f $S/wc2.pid ] && kill "$(cat $S/wc2.pid)" 2>/dev/null
+sleep 1; umount $S/mc2 2>/dev/null || true
+run_scenario 4-thin c4_thin
+run_scenario 5-kill-cleanup c5_kill
+run_scenario 6-overflow c6_overflow

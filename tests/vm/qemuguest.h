@@ -1,0 +1,42 @@
+#pragma once
+// Boots a throw-away qemu guest (TCG) on the host's own Debian kernel with the host root shared
+// read-only over 9p, runs one script inside and hands back a writable results directory.
+// The kernel and its modules are found at run time; the initramfs (busybox-static + the 9p
+// modules) is built fresh in a temporary directory.
+#include <QString>
+#include <QStringList>
+
+namespace ndbtest {
+
+struct GuestKernel
+{
+    QString version;    // e.g. "6.1.0-56-amd64"
+    QString image;      // /boot/vmlinuz-<version>
+    QString modulesDir; // /lib/modules/<version>
+};
+
+class QemuGuest
+{
+public:
+    // Newest /boot/vmlinuz-* that has /lib/modules/<version>. Throws ndb::Error when none.
+    static GuestKernel findKernel();
+    // Module files (in load order, dependencies first) for `modules`, from modules.dep.
+    static QStringList moduleLoadOrder(const GuestKernel &kernel, const QStringList &modules);
+    // Writes a newc initramfs to `path` whose /init mounts the host root and the results share
+    // and switch_roots into `/bin/sh <results>/boot.sh`. Throws ndb::Error.
+    static void buildInitramfs(const GuestKernel &kernel, const QString &path, const QString &workDir);
+
+    // Runs the guest: `bootScript` (shell text) is written to resultsDir/boot.sh and executed
+    // as the guest's init after switch_root; inside the guest resultsDir is at guestResultsDir().
+    // Returns true when qemu ended by itself within `timeoutSeconds`; the serial console is in
+    // consoleLog().
+    bool run(const QString &workDir, const QString &resultsDir, const QString &bootScript,
+             int timeoutSeconds, int memoryMb = 2048);
+    QString consoleLog() const { return m_console; }
+    static QString guestResultsDir() { return QStringLiteral("/tmp/ndb-results"); }
+
+private:
+    QString m_console;
+};
+
+} // namespace ndbtest
