@@ -58,6 +58,12 @@ DE = {
     '&Start Backup': 'Sicherung &starten',
     'no engine': 'keine Engine',
     '%1: %2': '%1: %2',
+    ' MB/s': ' MB/s',
+    'unlimited': 'unbegrenzt',
+    'Limits how fast the volume is read, so that its users keep their I/O.': 'Begrenzt, wie schnell das Volume gelesen wird, damit seinen Benutzern genug E/A bleibt.',
+    '&Read at most:': 'Höchstens &lesen:',
+    '<p>Volumes:</p><ul>%1</ul><p>Container: <b>%2</b><br>Name: <b>%3</b><br>Description: %4<br>Read rate: %5</p>':
+        '<p>Volumes:</p><ul>%1</ul><p>Container: <b>%2</b><br>Name: <b>%3</b><br>Beschreibung: %4<br>Leserate: %5</p>',
     # history
     'All volumes': 'Alle Volumes',
     'Any status': 'Jeder Status',

@@ -107,6 +107,22 @@ Einstellungsdatei: %2</translation>
             <source>description</source>
             <translation>Beschreibung</translation>
         </message>
+        <message>
+            <source> MB/s</source>
+            <translation> MB/s</translation>
+        </message>
+        <message>
+            <source>unlimited</source>
+            <translation>unbegrenzt</translation>
+        </message>
+        <message>
+            <source>Limits how fast the volume is read, so that its users keep their I/O.</source>
+            <translation>Begrenzt, wie schnell das Volume gelesen wird, damit seinen Benutzern genug E/A bleibt.</translation>
+        </message>
+        <message>
+            <source>&amp;Read at most:</source>
+            <translation>Höchstens &amp;lesen:</translation>
+        </message>
     </context>
     <context>
         <name>ndb::BackupForcePage</name>
@@ -146,12 +162,16 @@ Einstellungsdatei: %2</translation>
             <translation>über einen temporären Snapshot, erzwungen</translation>
         </message>
         <message>
-            <source>&lt;p&gt;Volumes:&lt;/p&gt;&lt;ul&gt;%1&lt;/ul&gt;&lt;p&gt;Container: &lt;b&gt;%2&lt;/b&gt;&lt;br&gt;Name: &lt;b&gt;%3&lt;/b&gt;&lt;br&gt;Description: %4&lt;/p&gt;</source>
-            <translation>&lt;p&gt;Volumes:&lt;/p&gt;&lt;ul&gt;%1&lt;/ul&gt;&lt;p&gt;Container: &lt;b&gt;%2&lt;/b&gt;&lt;br&gt;Name: &lt;b&gt;%3&lt;/b&gt;&lt;br&gt;Beschreibung: %4&lt;/p&gt;</translation>
-        </message>
-        <message>
             <source>(none)</source>
             <translation>(keine)</translation>
+        </message>
+        <message>
+            <source>&lt;p&gt;Volumes:&lt;/p&gt;&lt;ul&gt;%1&lt;/ul&gt;&lt;p&gt;Container: &lt;b&gt;%2&lt;/b&gt;&lt;br&gt;Name: &lt;b&gt;%3&lt;/b&gt;&lt;br&gt;Description: %4&lt;br&gt;Read rate: %5&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Volumes:&lt;/p&gt;&lt;ul&gt;%1&lt;/ul&gt;&lt;p&gt;Container: &lt;b&gt;%2&lt;/b&gt;&lt;br&gt;Name: &lt;b&gt;%3&lt;/b&gt;&lt;br&gt;Beschreibung: %4&lt;br&gt;Leserate: %5&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <source>unlimited</source>
+            <translation>unbegrenzt</translation>
         </message>
     </context>
     <context>

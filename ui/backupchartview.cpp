@@ -27,11 +27,10 @@ QChart *makeChart(const QString &title)
 void fill(QChart *chart, const QMap<QString, QList<QPointF>> &points, const QString &yTitle, double minX, double maxX,
           double maxY)
 {
-    chart->removeAllSeries();
-    for (QAbstractAxis *a : chart->axes())
-        chart->removeAxis(a);
     auto *x = new QDateTimeAxis;
-    x->setFormat(QStringLiteral("dd.MM. HH:mm"));
+    // Within a day the time matters, across days the date.
+    const bool oneDay = points.isEmpty() || maxX - minX < 86400000.0;
+    x->setFormat(oneDay ? QStringLiteral("HH:mm") : QStringLiteral("dd.MM."));
     x->setTickCount(5);
     auto *y = new QValueAxis;
     y->setTitleText(yTitle);
@@ -54,7 +53,7 @@ void fill(QChart *chart, const QMap<QString, QList<QPointF>> &points, const QStr
         line->attachAxis(x);
         line->attachAxis(y);
     }
-    const double pad = qMax(60000.0, (maxX - minX) * 0.05);
+    const double pad = qMax(oneDay ? 1800000.0 : 3600000.0, (maxX - minX) * 0.05);
     x->setRange(QDateTime::fromMSecsSinceEpoch(qint64(minX - pad)), QDateTime::fromMSecsSinceEpoch(qint64(maxX + pad)));
     y->setRange(0, maxY > 0 ? maxY * 1.15 : 1);
     y->applyNiceNumbers();
@@ -65,8 +64,8 @@ void fill(QChart *chart, const QMap<QString, QList<QPointF>> &points, const QStr
 BackupChartView::BackupChartView(QWidget *parent)
     : QWidget(parent)
 {
-    m_sizeChart = makeChart(tr("Backup size over time"));
-    m_durationChart = makeChart(tr("Backup duration over time"));
+    m_sizeChart = new QChart;
+    m_durationChart = new QChart;
     m_sizeView = new QChartView(m_sizeChart, this);
     m_durationView = new QChartView(m_durationChart, this);
     m_sizeView->setRenderHint(QPainter::Antialiasing);
@@ -104,8 +103,18 @@ void BackupChartView::setBackups(const QList<Backup> &backups)
         minX = qMin(minX, x);
         maxX = qMax(maxX, x);
     }
-    fill(m_sizeChart, sizes, tr("stored MiB"), minX, maxX, maxSize);
-    fill(m_durationChart, durations, tr("seconds"), minX, maxX, maxDuration);
+    // Fresh charts each time: reusing one across removeAllSeries()/removeAxis() leaves stale
+    // axis labels drawn in a corner.
+    QChart *size = makeChart(tr("Backup size over time"));
+    QChart *duration = makeChart(tr("Backup duration over time"));
+    fill(size, sizes, tr("stored MiB"), minX, maxX, maxSize);
+    fill(duration, durations, tr("seconds"), minX, maxX, maxDuration);
+    m_sizeView->setChart(size);
+    m_durationView->setChart(duration);
+    delete m_sizeChart;
+    delete m_durationChart;
+    m_sizeChart = size;
+    m_durationChart = duration;
 }
 
 int BackupChartView::seriesCount() const

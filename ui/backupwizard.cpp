@@ -16,6 +16,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSet>
+#include <QSpinBox>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -101,6 +102,11 @@ BackupDetailsPage::BackupDetailsPage(const QStringList &containers, const QStrin
     m_description = new QPlainTextEdit(this);
     m_description->setPlaceholderText(tr("Optional: why this backup was taken"));
     m_description->setTabChangesFocus(true);
+    m_bandwidth = new QSpinBox(this);
+    m_bandwidth->setRange(0, 100000);
+    m_bandwidth->setSuffix(tr(" MB/s"));
+    m_bandwidth->setSpecialValueText(tr("unlimited"));
+    m_bandwidth->setToolTip(tr("Limits how fast the volume is read, so that its users keep their I/O."));
     m_error = new QLabel(this);
     m_error->setStyleSheet(QStringLiteral("color: #a40000"));
     m_error->setWordWrap(true);
@@ -109,6 +115,7 @@ BackupDetailsPage::BackupDetailsPage(const QStringList &containers, const QStrin
     form->addRow(tr("&Container:"), m_container);
     form->addRow(tr("&Name:"), m_name);
     form->addRow(tr("&Description:"), m_description);
+    form->addRow(tr("&Read at most:"), m_bandwidth);
     form->addRow(m_error);
 
     auto changed = [this] {
@@ -151,7 +158,14 @@ QString BackupDetailsPage::backupName() const
 
 QString BackupDetailsPage::description() const
 {
-    return m_description->toPlainText().trimmed();
+    // Never null: the catalog stores an empty description, not NULL.
+    const QString text = m_description->toPlainText().trimmed();
+    return text.isNull() ? QStringLiteral("") : text;
+}
+
+qint64 BackupDetailsPage::bandwidthLimit() const
+{
+    return qint64(m_bandwidth->value()) * 1000 * 1000;
 }
 
 // ---- force -----------------------------------------------------------------------------------
@@ -229,9 +243,11 @@ void BackupSummaryPage::initializePage()
                                : QString());
     }
     const BackupDetailsPage *d = wiz->detailsPage();
-    m_summary->setText(tr("<p>Volumes:</p><ul>%1</ul><p>Container: <b>%2</b><br>Name: <b>%3</b><br>Description: %4</p>")
+    m_summary->setText(tr("<p>Volumes:</p><ul>%1</ul><p>Container: <b>%2</b><br>Name: <b>%3</b><br>Description: %4<br>"
+                          "Read rate: %5</p>")
                            .arg(rows.join(QString()), d->container().toHtmlEscaped(), d->backupName().toHtmlEscaped(),
-                                d->description().isEmpty() ? tr("(none)") : d->description().toHtmlEscaped()));
+                                d->description().isEmpty() ? tr("(none)") : d->description().toHtmlEscaped(),
+                                d->bandwidthLimit() > 0 ? UiText::rate(double(d->bandwidthLimit())) : tr("unlimited")));
 }
 
 QString BackupSummaryPage::summaryText() const
@@ -319,6 +335,7 @@ void BackupWizard::accept()
         request.name = m_detailsPage->backupName();
         request.description = m_detailsPage->description();
         request.force = force && v.status == VolumeStatus::InUse;
+        request.bandwidthLimit = m_detailsPage->bandwidthLimit();
         try {
             if (!m_engine)
                 throw Error(tr("no engine"));

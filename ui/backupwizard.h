@@ -13,6 +13,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
+class QSpinBox;
 class QTreeWidget;
 
 namespace ndb {
@@ -43,13 +44,16 @@ public:
     QString container() const;
     QString backupName() const;
     QString description() const;
+    qint64 bandwidthLimit() const; // bytes per second, 0 = unlimited
     QLineEdit *nameEdit() const { return m_name; }
+    QSpinBox *bandwidthSpin() const { return m_bandwidth; }
 
 private:
     QString problem() const; // why the input cannot be used, empty when it can
     QComboBox *m_container;
     QLineEdit *m_name;
     QPlainTextEdit *m_description;
+    QSpinBox *m_bandwidth;
     QLabel *m_error;
 };
 

@@ -20,6 +20,7 @@ JobsPanel::JobsPanel(Engine *engine, QWidget *parent)
     auto *scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto *content = new QWidget(scroll);
     m_list = new QVBoxLayout(content);
     m_placeholder = new QLabel(tr("No jobs are running. Start a backup with the Back Up… action."), content);
@@ -32,7 +33,7 @@ JobsPanel::JobsPanel(Engine *engine, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addWidget(scroll);
-    setMinimumWidth(360);
+    setMinimumWidth(420);
 
     if (m_engine)
         connect(m_engine, &Engine::jobSubmitted, this, &JobsPanel::addJob);

@@ -41,14 +41,11 @@ JobWidget::JobWidget(JobHandle *job, const QString &title, QWidget *parent)
     layout->addLayout(top);
 
     auto *stepRow = new QHBoxLayout;
-    stepRow->setSpacing(4);
+    stepRow->setSpacing(3);
     const QStringList all = steps();
     for (int i = 0; i < all.size(); ++i) {
-        if (i > 0) {
-            auto *arrow = new QLabel(QStringLiteral("›"), frame);
-            arrow->setEnabled(false);
-            stepRow->addWidget(arrow);
-        }
+        if (i > 0)
+            stepRow->addSpacing(6);
         auto *icon = new QLabel(frame);
         auto *label = new QLabel(UiText::phase(all[i]), frame);
         m_stepIcons << icon;
@@ -187,9 +184,9 @@ void JobWidget::onProgress(const Progress &p)
         parts << UiText::rate(p.bytesPerSecond);
     if (p.etaSeconds >= 0)
         parts << tr("%1 left").arg(UiText::duration(p.etaSeconds));
-    if (!p.message.isEmpty())
-        parts << p.message;
     m_details->setText(parts.join(QStringLiteral(" · ")));
+    // The engine's message (e.g. the path being read) is long; it is there on demand.
+    m_details->setToolTip(p.message);
 }
 
 void JobWidget::onFinished(const QString &status, const QString &error)

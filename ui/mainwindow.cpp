@@ -123,7 +123,8 @@ MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *paren
         m_history->reload();
         m_autoRefresh->start();
     }
-    resize(1100, 640);
+    resize(1240, 680);
+    resizeDocks({m_jobsDock}, {460}, Qt::Horizontal);
     updateStatusBar();
 }
 
@@ -314,8 +315,12 @@ void MainWindow::applyVolumes(const QList<Volume> &volumes)
         if (idx.isValid())
             m_view->selectionModel()->select(idx, QItemSelectionModel::Select | QItemSelectionModel::Rows);
     }
-    for (int c = 0; c < VolumeModel::ColumnCount; ++c)
+    for (int c = 0; c < VolumeModel::ColumnCount; ++c) {
         m_view->resizeColumnToContents(c);
+        // Driver ids carry a path; keep room for the last backup and its result.
+        if (m_view->columnWidth(c) > 260)
+            m_view->setColumnWidth(c, 260);
+    }
     m_history->setVolumes(volumes);
     updateStatusBar();
 }

@@ -69,8 +69,9 @@ RestoreBackupPage::RestoreBackupPage(const QList<Backup> &backups, const QString
     layout->addWidget(m_list);
     if (m_backups.isEmpty())
         layout->addWidget(new QLabel(tr("There is no backup that can be restored yet."), this));
-    if (!preselected.isEmpty())
-        selectBackup(preselected);
+    // The newest backup unless another was asked for: the usual case is "undo the last change".
+    if ((preselected.isEmpty() || !selectBackup(preselected)) && m_list->topLevelItemCount() > 0)
+        m_list->setCurrentItem(m_list->topLevelItem(0));
 }
 
 bool RestoreBackupPage::selectBackup(const QString &backupId)

@@ -14,7 +14,7 @@ class VolumeModel : public QAbstractItemModel
 {
     Q_OBJECT
 public:
-    enum Column { NameColumn, SizeColumn, StatusColumn, DriverColumn, LastBackupColumn, ResultColumn, ColumnCount };
+    enum Column { NameColumn, SizeColumn, StatusColumn, LastBackupColumn, ResultColumn, DriverColumn, ColumnCount };
     enum Role { VolumeIdRole = Qt::UserRole + 1, StatusRole, NodeKindRole, SortRole };
     enum NodeKind { HostNode, DriverNode, VolumeNode };
 
