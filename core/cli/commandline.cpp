@@ -6,6 +6,7 @@
 #include "jobs/jobhandle.h"
 #include "model/backup.h"
 #include "model/status.h"
+#include "report/report.h"
 #include "util/error.h"
 #include "util/names.h"
 #include "util/runsync.h"
@@ -20,6 +21,7 @@
 #include <QJsonObject>
 #include <QLocale>
 #include <QRegularExpression>
+#include <QSaveFile>
 #include <QSocketNotifier>
 
 #include <csignal>
@@ -37,6 +39,7 @@ const QStringList kValueOptions = {
     QStringLiteral("description"), QStringLiteral("bandwidth"), QStringLiteral("io-priority"), QStringLiteral("to-volume"),
     QStringLiteral("new-volume"), QStringLiteral("driver"), QStringLiteral("to-file"), QStringLiteral("limit"),
     QStringLiteral("status"), QStringLiteral("size"), QStringLiteral("kind"), QStringLiteral("jobs"),
+    QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("format"), QStringLiteral("output"),
 };
 const QStringList kFlags = {
     QStringLiteral("force"), QStringLiteral("json"), QStringLiteral("quiet"), QStringLiteral("help"),
@@ -71,6 +74,9 @@ Commands:
   jobs [--limit N] [--volume V] [--status S] [--kind K]
                                   job history
   job show ID                     one job with its event log
+  report [--from DATE] [--to DATE] [--format history-csv|inventory-csv|html] [--output FILE]
+                                  history and inventory for audits (DATE: YYYY-MM-DD; default: all,
+                                  history CSV on standard output)
   demo                            create a demo image pool with an attached and an available volume,
                                   back up the attached one with --force and print the backup
 
@@ -329,6 +335,8 @@ int CommandLine::dispatch(Engine &engine, const QStringList &w)
         return cmdJobShow(engine, needArg(2, QStringLiteral("a job id")));
     if (cmd == QLatin1String("demo"))
         return cmdDemo(engine);
+    if (cmd == QLatin1String("report"))
+        return cmdReport(engine);
     throw UsageError(QStringLiteral("unknown command '%1' (see --help)").arg(w.join(QLatin1Char(' '))));
 }
 
@@ -549,6 +557,35 @@ int CommandLine::cmdJobShow(Engine &engine, const QString &id)
     for (const JobEvent &e : events)
         m_out << timeText(e.time) << "  " << pad(e.phase, 9) << pad(e.level, 8) << e.message << '\n';
     m_out.flush();
+    return ExitOk;
+}
+
+int CommandLine::cmdReport(Engine &engine)
+{
+    auto date = [this](const QString &name, bool endOfDay) {
+        if (!flag(name))
+            return QDateTime();
+        const QDate d = QDate::fromString(option(name), Qt::ISODate);
+        if (!d.isValid())
+            throw UsageError(QStringLiteral("--%1 takes a date as YYYY-MM-DD").arg(name));
+        return endOfDay ? d.endOfDay() : d.startOfDay();
+    };
+    const QString format = flag(QStringLiteral("format")) ? option(QStringLiteral("format")) : QStringLiteral("history-csv");
+    if (format != QLatin1String("history-csv") && format != QLatin1String("inventory-csv") && format != QLatin1String("html"))
+        throw UsageError(QStringLiteral("--format is history-csv, inventory-csv or html"));
+    engine.refreshVolumes();
+    const ReportData data = Report::collect(engine, date(QStringLiteral("from"), false), date(QStringLiteral("to"), true));
+    const QString text = format == QLatin1String("html") ? Report::html(data)
+                         : format == QLatin1String("inventory-csv") ? Report::inventoryCsv(data)
+                                                                     : Report::historyCsv(data);
+    if (!flag(QStringLiteral("output"))) {
+        m_out << text;
+        m_out.flush();
+        return ExitOk;
+    }
+    QSaveFile file(option(QStringLiteral("output")));
+    if (!file.open(QIODevice::WriteOnly) || file.write(text.toUtf8()) < 0 || !file.commit())
+        throw Error(QStringLiteral("cannot write %1: %2").arg(option(QStringLiteral("output")), file.errorString()));
     return ExitOk;
 }
 

@@ -39,6 +39,7 @@ private:
     int cmdJobShow(Engine &engine, const QString &id);
     int cmdCleanup(Engine &engine);
     int cmdDemo(Engine &engine);
+    int cmdReport(Engine &engine);
     // Runs a submitted job to its end with a progress line on a terminal; maps the outcome.
     int waitForJob(JobHandle *job);
 

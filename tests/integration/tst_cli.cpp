@@ -158,6 +158,17 @@ private Q_SLOTS:
                                  m_dir->filePath(QStringLiteral("web.img"))});
         QVERIFY2(restore.exitCode == 0, qPrintable(restore.err));
         QCOMPARE(QFileInfo(m_dir->filePath(QStringLiteral("web.img"))).size(), qint64(4 << 20));
+        // Audit report: the history CSV names the backup job; HTML written to a file.
+        const Run csv = ctl({QStringLiteral("report")});
+        QCOMPARE(csv.exitCode, 0);
+        QVERIFY2(csv.out.contains(QLatin1String("backup")) && csv.out.contains(QLatin1String("succeeded")), qPrintable(csv.out));
+        const QString html = m_dir->filePath(QStringLiteral("report.html"));
+        QCOMPARE(ctl({QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("html"), QStringLiteral("--output"), html}).exitCode, 0);
+        QFile h(html);
+        QVERIFY(h.open(QIODevice::ReadOnly));
+        QVERIFY(h.readAll().contains("web"));
+        QCOMPARE(ctl({QStringLiteral("report"), QStringLiteral("--from"), QStringLiteral("yesterday")}).exitCode, 2);
+
         QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("detach"), QStringLiteral("web")}).exitCode, 0);
     }
 
