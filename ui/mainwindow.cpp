@@ -303,12 +303,17 @@ void MainWindow::applyVolumes(const QList<Volume> &volumes)
     m_refreshAction->setEnabled(true);
     m_lastRefresh = QDateTime::currentDateTime();
     QList<Backup> backups;
+    QList<Job> jobs;
     try {
         backups = m_engine->backups();
+        HistoryFilter filter;
+        filter.kind = QStringLiteral("backup");
+        filter.limit = 5000;
+        jobs = m_engine->jobs(filter);
     } catch (const Error &) {
     }
     const QStringList selected = selectedVolumeIds();
-    m_model->setInventory(volumes, backups);
+    m_model->setInventory(volumes, backups, jobs);
     m_view->expandAll();
     for (const QString &id : selected) {
         const QModelIndex idx = m_filter->mapFromSource(m_model->indexOfVolume(id));
