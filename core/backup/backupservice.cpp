@@ -30,40 +30,8 @@ const QString kDataPathTempVolume = QStringLiteral("temp-volume");
 
 QString newId() { return QUuid::createUuid().toString(QUuid::WithoutBraces); }
 
-QString describe(const std::exception_ptr &e)
-{
-    try {
-        std::rethrow_exception(e);
-    } catch (const Error &err) {
-        return err.message();
-    } catch (const std::exception &err) {
-        return QString::fromLocal8Bit(err.what());
-    } catch (...) {
-        return QStringLiteral("unknown error");
-    }
-}
-
-bool isCancelled(const std::exception_ptr &e)
-{
-    try {
-        std::rethrow_exception(e);
-    } catch (const CancelledError &) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
-bool isCorruption(const std::exception_ptr &e)
-{
-    try {
-        std::rethrow_exception(e);
-    } catch (const CorruptDataError &) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
+bool isCancelled(const std::exception_ptr &e) { return exceptionKind(e) == QLatin1String("cancelled"); }
+bool isCorruption(const std::exception_ptr &e) { return exceptionKind(e) == QLatin1String("corrupt"); }
 
 QString humanSize(qint64 bytes)
 {
@@ -266,7 +234,7 @@ QCoro::Task<QString> BackupService::createBackup(BackupRequest request, QString 
         }
     }
     if (failure) {
-        const QString reason = describe(failure);
+        const QString reason = describeException(failure);
         m_catalog.transaction([&] {
             m_backups->setStatus(backupId, BackupStatus::Error, isCancelled(failure) ? QStringLiteral("cancelled") : reason);
             m_volumes->restorePreviousStatus(volume.id);
@@ -313,14 +281,19 @@ QCoro::Task<void> BackupService::removeTemporaries(VolumeDriver &driver, Tempora
     }
 }
 
-QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
+std::optional<Backup> BackupService::beginBackupJob(const QString &backupId)
 {
     m_job.setPhase(Phase::Prepare);
-    const std::optional<Backup> found = m_backups->find(request.backupId);
-    if (!found)
-        throw NotFoundError(QStringLiteral("no backup with id '%1'").arg(request.backupId));
-    const Backup backup = *found;
-    m_job.setSubject(backup.id, {});
+    std::optional<Backup> backup = m_backups->find(backupId);
+    if (!backup)
+        throw NotFoundError(QStringLiteral("no backup with id '%1'").arg(backupId));
+    m_job.setSubject(backupId, backup->volumeId);
+    return backup;
+}
+
+QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
+{
+    const Backup backup = *beginBackupJob(request.backupId);
     if (backup.status != BackupStatus::Available)
         throw RefusedError(QStringLiteral("Backup %1 is '%2'%3; only 'available' backups can be restored.")
                                .arg(backup.id, backup.status,
@@ -423,7 +396,7 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
         co_return;
     }
 
-    const QString reason = describe(failure);
+    const QString reason = describeException(failure);
     m_job.setPhase(Phase::Cleanup, QStringLiteral("restore failed: %1").arg(reason));
     if (writePath != targetPath)
         QFile::remove(writePath);
@@ -447,11 +420,7 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
 
 QCoro::Task<VerifyReport> BackupService::verifyBackup(QString backupId)
 {
-    m_job.setPhase(Phase::Prepare);
-    const std::optional<Backup> backup = m_backups->find(backupId);
-    if (!backup)
-        throw NotFoundError(QStringLiteral("no backup with id '%1'").arg(backupId));
-    m_job.setSubject(backupId, backup->volumeId);
+    const std::optional<Backup> backup = beginBackupJob(backupId);
     if (backup->status != BackupStatus::Available && backup->status != BackupStatus::Error)
         throw RefusedError(QStringLiteral("Backup %1 is '%2' and cannot be verified.").arg(backupId, backup->status));
     std::unique_ptr<Repository> repository = Repository::open(containerPath(m_config, backup->container));
@@ -485,11 +454,7 @@ QCoro::Task<VerifyReport> BackupService::verifyBackup(QString backupId)
 
 QCoro::Task<void> BackupService::deleteBackup(QString backupId)
 {
-    m_job.setPhase(Phase::Prepare);
-    const std::optional<Backup> backup = m_backups->find(backupId);
-    if (!backup)
-        throw NotFoundError(QStringLiteral("no backup with id '%1'").arg(backupId));
-    m_job.setSubject(backupId, backup->volumeId);
+    const std::optional<Backup> backup = beginBackupJob(backupId);
     if (backup->status != BackupStatus::Available && backup->status != BackupStatus::Error)
         throw RefusedError(QStringLiteral("Backup %1 is '%2' and cannot be deleted now.").arg(backupId, backup->status));
     if (!m_backups->transition(backupId, backup->status, BackupStatus::Deleting))

@@ -3,11 +3,13 @@
 // cleanup of temporaries; it never touches bytes itself (the transfer pipeline does).
 // One BackupService lives in one job thread, with that thread's catalog connection and drivers.
 #include "backup/requests.h"
+#include "model/backup.h"
 #include "engine/engineconfig.h"
 #include "repository/repository.h"
 
 #include <QCoro/QCoroTask>
 #include <memory>
+#include <optional>
 
 namespace ndb {
 
@@ -40,6 +42,8 @@ public:
 
 private:
     struct Temporaries;
+    // Phase "prepare", the backup's row (NotFoundError when there is none), the job's subject.
+    std::optional<Backup> beginBackupJob(const QString &backupId);
     QCoro::Task<void> removeTemporaries(VolumeDriver &driver, Temporaries &temps);
     QCoro::Task<Volume> currentVolume(VolumeDriver &driver, const QString &volumeId);
 

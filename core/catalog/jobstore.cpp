@@ -108,10 +108,11 @@ void JobStore::finish(qint64 id, const QString &status, const QString &error)
                    {status, error.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(error), sql::now(), id});
 }
 
-void JobStore::addEvent(qint64 jobId, const QString &phase, const QString &level, const QString &message, qint64 bytesDone)
+void JobStore::addEvent(qint64 jobId, const QString &phase, const QString &level, const QString &message, qint64 bytesDone,
+                        const QDateTime &time)
 {
     m_catalog.exec(QStringLiteral("INSERT INTO job_events (job_id, time, phase, level, message, bytes_done) VALUES (?,?,?,?,?,?)"),
-                   {jobId, sql::now(), sql::text(phase), level, message, bytesDone});
+                   {jobId, time.isValid() ? sql::time(time) : QVariant(sql::now()), sql::text(phase), level, message, bytesDone});
 }
 
 QList<JobEvent> JobStore::events(qint64 jobId) const

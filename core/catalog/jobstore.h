@@ -28,7 +28,9 @@ public:
     void finish(qint64 id, const QString &status, const QString &error);
     QString workerOf(qint64 id) const;
 
-    void addEvent(qint64 jobId, const QString &phase, const QString &level, const QString &message, qint64 bytesDone);
+    // `time` invalid = now.
+    void addEvent(qint64 jobId, const QString &phase, const QString &level, const QString &message, qint64 bytesDone,
+                  const QDateTime &time = {});
     QList<JobEvent> events(qint64 jobId) const;
 
 private:

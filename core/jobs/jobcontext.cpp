@@ -15,10 +15,12 @@ JobContext::JobContext(qint64 jobId, JobStore *store, JobHandle *handle, const s
 
 void JobContext::setPhase(const QString &phase, const QString &message)
 {
+    saveProgress(); // the previous phase's milestones first
     {
         std::lock_guard lock(m_mutex);
         m_progress.phase = phase;
         m_progress.message = message;
+        m_lastMilestonePercent = 0;
     }
     if (m_store) {
         m_store->setPhase(m_jobId, phase);
@@ -58,12 +60,22 @@ void JobContext::setSubject(const QString &backupId, const QString &volumeId)
 void JobContext::saveProgress()
 {
     Progress p;
+    QList<Milestone> milestones;
     {
         std::lock_guard lock(m_mutex);
         p = m_progress;
+        milestones.swap(m_milestones);
     }
-    if (m_store)
-        m_store->setProgress(m_jobId, p.bytesDone, p.bytesTotal, p.bytesStored);
+    if (!m_store)
+        return;
+    for (const Milestone &m : milestones)
+        m_store->addEvent(m_jobId, m.phase, QStringLiteral("progress"),
+                          QStringLiteral("%1 % (%2 of %3 MB, %4 MB/s)")
+                              .arg(m.bytesTotal > 0 ? m.bytesDone * 100 / m.bytesTotal : 0)
+                              .arg(m.bytesDone / 1e6, 0, 'f', 1).arg(m.bytesTotal / 1e6, 0, 'f', 1)
+                              .arg(m.bytesPerSecond / 1e6, 0, 'f', 1),
+                          m.bytesDone, m.time);
+    m_store->setProgress(m_jobId, p.bytesDone, p.bytesTotal, p.bytesStored);
 }
 
 void JobContext::progress(qint64 bytesDone, qint64 bytesTotal, qint64 bytesStored)
@@ -83,6 +95,11 @@ void JobContext::progress(qint64 bytesDone, qint64 bytesTotal, qint64 bytesStore
             m_rateSampleBytes = bytesDone;
             m_progress.etaSeconds = m_progress.bytesPerSecond > 0 && bytesTotal > 0
                 ? qint64(double(bytesTotal - bytesDone) / m_progress.bytesPerSecond) : -1;
+        }
+        const int percent = bytesTotal > 0 ? int(bytesDone * 100 / bytesTotal) : 0;
+        if (percent / 10 > m_lastMilestonePercent / 10) {
+            m_lastMilestonePercent = percent;
+            m_milestones.append({QDateTime::currentDateTimeUtc(), m_progress.phase, bytesDone, bytesTotal, m_progress.bytesPerSecond});
         }
         if (now - m_lastEmitMs < 200)
             return;

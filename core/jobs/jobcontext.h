@@ -3,7 +3,9 @@
 // progress in the KJob shape (throttled, forwarded to the front end's JobHandle), cancellation.
 #include "model/job.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
+#include <QList>
 #include <QPointer>
 #include <atomic>
 #include <mutex>
@@ -27,7 +29,8 @@ public:
     void error(const QString &message) { event(QStringLiteral("error"), message); }
     void event(const QString &level, const QString &message);
     void setSubject(const QString &backupId, const QString &volumeId);
-    // Writes the last progress figures to the jobs row.
+    // Writes the last progress figures to the jobs row, and the progress milestones collected
+    // since the last call to job_events (with the times they were reached).
     void saveProgress();
 
     // Any thread: throttled to a few updates per second, the last one always delivered by flush.
@@ -53,6 +56,19 @@ private:
     qint64 m_lastEmitMs = -1000;
     qint64 m_rateSampleMs = 0;
     qint64 m_rateSampleBytes = 0;
+
+    // Every 10 % of a phase: recorded by whichever thread reports progress, written to the
+    // catalog by the job thread (connections belong to their thread).
+    struct Milestone
+    {
+        QDateTime time;
+        QString phase;
+        qint64 bytesDone;
+        qint64 bytesTotal;
+        double bytesPerSecond;
+    };
+    QList<Milestone> m_milestones;
+    int m_lastMilestonePercent = 0;
 };
 
 } // namespace ndb

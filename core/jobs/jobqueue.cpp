@@ -24,37 +24,6 @@ struct JobQueue::Pending
     Work work;
 };
 
-namespace {
-QString errorKindOf(const std::exception_ptr &e)
-{
-    try {
-        std::rethrow_exception(e);
-    } catch (const CancelledError &) {
-        return QStringLiteral("cancelled");
-    } catch (const RefusedError &) {
-        return QStringLiteral("refused");
-    } catch (const NotFoundError &) {
-        return QStringLiteral("not-found");
-    } catch (const CorruptDataError &) {
-        return QStringLiteral("corrupt");
-    } catch (...) {
-        return QStringLiteral("failed");
-    }
-}
-
-QString messageOf(const std::exception_ptr &e)
-{
-    try {
-        std::rethrow_exception(e);
-    } catch (const Error &err) {
-        return err.message();
-    } catch (const std::exception &err) {
-        return QString::fromLocal8Bit(err.what());
-    } catch (...) {
-        return QStringLiteral("unknown error");
-    }
-}
-} // namespace
 
 JobQueue::JobQueue(const EngineConfig &config, QObject *parent)
     : QObject(parent), m_config(config), m_maxConcurrent(qMax(1, config.maxConcurrentJobs))
@@ -139,8 +108,8 @@ void JobQueue::runInThread(JobHandle *handle, Work work)
                 failure = std::current_exception();
             }
             if (failure) {
-                error = messageOf(failure);
-                errorKind = errorKindOf(failure);
+                error = describeException(failure);
+                errorKind = exceptionKind(failure);
                 status = errorKind == QLatin1String("cancelled") ? JobStatus::Cancelled : JobStatus::Failed;
                 context.event(QStringLiteral("error"), error);
             }

@@ -17,7 +17,7 @@ struct RepositoryConfig
 {
     int formatVersion = 1;
     QString id;                     // UUID of the container
-    quint32 chunkSize = 256 * 1024; // bytes; fixed for the container's life
+    quint32 chunkSize = 128 * 1024; // bytes; fixed for the container's life (choice: tests/bench/README.md)
     int compressionLevel = 1;       // zstd
     qint64 packTargetSize = 32ll * 1024 * 1024;
 };
@@ -91,6 +91,9 @@ public:
 
     // --- maintenance ---
     virtual void deleteManifest(const QString &backupId) = 0;
+    // Deletes unreferenced packs and rewrites mostly dead ones. Needs the container alone: it
+    // waits (setLockTimeout) until every other Repository object on it, in this process or
+    // another, is closed. Do not run it on an object another thread is backing up through.
     virtual GcReport collectGarbage() = 0;
     virtual qint64 diskUsage() const = 0;
     // How long collectGarbage() waits for other users of the container (backups, restores,

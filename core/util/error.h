@@ -47,4 +47,10 @@ public:
     using Error::Error;
 };
 
+// The user-facing sentence of any exception (ndb::Error's message, what() otherwise).
+QString describeException(const std::exception_ptr &error);
+// "cancelled", "refused", "not-found", "corrupt" or "failed": the class of a failure, for exit
+// codes and for deciding what a failure means for the data.
+QString exceptionKind(const std::exception_ptr &error);
+
 } // namespace ndb

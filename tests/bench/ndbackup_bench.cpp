@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QFileInfo>
 #include <QStringList>
 #include <QTemporaryDir>
 
@@ -322,6 +323,7 @@ struct Bounds
 {
     double cat = 0, sha = 0, zstd = 0; // MB/s
     double copy = 0;                   // cp to the work directory + sync: the disk's read+write bound
+    double catCpu = 0, shaCpu = 0, zstdCpu = 0; // CPU seconds: robust when the machine is shared
 };
 
 double mbps(qint64 bytes, double seconds)
@@ -339,11 +341,21 @@ Bounds measureBounds(const QString &image, qint64 size)
     b.copy = mbps(size, cpSeconds);
     QFile::remove(copy);
     dropCaches();
-    b.cat = mbps(size, runMeasured({QStringLiteral("cat"), image}, "/dev/null").wall);
+    Measured m = runMeasured({QStringLiteral("cat"), image}, "/dev/null");
+    b.cat = mbps(size, m.wall);
+    b.catCpu = m.cpu;
     dropCaches();
-    b.sha = mbps(size, runMeasured({QStringLiteral("openssl"), QStringLiteral("dgst"), QStringLiteral("-sha256"), image}, "/dev/null").wall);
+    m = runMeasured({QStringLiteral("openssl"), QStringLiteral("dgst"), QStringLiteral("-sha256"), image}, "/dev/null");
+    b.sha = mbps(size, m.wall);
+    b.shaCpu = m.cpu;
     dropCaches();
-    b.zstd = mbps(size, runMeasured({QStringLiteral("zstd"), QStringLiteral("-1"), QStringLiteral("-T0"), QStringLiteral("-c"), image}, "/dev/null").wall);
+    m = runMeasured({QStringLiteral("zstd"), QStringLiteral("-1"), QStringLiteral("-T0"), QStringLiteral("-c"), image}, "/dev/null");
+    b.zstd = mbps(size, m.wall);
+    b.zstdCpu = m.cpu;
+    std::printf("bounds %-22s cat %5.0f MB/s %5.2f s cpu | sha256 %5.0f MB/s %5.2f s cpu | zstd -1 -T0 %5.0f MB/s %5.2f s cpu"
+                " | cp+sync %5.0f MB/s\n",
+                qPrintable(QFileInfo(image).fileName()), b.cat, b.catCpu, b.sha, b.shaCpu, b.zstd, b.zstdCpu, b.copy);
+    std::fflush(stdout);
     return b;
 }
 

@@ -222,6 +222,13 @@ private Q_SLOTS:
             if (e.level == QLatin1String("phase"))
                 phases << e.phase;
         QVERIFY2(phases.contains(Phase::Transfer) && phases.contains(Phase::Done), qPrintable(phases.join(QLatin1Char(','))));
+        // ... and the transfer's progress (every 10 % that the throttled progress reports cross),
+        // ending at 100 %.
+        QStringList progress;
+        for (const JobEvent &e : engine.jobEvents(jobs.last().id))
+            if (e.level == QLatin1String("progress") && e.phase == Phase::Transfer)
+                progress << e.message;
+        QVERIFY2(!progress.isEmpty() && progress.last().startsWith(QLatin1String("100 %")), qPrintable(progress.join(QLatin1Char('|'))));
     }
 
     void inUseWithoutForceIsRefused()

@@ -85,6 +85,7 @@ private slots:
     void snapshotOfInUseVolumeIsPointInTime_data();
     void snapshotOfInUseVolumeIsPointInTime();
     void checkerRejectsMixedImage();
+    void filesCheckerRejectsLostFiles();
     void cloneOnExt4FreezesMountedFilesystem();
     void cloneFailsWhenFreezeLimitExceeded();
     void snapshotFreezesMountedFilesystem();
@@ -386,6 +387,40 @@ void TestImageDriver::checkerRejectsMixedImage()
     out.write("x");
     out.close();
     QVERIFY(!checkRawPrefix(out.fileName(), log, 0).ok);
+}
+
+void TestImageDriver::filesCheckerRejectsLostFiles()
+{
+    // The files checker must catch a copy that lost a completed file or holds a torn version.
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString log = tmp.path() + QStringLiteral("/files.log");
+    QString error;
+    auto writer = startWriter(QStringLiteral("--files"), tmp.path(), log, 1, error,
+                              {QStringLiteral("--max"), QStringLiteral("60")});
+    QVERIFY2(writer, qPrintable(error));
+    QVERIFY(writer->waitForFinished(120000));
+    QCOMPARE(loggedRecords(log), 60);
+    const qint64 end = logPosition(log);
+    WriterCheck check = checkFiles(tmp.path(), log, end);
+    QVERIFY2(check.ok, qPrintable(check.message));
+    // An earlier instant accepts the later versions found on disk.
+    check = checkFiles(tmp.path(), log, end / 2);
+    QVERIFY2(check.ok, qPrintable(check.message));
+
+    const QStringList files = QDir(tmp.path() + QStringLiteral("/ndb-writer")).entryList({QStringLiteral("f*")}, QDir::Files, QDir::Name);
+    QVERIFY(files.size() > 2);
+    {
+        QFile f(tmp.path() + QStringLiteral("/ndb-writer/") + files[0]);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        f.resize(f.size() / 2); // torn
+    }
+    check = checkFiles(tmp.path(), log, end);
+    QVERIFY(!check.ok);
+    QVERIFY2(check.message.contains(files[0]), qPrintable(check.message));
+    QVERIFY(QFile::remove(tmp.path() + QStringLiteral("/ndb-writer/") + files[0]));
+    check = checkFiles(tmp.path(), log, end);
+    QVERIFY2(!check.ok && check.message.contains(QStringLiteral("missing")), qPrintable(check.message));
 }
 
 void TestImageDriver::cloneOnExt4FreezesMountedFilesystem()

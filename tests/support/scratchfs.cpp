@@ -82,8 +82,16 @@ void cleanupUnder(const QString &directory)
             if (!isUnder(backing, dir))
                 continue;
             any = true;
-            if (!last && !ndb::FilesystemFreeze::mountPointOf(loop.device).isEmpty())
-                continue; // unmount first
+            // A filesystem mounted from it (wherever) goes first; the device follows next pass.
+            const QString mounted = ndb::FilesystemFreeze::mountPointOf(loop.device);
+            if (!mounted.isEmpty()) {
+                if (last)
+                    unmount(mounted);
+                else
+                    ::umount2(QFile::encodeName(mounted).constData(), 0);
+                if (!last)
+                    continue;
+            }
             try {
                 ndb::LoopDevice::detach(loop.device);
                 ndb::LoopDevice::waitUnbound(loop.device, 2000);

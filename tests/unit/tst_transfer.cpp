@@ -2,6 +2,7 @@
 // corruption, delete + gc, cancellation, bounded memory, concurrent backups.
 #include "backup/transfer.h"
 #include "repository/chunkcodec.h"
+#include "util/commandrunner.h"
 #include "util/error.h"
 #include "volumes/loopdevice.h"
 
@@ -485,6 +486,37 @@ private slots:
         for (int v = 0; v < 4; ++v)
             QVERIFY(restoresExactly(*repo, QStringLiteral("t%1").arg(v), volumes[v],
                                     tmp.filePath(QStringLiteral("out%1.img").arg(v))));
+    }
+
+    // ramfs refuses O_DIRECT: source and pack reads fall back to buffered reads.
+    void bufferedFallbackOnRamfs()
+    {
+        QTemporaryDir tmp;
+        const QString mountPoint = tmp.filePath(QStringLiteral("mnt"));
+        QVERIFY(QDir().mkpath(mountPoint));
+        const CommandResult mounted = CommandRunner::run(QStringLiteral("mount"),
+            {QStringLiteral("-t"), QStringLiteral("ramfs"), QStringLiteral("ramfs"), mountPoint});
+        if (!mounted.ok())
+            QFAIL(qPrintable(QStringLiteral("mounting a ramfs is required: %1").arg(mounted.errorText())));
+        struct Unmount
+        {
+            QString path;
+            ~Unmount() { CommandRunner::run(QStringLiteral("umount"), {path}); }
+        } unmount{mountPoint};
+
+        const QString volume = mountPoint + QStringLiteral("/vol.img");
+        writeVolume(volume, 10 * MiB + 5000, [](qint64 i) { return quint32(i * 5 + 2); });
+        auto source = openFileSource(volume);
+        QVERIFY(!source->description().contains(QStringLiteral("direct")));
+        {
+            auto repo = Repository::openOrCreate(mountPoint + QStringLiteral("/c"));
+            Manifest m;
+            m.backupId = QStringLiteral("t");
+            backupToRepository(*source, *repo, m, {});
+            repo->commitManifest(m);
+            QVERIFY(verifyBackup(*repo, m, {}).ok());
+            QVERIFY(restoresExactly(*repo, QStringLiteral("t"), volume, mountPoint + QStringLiteral("/out.img")));
+        }
     }
 
     // Block devices: size from BLKGETSIZE64, direct reads, BLKZEROOUT/writes on restore.

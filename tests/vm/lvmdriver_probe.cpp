@@ -4,10 +4,10 @@
 // its own and is handy when poking at a guest by hand.
 #include "model/status.h"
 #include "util/error.h"
+#include "util/runsync.h"
 #include "volumes/lvm/lvmdriver.h"
 
 #include <QCoreApplication>
-#include <QCoro/QCoroTask>
 #include <QFile>
 #include <QTextStream>
 #include <QThread>
@@ -77,7 +77,7 @@ int backup(LvmDriver &driver, const QStringList &args)
         if (args[i] == QLatin1String("--backup-id"))
             backupId = args[i + 1];
     }
-    const Volume v = QCoro::waitFor(driver.volume(lvName));
+    const Volume v = runSync(driver.volume(lvName));
     if (v.status == VolumeStatus::InUse && !force) {
         err << kForceRequiredMessage << Qt::endl;
         return 3;
@@ -90,7 +90,7 @@ int backup(LvmDriver &driver, const QStringList &args)
     const QString snapName = tempSnapshotName(backupId);
     int rc = 0;
     try {
-        const SnapshotHandle h = QCoro::waitFor(driver.createSnapshot(lvName, snapName));
+        const SnapshotHandle h = runSync(driver.createSnapshot(lvName, snapName));
         out << "snapshot " << h.name << ' ' << h.path << ' ' << h.providerId << Qt::endl;
         copyDevice(h.path, target, throttleMs, [&] {
             const QString problem = driver.snapshotProblem(snapName);
@@ -104,7 +104,7 @@ int backup(LvmDriver &driver, const QStringList &args)
         rc = 1;
     }
     try {
-        QCoro::waitFor(driver.deleteSnapshot(snapName));
+        runSync(driver.deleteSnapshot(snapName));
     } catch (const Error &e) {
         err << "snapshot cleanup failed: " << e.message() << Qt::endl;
         rc = 1;
@@ -118,8 +118,8 @@ int restore(LvmDriver &driver, const QStringList &args)
         return usage();
     const QString name = args[1], source = args[2];
     const qint64 size = QFile(source).size();
-    QCoro::waitFor(driver.createVolume(name, size));
-    const QString path = QCoro::waitFor(driver.attach(name));
+    runSync(driver.createVolume(name, size));
+    const QString path = runSync(driver.attach(name));
     copyDevice(source, path, 0, [] {});
     out << "restored " << path << Qt::endl;
     return 0;
@@ -153,7 +153,7 @@ int run(const QStringList &all)
     const QString command = args.takeFirst();
     LvmDriver driver(args.first(), options);
     if (command == QLatin1String("list")) {
-        for (const Volume &v : QCoro::waitFor(driver.listVolumes()))
+        for (const Volume &v : runSync(driver.listVolumes()))
             out << v.id << '\t' << v.status << '\t' << v.size << '\t' << v.uuid << '\t' << v.path << '\t'
                 << v.attachedTo << Qt::endl;
         return 0;
@@ -163,11 +163,11 @@ int run(const QStringList &all)
     if (command == QLatin1String("restore"))
         return restore(driver, args);
     if (command == QLatin1String("temporaries") || command == QLatin1String("cleanup")) {
-        const QList<TemporaryObject> temps = QCoro::waitFor(driver.listTemporaries());
+        const QList<TemporaryObject> temps = runSync(driver.listTemporaries());
         for (const TemporaryObject &t : temps) {
             out << t.name << '\t' << t.backupId << Qt::endl;
             if (command == QLatin1String("cleanup"))
-                QCoro::waitFor(driver.removeTemporary(t));
+                runSync(driver.removeTemporary(t));
         }
         if (command == QLatin1String("cleanup"))
             out << "removed " << temps.size() << Qt::endl;

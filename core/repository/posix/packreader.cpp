@@ -112,6 +112,44 @@ qint64 PackReader::readInto(const Files &f, char *buffer, qint64 length, qint64 
     return done;
 }
 
+// Past the middle of a window, the reader loads the next one itself, so that the other
+// workers go on with the rest of this window while the device works (read-ahead).
+void PackReader::prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack,
+                                const std::shared_ptr<Files> &f, qint64 start, const Window *current)
+{
+    Window *slot = nullptr;
+    for (Window &w : m_windows) {
+        if (w.pack == pack && w.start == start && (w.loading || w.length > 0))
+            return; // already there or on its way
+        if (!w.loading && &w != current && (!slot || w.lastUse < slot->lastUse))
+            slot = &w;
+    }
+    if (!slot)
+        return;
+    if (!slot->buffer) {
+        slot->buffer = static_cast<char *>(std::aligned_alloc(kAlign, size_t(m_windowSize)));
+        if (!slot->buffer)
+            return;
+    }
+    slot->loading = true;
+    slot->pack = pack;
+    slot->start = start;
+    slot->length = 0;
+    slot->lastUse = ++m_clock;
+    const quint64 generation = m_generation;
+    lock.unlock();
+    qint64 got = 0;
+    try {
+        got = readInto(*f, slot->buffer, m_windowSize, start, true);
+    } catch (...) {
+        got = 0; // a real error shows when the chunk itself is read
+    }
+    lock.lock();
+    slot->loading = false;
+    slot->length = generation == m_generation ? got : 0;
+    m_loaded.notify_all();
+}
+
 QByteArray PackReader::read(quint32 pack, const QString &path, qint64 offset, qint64 length)
 {
     auto truncated = [&] {
@@ -131,7 +169,10 @@ QByteArray PackReader::read(quint32 pack, const QString &path, qint64 offset, qi
             if (!w.loading && offset + length <= w.start + w.length) {
                 w.lastUse = ++m_clock;
                 m_lastEnd[pack] = offset + length;
-                return QByteArray(w.buffer + (offset - w.start), qsizetype(length));
+                QByteArray out(w.buffer + (offset - w.start), qsizetype(length));
+                if (offset - w.start >= m_windowSize / 2 && w.length == m_windowSize)
+                    prefetchLocked(lock, pack, f, w.start + w.length, &w);
+                return out;
             }
         }
         if (waitForLoad) {

@@ -192,10 +192,19 @@ QList<LvInfo> LvmDriver::listLvs() const
                                     QStringLiteral("-o"), kLvFields, m_vg});
     if (!r.ok())
         throw Error(QStringLiteral("cannot list the logical volumes of volume group %1: %2").arg(m_vg, r.errorText()));
+    try {
+        return parseLvsReport(r.stdOut);
+    } catch (const Error &e) {
+        throw Error(QStringLiteral("volume group %1: %2").arg(m_vg, e.message()));
+    }
+}
+
+QList<LvInfo> LvmDriver::parseLvsReport(const QByteArray &json)
+{
     QJsonParseError perr {};
-    const QJsonDocument doc = QJsonDocument::fromJson(r.stdOut, &perr);
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
     if (doc.isNull())
-        throw Error(QStringLiteral("cannot parse the lvs report for %1: %2").arg(m_vg, perr.errorString()));
+        throw Error(QStringLiteral("cannot parse the lvs report: %1").arg(perr.errorString()));
     QList<LvInfo> out;
     for (const QJsonValue &report : doc.object().value(QStringLiteral("report")).toArray()) {
         for (const QJsonValue &row : report.toObject().value(QStringLiteral("lv")).toArray()) {

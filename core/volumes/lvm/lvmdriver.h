@@ -73,6 +73,9 @@ public:
     QCoro::Task<QList<TemporaryObject>> listTemporaries() override;
     QCoro::Task<void> removeTemporary(TemporaryObject object) override;
 
+    // Parses `lvs --reportformat json --units b --nosuffix -o <the driver's fields>`. Throws on bad JSON.
+    static QList<LvInfo> parseLvsReport(const QByteArray &json);
+
     // Synchronous building blocks, public for tests and tools.
     QList<LvInfo> listLvs() const;          // every LV of the VG that lvs shows
     LvInfo lv(const QString &name) const;   // throws when missing
