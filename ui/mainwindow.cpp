@@ -29,6 +29,8 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include <memory>
+
 namespace ndb {
 
 MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *parent)
@@ -104,8 +106,15 @@ MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *paren
     connect(m_jobs, &JobsPanel::jobAdded, this, [this](JobHandle *job) {
         m_jobsDock->show();
         // The volume's status changes (backing-up) as the job starts; follow it from the catalog.
+        // Only at phase changes: a reload per progress tick would reset the view several times a second.
         connect(job, &JobHandle::started, this, &MainWindow::scheduleCatalogReload);
-        connect(job, &JobHandle::progressChanged, this, &MainWindow::scheduleCatalogReload);
+        auto lastPhase = std::make_shared<QString>();
+        connect(job, &JobHandle::progressChanged, this, [this, lastPhase](const Progress &p) {
+            if (p.phase != *lastPhase) {
+                *lastPhase = p.phase;
+                scheduleCatalogReload();
+            }
+        });
         scheduleCatalogReload();
         updateStatusBar();
     });
@@ -303,12 +312,17 @@ void MainWindow::applyVolumes(const QList<Volume> &volumes)
     m_refreshAction->setEnabled(true);
     m_lastRefresh = QDateTime::currentDateTime();
     QList<Backup> backups;
+    QList<Job> jobs;
     try {
         backups = m_engine->backups();
+        HistoryFilter filter;
+        filter.kind = QStringLiteral("backup");
+        filter.limit = 5000;
+        jobs = m_engine->jobs(filter);
     } catch (const Error &) {
     }
     const QStringList selected = selectedVolumeIds();
-    m_model->setInventory(volumes, backups);
+    m_model->setInventory(volumes, backups, jobs);
     m_view->expandAll();
     for (const QString &id : selected) {
         const QModelIndex idx = m_filter->mapFromSource(m_model->indexOfVolume(id));

@@ -28,12 +28,12 @@ void ReportExporter::writePdf(const QString &html, const QString &path)
     writer.setTitle(tr("ndbackup report"));
     writer.setCreator(QStringLiteral("ndbackup"));
     QTextDocument doc;
-    doc.setHtml(html);
-    doc.setPageSize(QSizeF(writer.width(), writer.height()));
-    // QTextDocument lays out in points at the device's resolution; scale the font accordingly.
     QFont font = doc.defaultFont();
     font.setPointSizeF(9);
     doc.setDefaultFont(font);
+    doc.setHtml(html);
+    // No explicit page size: print() then lays the document out on the writer's page in points
+    // and scales to its resolution, so 9 pt stays 9 pt on paper.
     doc.print(&writer);
     if (!QFileInfo(path).exists() || QFileInfo(path).size() == 0)
         throw Error(tr("Cannot write %1").arg(path));

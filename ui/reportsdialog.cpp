@@ -54,7 +54,9 @@ ReportsDialog::ReportsDialog(Engine *engine, QWidget *parent)
     auto *form = new QFormLayout;
     form->addRow(tr("&From:"), m_from);
     form->addRow(tr("&To:"), m_to);
-    form->addRow(tr("F&older:"), dirRow);
+    auto *dirLabel = new QLabel(tr("F&older:"), this);
+    dirLabel->setBuddy(m_dir);
+    form->addRow(dirLabel, dirRow);
     form->addRow(tr("Formats:"), formats);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
@@ -130,6 +132,7 @@ QStringList ReportsDialog::exportNow()
         m_result->setStyleSheet(QString());
         m_result->setText(tr("Written (%n job(s)):", nullptr, int(data.jobs.size())) + QLatin1Char('\n')
                           + names.join(QLatin1Char('\n')));
+        adjustSize(); // show every written file
         return files;
     } catch (const Error &e) {
         m_lastError = e.message();

@@ -1,5 +1,6 @@
 #include "volumemodel.h"
 
+#include "model/status.h"
 #include "uitext.h"
 
 #include <QFont>
@@ -40,8 +41,16 @@ VolumeModel::VolumeModel(QObject *parent)
 
 VolumeModel::~VolumeModel() = default;
 
-void VolumeModel::setInventory(const QList<Volume> &volumes, const QList<Backup> &backups)
+void VolumeModel::setInventory(const QList<Volume> &volumes, const QList<Backup> &backups, const QList<Job> &backupJobs)
 {
+    m_lastJob.clear();
+    for (const Job &j : backupJobs) {
+        if (j.kind != QLatin1String("backup"))
+            continue;
+        auto it = m_lastJob.find(j.volumeId);
+        if (it == m_lastJob.end() || j.id > it->id)
+            m_lastJob.insert(j.volumeId, j);
+    }
     m_lastBackup.clear();
     for (const Backup &b : backups) {
         auto it = m_lastBackup.find(b.volumeId);
@@ -198,7 +207,18 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
 
     const Volume &v = n->volume;
     const auto last = m_lastBackup.constFind(v.id);
-    const bool hasLast = last != m_lastBackup.constEnd();
+    const auto lastJob = m_lastJob.constFind(v.id);
+    const bool hasJob = lastJob != m_lastJob.constEnd();
+    const bool hasLast = hasJob || last != m_lastBackup.constEnd();
+    const QDateTime lastTime = hasJob ? (lastJob->startedAt.isValid() ? lastJob->startedAt : lastJob->createdAt)
+                               : hasLast ? last->createdAt : QDateTime();
+    // Job words (succeeded, failed, cancelled, running) where there is a job, else the record's status.
+    const QString lastStatus = hasJob ? lastJob->status
+                               : !hasLast ? QString()
+                               : last->status == BackupStatus::Available ? JobStatus::Succeeded
+                               : last->status == BackupStatus::Error     ? JobStatus::Failed
+                                                                         : JobStatus::Running;
+    const QString lastReason = hasJob ? lastJob->error : hasLast ? last->failReason : QString();
     switch (role) {
     case VolumeIdRole:
         return v.id;
@@ -215,9 +235,9 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
         case DriverColumn:
             return v.driverId;
         case LastBackupColumn:
-            return hasLast ? UiText::dateTime(last->createdAt) : tr("never");
+            return hasLast ? UiText::dateTime(lastTime) : tr("never");
         case ResultColumn:
-            return hasLast ? UiText::backupStatus(last->status) : QString();
+            return hasLast ? UiText::jobStatus(lastStatus) : QString();
         }
         return {};
     case SortRole:
@@ -225,7 +245,7 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
         case SizeColumn:
             return v.size;
         case LastBackupColumn:
-            return hasLast ? last->createdAt : QDateTime();
+            return lastTime;
         default:
             return data(index, Qt::DisplayRole);
         }
@@ -235,14 +255,12 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
         if (index.column() == StatusColumn)
             return UiText::volumeStatusIcon(v.status);
         if (index.column() == ResultColumn && hasLast)
-            return UiText::jobStatusIcon(last->status == QLatin1String("available") ? QStringLiteral("succeeded")
-                                         : last->status == QLatin1String("error")   ? QStringLiteral("failed")
-                                                                                    : QStringLiteral("running"));
+            return UiText::jobStatusIcon(lastStatus);
         return {};
     case Qt::ForegroundRole:
         if (index.column() == StatusColumn)
             return UiText::volumeStatusColor(v.status);
-        if (index.column() == ResultColumn && hasLast && last->status == QLatin1String("error"))
+        if (index.column() == ResultColumn && lastStatus == JobStatus::Failed)
             return QColor(0xa4, 0x00, 0x00);
         return {};
     case Qt::TextAlignmentRole:
@@ -252,8 +270,8 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == StatusColumn && !v.attachedTo.isEmpty())
             return tr("Attached to %1").arg(v.attachedTo);
-        if (index.column() == ResultColumn && hasLast && !last->failReason.isEmpty())
-            return last->failReason;
+        if (index.column() == ResultColumn && !lastReason.isEmpty())
+            return lastReason;
         return v.path;
     default:
         return {};

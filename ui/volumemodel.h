@@ -1,6 +1,7 @@
 #pragma once
 // The volume inventory as a tree: host -> driver -> volume, with the last backup of each volume.
 #include "model/backup.h"
+#include "model/job.h"
 #include "model/volume.h"
 
 #include <QAbstractItemModel>
@@ -21,8 +22,9 @@ public:
     explicit VolumeModel(QObject *parent = nullptr);
     ~VolumeModel() override;
 
-    // Replaces the contents; keeps rows that did not change so that views keep their state.
-    void setInventory(const QList<Volume> &volumes, const QList<Backup> &backups);
+    // Replaces the contents. The last backup of a volume is its newest backup job (so a backup
+    // that failed before any record was made still shows), else its newest backup record.
+    void setInventory(const QList<Volume> &volumes, const QList<Backup> &backups, const QList<Job> &backupJobs = {});
     // Shows a status immediately (e.g. backing-up when a job starts), before the next refresh.
     void setVolumeStatus(const QString &volumeId, const QString &status);
 
@@ -45,6 +47,7 @@ private:
 
     std::unique_ptr<Node> m_root;
     QHash<QString, Backup> m_lastBackup; // by volume id
+    QHash<QString, Job> m_lastJob;       // by volume id
 };
 
 // Case-insensitive filter on name, host, driver and status; keeps the parents of matches.

@@ -187,7 +187,7 @@ QString html(const ReportData &data)
                   QString::number(succeeded), escape(QCoreApplication::translate("ndb::Report", "failed")), QString::number(failed),
                   escape(QCoreApplication::translate("ndb::Report", "cancelled")), QString::number(cancelled));
 
-    h += QStringLiteral("<h2>%1</h2>\n<table>\n<tr>").arg(escape(QCoreApplication::translate("ndb::Report", "Inventory")));
+    h += QStringLiteral("<h2>%1</h2>\n<table width=\"100%\" cellspacing=\"0\" cellpadding=\"3\" border=\"1\">\n<tr>").arg(escape(QCoreApplication::translate("ndb::Report", "Inventory")));
     for (const char *c : {QT_TRANSLATE_NOOP("ndb::Report", "Volume"), QT_TRANSLATE_NOOP("ndb::Report", "Host"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Driver"), QT_TRANSLATE_NOOP("ndb::Report", "Size"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Status"), QT_TRANSLATE_NOOP("ndb::Report", "Backups"),
@@ -205,7 +205,7 @@ QString html(const ReportData &data)
     }
     h += QStringLiteral("</table>\n");
 
-    h += QStringLiteral("<h2>%1</h2>\n<table>\n<tr>").arg(escape(QCoreApplication::translate("ndb::Report", "History")));
+    h += QStringLiteral("<h2>%1</h2>\n<table width=\"100%\" cellspacing=\"0\" cellpadding=\"3\" border=\"1\">\n<tr>").arg(escape(QCoreApplication::translate("ndb::Report", "History")));
     for (const char *c : {QT_TRANSLATE_NOOP("ndb::Report", "Job"), QT_TRANSLATE_NOOP("ndb::Report", "Kind"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Volume"), QT_TRANSLATE_NOOP("ndb::Report", "Status"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Started"), QT_TRANSLATE_NOOP("ndb::Report", "Duration"),

@@ -140,7 +140,7 @@ private Q_SLOTS:
         // In use again, and the last backup is shown with its result.
         QVERIFY(waitFor([&] { return window.volumeModel()->volume(db).status == VolumeStatus::InUse; }, 5000));
         const QModelIndex result = window.volumeModel()->indexOfVolume(db, VolumeModel::ResultColumn);
-        QCOMPARE(result.data().toString(), QStringLiteral("available"));
+        QCOMPARE(result.data().toString(), QStringLiteral("succeeded"));
         QVERIFY(env.temporaries().isEmpty());
     }
 };

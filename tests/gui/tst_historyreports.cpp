@@ -166,6 +166,13 @@ private Q_SLOTS:
         QCOMPARE(pdfText.count(QStringLiteral("demo-database")), 3);
         QCOMPARE(pdfText.count(QStringLiteral("succeeded")), 4); // summary line + 3 rows
         saveScreenshot(&dialog, QStringLiteral("reports-dialog"));
+        // The PDF's first page as a picture, to be looked at (pdftoppm is part of poppler-utils too).
+        const QString shots = qEnvironmentVariable("NDB_SOURCE_DIR") + QStringLiteral("/resources/screenshots");
+        const CommandResult page = CommandRunner::run(QStringLiteral("pdftoppm"),
+                                                      {QStringLiteral("-png"), QStringLiteral("-r"), QStringLiteral("70"),
+                                                       QStringLiteral("-singlefile"), QStringLiteral("-f"), QStringLiteral("1"),
+                                                       pdf, shots + QStringLiteral("/report-pdf")});
+        QVERIFY2(page.ok(), qPrintable(page.errorText()));
 
         // A period without jobs still writes valid files, with no job rows.
         dialog.setRange(QDate::currentDate().addDays(-20), QDate::currentDate().addDays(-10));
