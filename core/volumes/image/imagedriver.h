@@ -28,6 +28,11 @@ public:
 
     QCoro::Task<Volume> createVolume(QString name, qint64 size) override;
     QCoro::Task<void> deleteVolume(QString name) override;
+    // Reflink where supported (one instant). Otherwise a sparse copy (SEEK_DATA/SEEK_HOLE,
+    // copy_file_range) while every filesystem mounted from the source's loop devices is frozen;
+    // a copy that cannot finish within freezeLimitMs fails and is removed. An in-use source
+    // without a filesystem we can freeze (raw writer, a VM holding the file) is still copied,
+    // but that copy is not point-in-time: a warning goes to the thread's CommandRunner log sink.
     QCoro::Task<Volume> createVolumeFromSource(QString source, QString name) override;
 
     // Persistent loop device for user volumes (administrators serve volumes this way). For the
@@ -48,6 +53,7 @@ public:
     QString imagePath(const QString &name) const; // <pool>/<name>.img, name not validated
     bool reflinkSupported() const;
     Volume volumeSync(const QString &name) const;
+    // The inventory leaves out the engine's temporaries (see listTemporaries()).
     QList<Volume> listVolumesSync(bool includeTemporaries = false) const;
 
 private:
