@@ -70,10 +70,13 @@ QStringList GuiEnv::temporaries() const
 
 QString saveScreenshot(QWidget *widget, const QString &name)
 {
-    QString root = qEnvironmentVariable("NDB_SOURCE_DIR");
+    // Into the build tree by default, so a test run leaves the checkout clean; with
+    // NDB_UPDATE_SCREENSHOTS=1 into resources/screenshots, which the README shows.
+    const bool update = qEnvironmentVariableIntValue("NDB_UPDATE_SCREENSHOTS") == 1;
+    const QString root = qEnvironmentVariable(update ? "NDB_SOURCE_DIR" : "NDB_BUILD_DIR");
     if (root.isEmpty())
         return {};
-    const QString dir = root + QStringLiteral("/resources/screenshots");
+    const QString dir = root + (update ? QStringLiteral("/resources/screenshots") : QStringLiteral("/screenshots"));
     QDir().mkpath(dir);
     const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".png");
     const QPixmap shot = widget->grab();

@@ -45,7 +45,8 @@ private:
     std::unique_ptr<ndb::Engine> m_engine;
 };
 
-// Saves `widget`'s QWidget::grab() as $NDB_SOURCE_DIR/resources/screenshots/<name>.png.
+// Saves `widget`'s QWidget::grab() as $NDB_BUILD_DIR/screenshots/<name>.png, or with
+// NDB_UPDATE_SCREENSHOTS=1 as $NDB_SOURCE_DIR/resources/screenshots/<name>.png (the README's).
 // Returns the path; empty when it could not be written.
 QString saveScreenshot(QWidget *widget, const QString &name);
 
