@@ -44,6 +44,15 @@ int workerCount(const TransferOptions &options)
     return qMax(1, QThread::idealThreadCount());
 }
 
+// Restore and verify wait on pack reads more than they compute: a few more threads than cores
+// keep several reads in flight (each blocked thread is one outstanding read).
+int readerWorkerCount(const TransferOptions &options)
+{
+    if (options.threads > 0)
+        return options.threads;
+    return qMax(4, 2 * QThread::idealThreadCount());
+}
+
 void applyIoPriority(const QString &priority)
 {
     int value;
@@ -419,7 +428,7 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
     const auto started = Clock::now();
     const qint64 chunkSize = manifest.chunkSize;
     const qint64 chunkCount = manifest.chunks.size();
-    const int workers = workerCount(options);
+    const int workers = readerWorkerCount(options);
 
     Abort abort;
     RateLimiter limiter(options.bandwidthLimit);
@@ -505,7 +514,7 @@ VerifyReport verifyBackup(const Repository &repository, const Manifest &manifest
     }
     auto lengthAt = [&](qint64 index) { return qMin(chunkSize, manifest.size - index * chunkSize); };
 
-    const int workers = workerCount(options);
+    const int workers = readerWorkerCount(options);
     Abort abort;
     RateLimiter limiter(options.bandwidthLimit);
     std::atomic<qint64> next{0}, bytesDone{0};

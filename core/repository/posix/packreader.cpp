@@ -18,6 +18,8 @@ constexpr qint64 kAlign = 4096;
 constexpr int kMaxOpenPacks = 128;
 // How far from the previous read a request may start and still count as sequential.
 constexpr qint64 kSequentialSlack = 1024 * 1024;
+constexpr int kPrefetchDepth = 3;
+constexpr qint64 kWindowOverlap = 256 * 1024; // whole chunks up to this size across window ends
 
 qint64 alignDown(qint64 v)
 {
@@ -36,6 +38,7 @@ struct PackReader::Files
     QString path;
     int buffered = -1;
     int direct = -1;
+    qint64 size = 0;
     ~Files()
     {
         if (direct >= 0)
@@ -84,6 +87,7 @@ std::shared_ptr<PackReader::Files> PackReader::files(quint32 pack, const QString
     if (f->buffered < 0)
         throw Error(QStringLiteral("Cannot open pack %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno))));
     f->direct = ::open(native.constData(), O_RDONLY | O_CLOEXEC | O_DIRECT); // may be refused: fine
+    f->size = ::lseek(f->buffered, 0, SEEK_END);
     if (m_files.size() >= kMaxOpenPacks)
         m_files.clear(); // readers still using one keep it alive through their shared_ptr
     m_files.insert(pack, f);
@@ -112,15 +116,24 @@ qint64 PackReader::readInto(const Files &f, char *buffer, qint64 length, qint64 
     return done;
 }
 
+bool PackReader::hasWindowLocked(quint32 pack, qint64 start) const
+{
+    for (const Window &w : m_windows) {
+        if (w.pack == pack && w.start == start && (w.loading || w.length > 0))
+            return true;
+    }
+    return false;
+}
+
 // Past the middle of a window, the reader loads the next one itself, so that the other
 // workers go on with the rest of this window while the device works (read-ahead).
 void PackReader::prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack,
                                 const std::shared_ptr<Files> &f, qint64 start, const Window *current)
 {
+    if (start >= f->size)
+        return; // past the end of the pack (as it was when opened)
     Window *slot = nullptr;
     for (Window &w : m_windows) {
-        if (w.pack == pack && w.start == start && (w.loading || w.length > 0))
-            return; // already there or on its way
         if (!w.loading && &w != current && (!slot || w.lastUse < slot->lastUse))
             slot = &w;
     }
@@ -170,8 +183,20 @@ QByteArray PackReader::read(quint32 pack, const QString &path, qint64 offset, qi
                 w.lastUse = ++m_clock;
                 m_lastEnd[pack] = offset + length;
                 QByteArray out(w.buffer + (offset - w.start), qsizetype(length));
-                if (offset - w.start >= m_windowSize / 2 && w.length == m_windowSize)
-                    prefetchLocked(lock, pack, f, w.start + w.length, &w);
+                if (offset - w.start >= m_windowSize / 2 && w.length == m_windowSize) {
+                    // Keep up to kPrefetchDepth windows ahead loading, one per reader thread, so
+                    // several reads are in flight. Windows overlap so that a chunk crossing a
+                    // window's end is whole in the next one.
+                    qint64 start = w.start;
+                    const Window *current = &w;
+                    for (int depth = 0; depth < kPrefetchDepth; ++depth) {
+                        start += m_windowSize - kWindowOverlap;
+                        if (!hasWindowLocked(pack, start)) {
+                            prefetchLocked(lock, pack, f, start, current);
+                            break;
+                        }
+                    }
+                }
                 return out;
             }
         }

@@ -42,6 +42,7 @@ private:
     struct Files;
 
     std::shared_ptr<Files> files(quint32 pack, const QString &path); // caller holds m_mutex
+    bool hasWindowLocked(quint32 pack, qint64 start) const;
     void prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack, const std::shared_ptr<Files> &f,
                         qint64 start, const Window *current);
     qint64 readInto(const Files &files, char *buffer, qint64 length, qint64 offset, bool direct) const;

@@ -12,6 +12,7 @@
 #include "repository/repository.h"
 
 #include <QHash>
+#include <QSet>
 
 #include <array>
 #include <condition_variable>
@@ -120,7 +121,8 @@ private:
     std::condition_variable m_sealWork;
     std::thread m_sealer;
     bool m_stopSealer = false;
-    static constexpr int kMaxPendingSeals = 2;
+    QSet<QString> m_unsyncedDirs; // pack directories with index entries not yet fsynced
+    static constexpr int kMaxPendingSeals = 4;
 };
 
 } // namespace ndb
