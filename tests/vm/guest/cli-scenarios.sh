@@ -5,6 +5,11 @@ REPO=$S/repository
 CONF=$S/ndbackup.conf
 printf 'lvm_volume_groups=%s\n' $VG > $CONF
 ctl() { log "+ ndbackupctl $*" >&2; "$NDB_CTL" --config $CONF --catalog $CAT --repository-root $REPO --vg $VG --quiet "$@"; }
+# wait_for_snapshot SECONDS: until an ndbackup LV exists (the backup reached its transfer)
+wait_for_snapshot() {
+    end=$(( $(date +%s) + $1 ))
+    while ! ourlvs > /dev/null && [ "$(date +%s)" -lt $end ]; do sleep 0.2; done
+}
 # backup_create ARGS: prints the new backup's id
 backup_create() { ctl --json backup create "$@" > $S/bc.json || return $?; jq -r .id $S/bc.json; }
 # backup_field ID FIELD: one field of `backup show --json`
@@ -57,10 +62,13 @@ c3_no_force() {
     [ "$(volume_status c2)" = in-use ] || why "c2 is not in-use"
     before=$(ctl --json backup list --volume lvm:$VG/c2 | jq length)
     rc=0
-    ctl backup create --volume lvm:$VG/c2 > $S/c3.out 2> $S/c3.err || rc=$?
+    "$NDB_CTL" --config $CONF --catalog $CAT --repository-root $REPO --vg $VG \
+        backup create --volume lvm:$VG/c2 > $S/c3.out 2> $S/c3.err || rc=$?
     cat $S/c3.out $S/c3.err
     [ $rc -eq 3 ] || why "exit code $rc, expected 3"
-    grep -qxF "Backing up an in-use volume must use the force flag." $S/c3.err || why "message not found on stderr: $(cat $S/c3.err)"
+    # the exact sentence, as a line of its own or after the program name ("ndbackupctl: ...")
+    grep -qE '^(ndbackupctl: )?Backing up an in-use volume must use the force flag\.$' $S/c3.err \
+        || why "message not found on stderr: $(cat $S/c3.err)"
     no_snapshot_left || why "a snapshot appeared"
     [ "$(ctl --json backup list --volume lvm:$VG/c2 | jq length)" = "$before" ] || why "a backup record was created"
     [ "$(volume_status c2)" = in-use ] || why "c2 status changed"
@@ -90,8 +98,7 @@ c5_kill() {
     sleep 600 < /dev/$VG/c5 & hpid=$!
     "$NDB_CTL" --config $CONF --catalog $CAT --repository-root $REPO --vg $VG --quiet \
         backup create --volume lvm:$VG/c5 --force --bandwidth 2 > $S/c5.out 2>&1 & bpid=$!
-    i=0
-    while ! ourlvs > /dev/null && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
+    wait_for_snapshot 90
     sleep 3
     kill -9 $bpid; wait $bpid 2>/dev/null || true
     cat $S/c5.out
@@ -115,8 +122,7 @@ c6_overflow() {
     rc=0
     "$NDB_CTL" --config $S/small.conf --catalog $CAT --repository-root $REPO --vg $VG --quiet \
         backup create --volume lvm:$VG/c6 --force --bandwidth 2 > $S/c6.out 2>&1 & bpid=$!
-    i=0
-    while ! ourlvs > /dev/null && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
+    wait_for_snapshot 90
     l lvs -o lv_name,lv_size,snap_percent $VG
     dd if=/dev/urandom of=/dev/$VG/c6 bs=1M count=16 oflag=direct status=none
     wait $bpid || rc=$?
