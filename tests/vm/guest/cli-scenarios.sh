@@ -127,7 +127,6 @@ c6_overflow() {
     dd if=/dev/urandom of=/dev/$VG/c6 bs=1M count=16 oflag=direct status=none
     wait $bpid || rc=$?
     cat $S/c6.out
-    kill $hpid
     [ $rc -eq 1 ] || why "backup exit code $rc, expected 1"
     grep -q "copy-on-write area full" $S/c6.out || why "failure does not name the overflow"
     id=$(newest_backup c6)
@@ -135,6 +134,7 @@ c6_overflow() {
     backup_field $id fail_reason | grep -q "copy-on-write area full" || why "fail_reason does not name the overflow"
     no_snapshot_left || why "the overflowed snapshot was not removed"
     [ "$(volume_status c6)" = in-use ] || why "c6 status not back to in-use"
+    kill $hpid
     note "$(backup_field $id fail_reason)"
 }
 
