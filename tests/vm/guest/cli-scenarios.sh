@@ -19,7 +19,7 @@ volume_status() { ctl --json volumes | jq -r ".[] | select(.id == \"lvm:$VG/$1\"
 newest_backup() { ctl --json backup list --volume "lvm:$VG/$1" | jq -r '.[0].id // empty'; }
 
 c1_available() {
-    l lvcreate -q -L 32M -n c1 $VG
+    l lvcreate -q -y -L 32M -n c1 $VG
     fill_random /dev/$VG/c1 32
     [ "$(volume_status c1)" = available ] || why "c1 is not listed as available"
     id=$(backup_create --volume lvm:$VG/c1 --name c1) || why "backup failed"
@@ -32,7 +32,7 @@ c1_available() {
 }
 
 c2_in_use_ext4() {
-    l lvcreate -q -L 64M -n c2 $VG
+    l lvcreate -q -y -L 64M -n c2 $VG
     mkfs.ext4 -F -q /dev/$VG/c2
     mkdir -p $S/mc2 && mount /dev/$VG/c2 $S/mc2
     rm -f $S/wc2.log
@@ -76,8 +76,8 @@ c3_no_force() {
 }
 
 c4_thin() {
-    l lvcreate -q -L 128M -T $VG/cpool
-    l lvcreate -q -V 48M -T $VG/cpool -n c4
+    l lvcreate -q -y -L 128M -T $VG/cpool
+    l lvcreate -q -y -V 48M -T $VG/cpool -n c4
     fill_random /dev/$VG/c4 48
     sleep 600 < /dev/$VG/c4 & hpid=$!
     sleep 1
@@ -93,7 +93,7 @@ c4_thin() {
 }
 
 c5_kill() {
-    l lvcreate -q -L 64M -n c5 $VG
+    l lvcreate -q -y -L 64M -n c5 $VG
     fill_random /dev/$VG/c5 64
     sleep 600 < /dev/$VG/c5 & hpid=$!
     "$NDB_CTL" --config $CONF --catalog $CAT --repository-root $REPO --vg $VG --quiet \
@@ -116,7 +116,7 @@ c5_kill() {
 
 c6_overflow() {
     printf 'lvm_volume_groups=%s\nlvm_snapshot_percent=5\n' $VG > $S/small.conf
-    l lvcreate -q -L 64M -n c6 $VG
+    l lvcreate -q -y -L 64M -n c6 $VG
     fill_random /dev/$VG/c6 64
     sleep 600 < /dev/$VG/c6 & hpid=$!
     rc=0

@@ -31,7 +31,7 @@ truncate -s 768M $S/pv.img
 LOOP=$(losetup -f --show $S/pv.img) || env_problems="$env_problems losetup-failed"
 log "PV on $LOOP"
 l pvcreate -q "$LOOP" && l vgcreate -q $VG "$LOOP" || env_problems="$env_problems vgcreate-failed"
-l lvcreate -q -L 8M -n envcheck $VG && [ -b /dev/$VG/envcheck ] && l lvremove -q -f $VG/envcheck \
+l lvcreate -q -y -L 8M -n envcheck $VG && [ -b /dev/$VG/envcheck ] && l lvremove -q -f $VG/envcheck \
     || env_problems="$env_problems lvcreate-failed"
 if [ -z "$env_problems" ]; then
     result 0-environment "PASS kernel $(uname -r), lvm $(lvm version | sed -n 's/.*LVM version: *//p'), PV $LOOP"
@@ -42,10 +42,10 @@ fi
 
 # ---- 0: driver inventory (thick, thin, in-use, hidden internals, temporaries) ---------------
 inventory() {
-    l lvcreate -q -L 16M -n inv-thick $VG || return 1
-    l lvcreate -q -L 64M -T $VG/invpool || return 1
-    l lvcreate -q -V 32M -T $VG/invpool -n inv-thin || return 1
-    l lvcreate -q -L 8M -n ndbackup-snap-leftover --addtag ndbackup $VG || return 1
+    l lvcreate -q -y -L 16M -n inv-thick $VG || return 1
+    l lvcreate -q -y -L 64M -T $VG/invpool || return 1
+    l lvcreate -q -y -V 32M -T $VG/invpool -n inv-thin || return 1
+    l lvcreate -q -y -L 8M -n ndbackup-snap-leftover --addtag ndbackup $VG || return 1
     exec 7</dev/$VG/inv-thin   # hold the thin LV open: in-use
     probe list $VG > $S/inv.txt || return 1
     cat $S/inv.txt
