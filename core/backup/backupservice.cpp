@@ -196,7 +196,18 @@ QCoro::Task<QString> BackupService::createBackup(BackupRequest request, QString 
                     if (!problem.isEmpty())
                         throw Error(problem);
                 };
-            stats = backupToRepository(*source, *repository, manifest, options);
+            try {
+                stats = backupToRepository(*source, *repository, manifest, options);
+            } catch (const CancelledError &) {
+                throw;
+            } catch (const Error &e) {
+                // An invalidated snapshot fails reads with EIO before the health check sees it:
+                // name the real cause (e.g. copy-on-write area full).
+                const QString problem = snapName.isEmpty() ? QString() : driver.snapshotProblem(snapName);
+                if (problem.isEmpty() || e.message().contains(problem))
+                    throw;
+                throw Error(problem + QStringLiteral(" (") + e.message() + QLatin1Char(')'));
+            }
         }
         m_job.flushProgress();
         m_job.saveProgress();

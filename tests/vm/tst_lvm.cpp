@@ -23,11 +23,7 @@ private Q_SLOTS:
     void initTestCase();
     void guestEnvironment() { checkScenario(QStringLiteral("0-environment")); }
     void driverInventory() { checkScenario(QStringLiteral("0-driver-inventory")); }
-    void driverAvailable() { checkScenario(QStringLiteral("d1-available")); }
-    void driverInUseExt4() { checkScenario(QStringLiteral("d2-in-use-ext4")); }
-    void driverThin() { checkScenario(QStringLiteral("d4-thin")); }
-    void driverKillThenCleanup() { checkScenario(QStringLiteral("d5-kill-cleanup")); }
-    void driverOverflow() { checkScenario(QStringLiteral("d6-overflow")); }
+    void driverScenarios();
     void availableBackupRestore() { checkScenario(QStringLiteral("1-available")); }
     void inUseExt4WithWriter() { checkScenario(QStringLiteral("2-in-use-ext4")); }
     void inUseWithoutForceRefused() { checkScenario(QStringLiteral("3-no-force")); }
@@ -44,6 +40,7 @@ private:
     QString m_resultsDir;
     QString m_console;
     bool m_booted = false;
+    bool m_driverScenarios = false; // NDB_VM_DRIVER_SCENARIOS=1: also run the lvmdriver_probe scenarios
     bool m_anyFailure = false;
 };
 
@@ -68,6 +65,7 @@ void TestLvm::initTestCase()
                  qPrintable(QStringLiteral("%1 is not installed (apt-get install qemu-system-x86 lvm2 e2fsprogs "
                                            "util-linux coreutils kmod)").arg(QLatin1String(tool))));
 
+    m_driverScenarios = env.value(QStringLiteral("NDB_VM_DRIVER_SCENARIOS")) == QLatin1String("1");
     m_resultsDir = m_work.filePath(QStringLiteral("results"));
     QVERIFY(QDir().mkpath(m_resultsDir));
     // NDB_VM_SCRIPT runs another guest script (for poking at the guest by hand).
@@ -84,6 +82,7 @@ void TestLvm::initTestCase()
     const QString boot = QStringLiteral(
         "#!/bin/sh\n"
         "export PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
+        "export NDB_VM_DRIVER_SCENARIOS=%8\n"
         "export NDB_RESULTS=%1 NDB_PROBE='%2' NDB_CTL='%3' NDB_WRITER='%4' NDB_WRITER_CHECK='%7' NDB_SOURCE_DIR='%5'\n"
         "/bin/sh '%6' > %1/guest.log 2>&1 < /dev/null\n"
         "echo \"guest script exited with $?\" >> %1/guest.log\n"
@@ -91,13 +90,14 @@ void TestLvm::initTestCase()
         "echo 1 > /proc/sys/kernel/sysrq; echo o > /proc/sysrq-trigger\n"
         "sleep 30\n")
         .arg(QemuGuest::guestResultsDir(), QFileInfo(probe).canonicalFilePath(), tools[0], tools[1],
-             QFileInfo(sourceDir).canonicalFilePath(), script, tools[2]);
+             QFileInfo(sourceDir).canonicalFilePath(), script, tools[2])
+        .arg(m_driverScenarios ? 1 : 0);
 
     QElapsedTimer timer;
     timer.start();
     QemuGuest guest;
     try {
-        m_booted = guest.run(m_work.path(), m_resultsDir, boot, 600);
+        m_booted = guest.run(m_work.path(), m_resultsDir, boot, 840);
     } catch (const ndb::Error &e) {
         QFAIL(qPrintable(QStringLiteral("cannot start the guest: ") + e.message()));
     }
@@ -130,6 +130,20 @@ void TestLvm::checkScenario(const QString &name)
     if (!result.startsWith(QLatin1String("PASS"))) {
         m_anyFailure = true;
         QFAIL(qPrintable(result));
+    }
+}
+
+// With NDB_VM_DRIVER_SCENARIOS=1 the guest also ran 1, 2, 4, 5, 6 through lvmdriver_probe.
+void TestLvm::driverScenarios()
+{
+    if (!m_driverScenarios) {
+        qInfo("driver-level scenarios not requested (NDB_VM_DRIVER_SCENARIOS=1 runs them)");
+        return;
+    }
+    for (const char *name : {"d1-available", "d2-in-use-ext4", "d4-thin", "d5-kill-cleanup", "d6-overflow"}) {
+        checkScenario(QString::fromLatin1(name));
+        if (QTest::currentTestFailed())
+            return;
     }
 }
 

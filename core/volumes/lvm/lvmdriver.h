@@ -14,8 +14,12 @@ namespace ndb {
 struct LvmOptions
 {
     int snapshotPercent = 20;     // thick snapshot copy-on-write size, share of the origin
+    // lvcreate itself freezes a mounted filesystem for the snapshot instant (device-mapper
+    // suspends the origin with lockfs); an own FIFREEZE on top is refused by kernels < 6.8.
+    // When set, the driver syncs the filesystem first and enforces freezeLimitMs: a watchdog
+    // resumes (thaws) the origin if it stays suspended longer, and the snapshot is discarded.
     bool freezeFilesystems = true;
-    int freezeLimitMs = 10000;    // hard limit; the filesystem is thawed whatever happens
+    int freezeLimitMs = 10000;
     // Programs (no shell) run around the snapshot with arguments <volume id> <device path>;
     // the post hook gets a third argument "ok" or "failed" and runs even when the snapshot failed.
     QString preSnapshotHook;

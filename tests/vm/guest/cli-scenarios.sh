@@ -5,6 +5,11 @@ REPO=$S/repository
 CONF=$S/ndbackup.conf
 printf 'lvm_volume_groups=%s\n' $VG > $CONF
 ctl() { log "+ ndbackupctl $*" >&2; "$NDB_CTL" --config $CONF --catalog $CAT --repository-root $REPO --vg $VG --quiet "$@"; }
+# wait_for_snapshot SECONDS: until an ndbackup LV exists (the backup reached its transfer)
+wait_for_snapshot() {
+    end=$(( $(date +%s) + $1 ))
+    while ! ourlvs > /dev/null && [ "$(date +%s)" -lt $end ]; do sleep 0.2; done
+}
 # backup_create ARGS: prints the new backup's id
 backup_create() { ctl --json backup create "$@" > $S/bc.json || return $?; jq -r .id $S/bc.json; }
 # backup_field ID FIELD: one field of `backup show --json`
@@ -14,7 +19,7 @@ volume_status() { ctl --json volumes | jq -r ".[] | select(.id == \"lvm:$VG/$1\"
 newest_backup() { ctl --json backup list --volume "lvm:$VG/$1" | jq -r '.[0].id // empty'; }
 
 c1_available() {
-    l lvcreate -q -L 32M -n c1 $VG
+    l lvcreate -q -y -L 32M -n c1 $VG
     fill_random /dev/$VG/c1 32
     [ "$(volume_status c1)" = available ] || why "c1 is not listed as available"
     id=$(backup_create --volume lvm:$VG/c1 --name c1) || why "backup failed"
@@ -27,7 +32,7 @@ c1_available() {
 }
 
 c2_in_use_ext4() {
-    l lvcreate -q -L 64M -n c2 $VG
+    l lvcreate -q -y -L 64M -n c2 $VG
     mkfs.ext4 -F -q /dev/$VG/c2
     mkdir -p $S/mc2 && mount /dev/$VG/c2 $S/mc2
     rm -f $S/wc2.log
@@ -57,10 +62,13 @@ c3_no_force() {
     [ "$(volume_status c2)" = in-use ] || why "c2 is not in-use"
     before=$(ctl --json backup list --volume lvm:$VG/c2 | jq length)
     rc=0
-    ctl backup create --volume lvm:$VG/c2 > $S/c3.out 2> $S/c3.err || rc=$?
+    "$NDB_CTL" --config $CONF --catalog $CAT --repository-root $REPO --vg $VG \
+        backup create --volume lvm:$VG/c2 > $S/c3.out 2> $S/c3.err || rc=$?
     cat $S/c3.out $S/c3.err
     [ $rc -eq 3 ] || why "exit code $rc, expected 3"
-    grep -qxF "Backing up an in-use volume must use the force flag." $S/c3.err || why "message not found on stderr: $(cat $S/c3.err)"
+    # the exact sentence, as a line of its own or after the program name ("ndbackupctl: ...")
+    grep -qE '^(ndbackupctl: )?Backing up an in-use volume must use the force flag\.$' $S/c3.err \
+        || why "message not found on stderr: $(cat $S/c3.err)"
     no_snapshot_left || why "a snapshot appeared"
     [ "$(ctl --json backup list --volume lvm:$VG/c2 | jq length)" = "$before" ] || why "a backup record was created"
     [ "$(volume_status c2)" = in-use ] || why "c2 status changed"
@@ -68,8 +76,8 @@ c3_no_force() {
 }
 
 c4_thin() {
-    l lvcreate -q -L 128M -T $VG/cpool
-    l lvcreate -q -V 48M -T $VG/cpool -n c4
+    l lvcreate -q -y -L 128M -T $VG/cpool
+    l lvcreate -q -y -V 48M -T $VG/cpool -n c4
     fill_random /dev/$VG/c4 48
     sleep 600 < /dev/$VG/c4 & hpid=$!
     sleep 1
@@ -85,13 +93,12 @@ c4_thin() {
 }
 
 c5_kill() {
-    l lvcreate -q -L 64M -n c5 $VG
+    l lvcreate -q -y -L 64M -n c5 $VG
     fill_random /dev/$VG/c5 64
     sleep 600 < /dev/$VG/c5 & hpid=$!
     "$NDB_CTL" --config $CONF --catalog $CAT --repository-root $REPO --vg $VG --quiet \
         backup create --volume lvm:$VG/c5 --force --bandwidth 2 > $S/c5.out 2>&1 & bpid=$!
-    i=0
-    while ! ourlvs > /dev/null && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
+    wait_for_snapshot 90
     sleep 3
     kill -9 $bpid; wait $bpid 2>/dev/null || true
     cat $S/c5.out
@@ -109,19 +116,17 @@ c5_kill() {
 
 c6_overflow() {
     printf 'lvm_volume_groups=%s\nlvm_snapshot_percent=5\n' $VG > $S/small.conf
-    l lvcreate -q -L 64M -n c6 $VG
+    l lvcreate -q -y -L 64M -n c6 $VG
     fill_random /dev/$VG/c6 64
     sleep 600 < /dev/$VG/c6 & hpid=$!
     rc=0
     "$NDB_CTL" --config $S/small.conf --catalog $CAT --repository-root $REPO --vg $VG --quiet \
         backup create --volume lvm:$VG/c6 --force --bandwidth 2 > $S/c6.out 2>&1 & bpid=$!
-    i=0
-    while ! ourlvs > /dev/null && [ $i -lt 120 ]; do sleep 0.5; i=$((i + 1)); done
+    wait_for_snapshot 90
     l lvs -o lv_name,lv_size,snap_percent $VG
     dd if=/dev/urandom of=/dev/$VG/c6 bs=1M count=16 oflag=direct status=none
     wait $bpid || rc=$?
     cat $S/c6.out
-    kill $hpid
     [ $rc -eq 1 ] || why "backup exit code $rc, expected 1"
     grep -q "copy-on-write area full" $S/c6.out || why "failure does not name the overflow"
     id=$(newest_backup c6)
@@ -129,6 +134,7 @@ c6_overflow() {
     backup_field $id fail_reason | grep -q "copy-on-write area full" || why "fail_reason does not name the overflow"
     no_snapshot_left || why "the overflowed snapshot was not removed"
     [ "$(volume_status c6)" = in-use ] || why "c6 status not back to in-use"
+    kill $hpid
     note "$(backup_field $id fail_reason)"
 }
 

@@ -4,7 +4,7 @@
 W=$NDB_SOURCE_DIR/tests/vm/guest/writer.sh
 
 s1_available() {
-    l lvcreate -q -L 32M -n s1 $VG || why "lvcreate failed"
+    l lvcreate -q -y -L 32M -n s1 $VG || why "lvcreate failed"
     fill_random /dev/$VG/s1 32
     probe list $VG | grep -q "^lvm:$VG/s1	available" || why "s1 not available"
     probe backup $VG s1 $S/s1.img || why "backup failed"
@@ -16,7 +16,7 @@ s1_available() {
 }
 
 s2_in_use_ext4() {
-    l lvcreate -q -L 64M -n s2 $VG || why "lvcreate failed"
+    l lvcreate -q -y -L 64M -n s2 $VG || why "lvcreate failed"
     mkfs.ext4 -F -q /dev/$VG/s2 || why "mkfs failed"
     mkdir -p $S/m2 && mount /dev/$VG/s2 $S/m2 || why "mount failed"
     : > $S/w2.log
@@ -40,8 +40,8 @@ s2_in_use_ext4() {
 }
 
 s4_thin() {
-    l lvcreate -q -L 128M -T $VG/pool4 || why "thin pool creation failed"
-    l lvcreate -q -V 48M -T $VG/pool4 -n s4 || why "thin LV creation failed"
+    l lvcreate -q -y -L 128M -T $VG/pool4 || why "thin pool creation failed"
+    l lvcreate -q -y -V 48M -T $VG/pool4 -n s4 || why "thin LV creation failed"
     fill_random /dev/$VG/s4 40
     sleep 600 < /dev/$VG/s4 & hpid=$!
     sleep 1
@@ -58,7 +58,7 @@ s4_thin() {
 }
 
 s5_kill() {
-    l lvcreate -q -L 48M -n s5 $VG || why "lvcreate failed"
+    l lvcreate -q -y -L 48M -n s5 $VG || why "lvcreate failed"
     fill_random /dev/$VG/s5 48
     sleep 600 < /dev/$VG/s5 & hpid=$!
     "$NDB_PROBE" backup $VG s5 $S/s5.img --force --throttle-ms 300 > $S/s5.probe 2>&1 & bpid=$!
@@ -76,7 +76,7 @@ s5_kill() {
 }
 
 s6_overflow() {
-    l lvcreate -q -L 64M -n s6 $VG || why "lvcreate failed"
+    l lvcreate -q -y -L 64M -n s6 $VG || why "lvcreate failed"
     fill_random /dev/$VG/s6 64
     sleep 600 < /dev/$VG/s6 & hpid=$!
     "$NDB_PROBE" --snapshot-percent 5 backup $VG s6 $S/s6.img --force --throttle-ms 200 > $S/s6.probe 2>&1 & bpid=$!
