@@ -1,7 +1,9 @@
 #include "engine/demopool.h"
 
-#include "util/commandrunner.h"
 #include "util/error.h"
+#include "util/runsync.h"
+#include "volumes/image/imagedriver.h"
+#include "volumes/loopdevice.h"
 
 #include <QDir>
 #include <QFile>
@@ -52,18 +54,7 @@ QString DemoPool::defaultPoolPath()
 
 QStringList DemoPool::loopDevicesFor(const QString &file)
 {
-    const CommandResult r = CommandRunner::run(QStringLiteral("losetup"),
-                                               {QStringLiteral("-j"), file}, std::chrono::seconds(20));
-    QStringList devices;
-    if (!r.ok())
-        return devices;
-    // "/dev/loop3: [2049]:1234 (/path/file.img)"
-    for (const QByteArray &line : r.stdOut.split('\n')) {
-        const int colon = line.indexOf(':');
-        if (colon > 0)
-            devices << QString::fromUtf8(line.left(colon));
-    }
-    return devices;
+    return LoopDevice::devicesFor(file);
 }
 
 DemoPoolResult DemoPool::create(const QString &poolPath, qint64 inUseSize, qint64 availableSize)
@@ -84,19 +75,14 @@ DemoPoolResult DemoPool::create(const QString &poolPath, qint64 inUseSize, qint6
         result.created << available;
     }
 
-    // "Attached" = held open by a loop device, exactly what the image driver reports as in-use.
-    const QStringList existing = loopDevicesFor(inUse);
-    if (!existing.isEmpty()) {
-        result.loopDevice = existing.first();
-    } else {
-        const CommandResult r = CommandRunner::run(QStringLiteral("losetup"),
-                                                   {QStringLiteral("--find"), QStringLiteral("--show"), inUse},
-                                                   std::chrono::seconds(20));
-        if (r.ok())
-            result.loopDevice = QString::fromUtf8(r.stdOut).trimmed();
-        else
-            result.warnings << QStringLiteral("could not attach %1 to a loop device (%2); it shows as available")
-                                   .arg(inUseVolumeName(), r.errorText());
+    // "Attached" = bound to a loop device, exactly what the image driver reports as in-use; the
+    // driver's attach is idempotent, so a second run keeps the existing device.
+    try {
+        ImageDriver driver(result.poolPath);
+        result.loopDevice = runSync(driver.attach(inUseVolumeName()));
+    } catch (const Error &e) {
+        result.warnings << QStringLiteral("could not attach %1 to a loop device (%2); it shows as available")
+                               .arg(inUseVolumeName(), e.message());
     }
     return result;
 }
@@ -114,8 +100,13 @@ void DemoPool::detachAll(const QString &poolPath)
 {
     const QDir dir(poolPath);
     for (const QFileInfo &fi : dir.entryInfoList({QStringLiteral("*.img")}, QDir::Files))
-        for (const QString &dev : loopDevicesFor(fi.absoluteFilePath()))
-            CommandRunner::run(QStringLiteral("losetup"), {QStringLiteral("-d"), dev}, std::chrono::seconds(20));
+        for (const QString &dev : loopDevicesFor(fi.absoluteFilePath())) {
+            try {
+                LoopDevice::detach(dev);
+            } catch (const Error &) {
+                // best effort: tests and uninstall call this on the way out
+            }
+        }
 }
 
 } // namespace ndb
