@@ -167,7 +167,7 @@ private Q_SLOTS:
         QCOMPARE(pdfText.count(QStringLiteral("succeeded")), 4); // summary line + 3 rows
         saveScreenshot(&dialog, QStringLiteral("reports-dialog"));
         // The PDF's first page as a picture, to be looked at (pdftoppm is part of poppler-utils too).
-        const QString shots = qEnvironmentVariable("NDB_SOURCE_DIR") + QStringLiteral("/resources/screenshots");
+        const QString shots = screenshotDir();
         const CommandResult page = CommandRunner::run(QStringLiteral("pdftoppm"),
                                                       {QStringLiteral("-png"), QStringLiteral("-r"), QStringLiteral("70"),
                                                        QStringLiteral("-singlefile"), QStringLiteral("-f"), QStringLiteral("1"),

@@ -68,7 +68,7 @@ QStringList GuiEnv::temporaries() const
     return out;
 }
 
-QString saveScreenshot(QWidget *widget, const QString &name)
+QString screenshotDir()
 {
     // Into the build tree by default, so a test run leaves the checkout clean; with
     // NDB_UPDATE_SCREENSHOTS=1 into resources/screenshots, which the README shows.
@@ -78,6 +78,14 @@ QString saveScreenshot(QWidget *widget, const QString &name)
         return {};
     const QString dir = root + (update ? QStringLiteral("/resources/screenshots") : QStringLiteral("/screenshots"));
     QDir().mkpath(dir);
+    return dir;
+}
+
+QString saveScreenshot(QWidget *widget, const QString &name)
+{
+    const QString dir = screenshotDir();
+    if (dir.isEmpty())
+        return {};
     const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".png");
     const QPixmap shot = widget->grab();
     if (shot.isNull() || !shot.save(path, "PNG"))

@@ -45,6 +45,9 @@ private:
     std::unique_ptr<ndb::Engine> m_engine;
 };
 
+// Where screenshots go: $NDB_BUILD_DIR/screenshots, or with NDB_UPDATE_SCREENSHOTS=1
+// $NDB_SOURCE_DIR/resources/screenshots (the README's). Created on demand; empty when unset.
+QString screenshotDir();
 // Saves `widget`'s QWidget::grab() as $NDB_BUILD_DIR/screenshots/<name>.png, or with
 // NDB_UPDATE_SCREENSHOTS=1 as $NDB_SOURCE_DIR/resources/screenshots/<name>.png (the README's).
 // Returns the path; empty when it could not be written.
