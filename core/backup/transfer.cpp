@@ -449,12 +449,15 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
                     QByteArray raw;
                     try {
                         raw = repository.readChunk(id);
+                    } catch (const CorruptDataError &error) {
+                        throw CorruptDataError(QStringLiteral("Restore of backup %1 failed at chunk %2: %3")
+                                                   .arg(manifest.backupId).arg(i).arg(error.message()));
                     } catch (const Error &error) {
                         throw Error(QStringLiteral("Restore of backup %1 failed at chunk %2: %3")
                                         .arg(manifest.backupId).arg(i).arg(error.message()));
                     }
                     if (raw.size() != length)
-                        throw Error(QStringLiteral("Restore of backup %1 failed: chunk %2 (%3) has %4 bytes, expected %5")
+                        throw CorruptDataError(QStringLiteral("Restore of backup %1 failed: chunk %2 (%3) has %4 bytes, expected %5")
                                         .arg(manifest.backupId).arg(i).arg(chunkIdHex(id)).arg(raw.size()).arg(length));
                     limiter.acquire(length, abort.stop);
                     sink.writeAt(raw.constData(), length, offset);

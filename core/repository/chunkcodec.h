@@ -14,10 +14,11 @@ namespace ndb::chunk {
 constexpr int kIdSize = 32;
 
 // A chunk that cannot be read back; `reason` is the short form for VerifyReport.
-class ChunkError : public Error
+// A chunk that is missing or fails its hash or decoding: the data cannot be trusted.
+class ChunkError : public CorruptDataError
 {
 public:
-    ChunkError(QString message, QString reason) : Error(std::move(message)), m_reason(std::move(reason)) {}
+    ChunkError(QString message, QString reason) : CorruptDataError(std::move(message)), m_reason(std::move(reason)) {}
     const QString &reason() const { return m_reason; }
 
 private:

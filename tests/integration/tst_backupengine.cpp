@@ -469,7 +469,19 @@ private Q_SLOTS:
             pack.seek(at);
             QVERIFY(pack.putChar(char(c ^ 0x5a)));
         }
-        JobHandle *job = engine.submitVerify(spoil);
+        // A restore that meets the damage stops, leaves no partial file and marks the backup bad.
+        RestoreRequest r;
+        r.backupId = spoil;
+        r.filePath = m_dir->filePath(QStringLiteral("spoil.img"));
+        JobHandle *job = engine.submitRestore(r);
+        QVERIFY(waitFor(engine, job));
+        QCOMPARE(job->status(), JobStatus::Failed);
+        QCOMPARE(job->errorKind(), QStringLiteral("corrupt"));
+        QVERIFY(!QFile::exists(r.filePath));
+        QVERIFY(!QFile::exists(r.filePath + QStringLiteral(".ndbackup-partial")));
+        QCOMPARE(engine.backup(spoil).status, BackupStatus::Error);
+
+        job = engine.submitVerify(spoil);
         QStringList errors;
         connect(job, &JobHandle::eventLogged, this, [&](const QString &, const QString &level, const QString &message) {
             if (level == QLatin1String("error"))
@@ -480,9 +492,6 @@ private Q_SLOTS:
         QCOMPARE(job->errorKind(), QStringLiteral("corrupt"));
         QVERIFY2(!errors.isEmpty() && errors.first().startsWith(QLatin1String("chunk ")), qPrintable(errors.join(QLatin1Char('\n'))));
         QCOMPARE(engine.backup(spoil).status, BackupStatus::Error);
-        RestoreRequest r;
-        r.backupId = spoil;
-        r.filePath = m_dir->filePath(QStringLiteral("spoil.img"));
         QVERIFY_THROWS_EXCEPTION(RefusedError, engine.submitRestore(r));
         QVERIFY(!QFile::exists(r.filePath));
 
