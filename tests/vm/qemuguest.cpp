@@ -85,9 +85,17 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 for m in $(cat /modules/order); do insmod /modules/$m || echo "ndb-init: insmod $m failed"; done
-mkdir -p /newroot
+mkdir -p /newroot /hosttmp
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose host /newroot || echo "ndb-init: mounting the host root failed"
+# The guest gets its own /tmp; directories of the host's /tmp that the test needs (a build tree
+# may live there) stay visible at their own paths through bind mounts.
+mount --bind /newroot/tmp /hosttmp
 mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
+while read -r rel; do
+    [ -n "$rel" ] || continue
+    mkdir -p "/newroot/tmp/$rel" && mount --bind "/hosttmp/$rel" "/newroot/tmp/$rel" || echo "ndb-init: cannot show /tmp/$rel"
+done < /keep-tmp
+umount -l /hosttmp
 mount -t tmpfs -o mode=755 tmpfs /newroot/run
 mkdir -p /newroot/tmp/ndb-results /newroot/run/lock
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /newroot/tmp/ndb-results || echo "ndb-init: mounting the results share failed"
@@ -158,12 +166,26 @@ QStringList QemuGuest::moduleLoadOrder(const GuestKernel &kernel, const QStringL
     return order;
 }
 
-void QemuGuest::buildInitramfs(const GuestKernel &kernel, const QString &path, const QString &workDir)
+void QemuGuest::buildInitramfs(const GuestKernel &kernel, const QString &path, const QString &workDir,
+                               const QStringList &hostDirs)
 {
     const QString busybox = QStringLiteral("/bin/busybox");
     if (!QFileInfo(busybox).isExecutable())
         throw Error(QStringLiteral("%1 not found; install busybox-static").arg(busybox));
     CpioWriter cpio;
+    // Host directories under /tmp, relative to it, outermost only (a nested one is seen through it).
+    QStringList keep;
+    for (const QString &dir : hostDirs) {
+        const QString canonical = QFileInfo(dir).canonicalFilePath();
+        if (canonical.startsWith(QLatin1String("/tmp/")))
+            keep << canonical.mid(5);
+    }
+    std::sort(keep.begin(), keep.end());
+    QStringList outermost;
+    for (const QString &rel : keep)
+        if (outermost.isEmpty() || !(rel == outermost.last() || rel.startsWith(outermost.last() + QLatin1Char('/'))))
+            outermost << rel;
+    cpio.addFile(QStringLiteral("keep-tmp"), outermost.join(QLatin1Char('\n')).toUtf8() + '\n', false);
     for (const char *d : {"bin", "dev", "proc", "sys", "newroot", "modules"})
         cpio.addDirectory(QString::fromLatin1(d));
     cpio.addFile(QStringLiteral("bin/busybox"), readAll(busybox), true);
@@ -186,11 +208,11 @@ void QemuGuest::buildInitramfs(const GuestKernel &kernel, const QString &path, c
 }
 
 bool QemuGuest::run(const QString &workDir, const QString &resultsDir, const QString &bootScript,
-                    int timeoutSeconds, int memoryMb)
+                    int timeoutSeconds, int memoryMb, const QStringList &hostDirs)
 {
     const GuestKernel kernel = findKernel();
     const QString initrd = workDir + QStringLiteral("/initramfs.cpio");
-    buildInitramfs(kernel, initrd, workDir);
+    buildInitramfs(kernel, initrd, workDir, hostDirs);
     {
         QFile boot(resultsDir + QStringLiteral("/boot.sh"));
         if (!boot.open(QIODevice::WriteOnly | QIODevice::Truncate) || boot.write(bootScript.toUtf8()) < 0)

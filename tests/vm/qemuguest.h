@@ -23,15 +23,17 @@ public:
     // Module files (in load order, dependencies first) for `modules`, from modules.dep.
     static QStringList moduleLoadOrder(const GuestKernel &kernel, const QStringList &modules);
     // Writes a newc initramfs to `path` whose /init mounts the host root and the results share
-    // and switch_roots into `/bin/sh <results>/boot.sh`. Throws ndb::Error.
-    static void buildInitramfs(const GuestKernel &kernel, const QString &path, const QString &workDir);
+    // and switch_roots into `/bin/sh <results>/boot.sh`. `hostDirs` below the host's /tmp stay
+    // visible in the guest (which has its own /tmp). Throws ndb::Error.
+    static void buildInitramfs(const GuestKernel &kernel, const QString &path, const QString &workDir,
+                               const QStringList &hostDirs = {});
 
     // Runs the guest: `bootScript` (shell text) is written to resultsDir/boot.sh and executed
     // as the guest's init after switch_root; inside the guest resultsDir is at guestResultsDir().
     // Returns true when qemu ended by itself within `timeoutSeconds`; the serial console is in
     // consoleLog().
     bool run(const QString &workDir, const QString &resultsDir, const QString &bootScript,
-             int timeoutSeconds, int memoryMb = 2048);
+             int timeoutSeconds, int memoryMb = 2048, const QStringList &hostDirs = {});
     QString consoleLog() const { return m_console; }
     static QString guestResultsDir() { return QStringLiteral("/tmp/ndb-results"); }
 
