@@ -195,6 +195,22 @@ void superviseThreads(std::vector<std::thread> &threads, std::atomic<int> &runni
         thread.join();
 }
 
+// Restore and verify: `workers` threads run `worker`, progress is bytes done (nothing stored).
+void runWorkerPool(int workers, const std::function<void()> &worker, std::atomic<int> &running, Abort &abort,
+                   const TransferOptions &options, const std::atomic<qint64> &bytesDone)
+{
+    std::vector<std::thread> threads;
+    for (int i = 0; i < workers; ++i)
+        threads.emplace_back(worker);
+    superviseThreads(threads, running, abort, options,
+                     [&] {
+                         if (options.progress)
+                             options.progress(bytesDone.load(), 0);
+                     },
+                     [] {});
+    abort.rethrowIfFailed();
+}
+
 struct Segment
 {
     char *buffer = nullptr;
@@ -471,16 +487,7 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
         --running;
     };
 
-    std::vector<std::thread> threads;
-    for (int i = 0; i < workers; ++i)
-        threads.emplace_back(worker);
-    superviseThreads(threads, running, abort, options,
-                     [&] {
-                         if (options.progress)
-                             options.progress(bytesDone.load(), 0);
-                     },
-                     [] {});
-    abort.rethrowIfFailed();
+    runWorkerPool(workers, worker, running, abort, options, bytesDone);
     sink.finish();
     if (options.healthCheck)
         options.healthCheck();
@@ -558,16 +565,7 @@ VerifyReport verifyBackup(const Repository &repository, const Manifest &manifest
         --running;
     };
 
-    std::vector<std::thread> threads;
-    for (int i = 0; i < workers; ++i)
-        threads.emplace_back(worker);
-    superviseThreads(threads, running, abort, options,
-                     [&] {
-                         if (options.progress)
-                             options.progress(bytesDone.load(), 0);
-                     },
-                     [] {});
-    abort.rethrowIfFailed();
+    runWorkerPool(workers, worker, running, abort, options, bytesDone);
     if (options.healthCheck)
         options.healthCheck();
 

@@ -276,29 +276,13 @@ JobHandle *Engine::submitRestore(const RestoreRequest &request)
     return handle;
 }
 
-namespace {
-JobHandle *submitSimple(Catalog &catalog, JobQueue *queue, const QString &kind, const Backup &b, JobQueue::Work work)
-{
-    Job job;
-    job.kind = kind;
-    job.backupId = b.id;
-    job.volumeId = b.volumeId;
-    const qint64 jobId = JobStore(catalog).create(job);
-    return queue->enqueue(jobId, kind, b.volumeName, std::move(work));
-}
-} // namespace
 
 JobHandle *Engine::submitVerify(const QString &backupId)
 {
     d->requireStarted();
-    const Backup b = backup(backupId);
-    const QString id = b.id;
-    JobHandle *h = submitSimple(*d->catalog, d->queue, QStringLiteral("verify"), b, [id](BackupService &s, JobContext &) -> QCoro::Task<QString> {
+    return submitBackupJob(QStringLiteral("verify"), backup(backupId), [](BackupService &s, QString id) -> QCoro::Task<> {
         co_await s.verifyBackup(id);
-        co_return id;
     });
-    Q_EMIT jobSubmitted(h);
-    return h;
 }
 
 JobHandle *Engine::submitDelete(const QString &backupId)
@@ -307,9 +291,22 @@ JobHandle *Engine::submitDelete(const QString &backupId)
     const Backup b = backup(backupId);
     if (b.status != BackupStatus::Available && b.status != BackupStatus::Error)
         throw RefusedError(QStringLiteral("Backup %1 is '%2' and cannot be deleted now.").arg(b.id, b.status));
-    const QString id = b.id;
-    JobHandle *h = submitSimple(*d->catalog, d->queue, QStringLiteral("delete"), b, [id](BackupService &s, JobContext &) -> QCoro::Task<QString> {
+    return submitBackupJob(QStringLiteral("delete"), b, [](BackupService &s, QString id) -> QCoro::Task<> {
         co_await s.deleteBackup(id);
+    });
+}
+
+JobHandle *Engine::submitBackupJob(const QString &kind, const Backup &b,
+                                   QCoro::Task<> (*operation)(BackupService &, QString))
+{
+    Job job;
+    job.kind = kind;
+    job.backupId = b.id;
+    job.volumeId = b.volumeId;
+    const qint64 jobId = JobStore(*d->catalog).create(job);
+    const QString id = b.id;
+    JobHandle *h = d->queue->enqueue(jobId, kind, b.volumeName, [operation, id](BackupService &s, JobContext &) -> QCoro::Task<QString> {
+        co_await operation(s, id);
         co_return id;
     });
     Q_EMIT jobSubmitted(h);

@@ -8,12 +8,14 @@
 #include "model/job.h"
 #include "model/volume.h"
 
+#include <QCoro/QCoroTask>
 #include <QDateTime>
 #include <QObject>
 #include <memory>
 
 namespace ndb {
 
+class BackupService;
 class JobHandle;
 class JobQueue;
 class VolumeDriver;
@@ -75,6 +77,10 @@ Q_SIGNALS:
     void jobFinished(ndb::JobHandle *job);
 
 private:
+    // A job on one existing backup (verify, delete) that returns the backup's id.
+    JobHandle *submitBackupJob(const QString &kind, const Backup &backup,
+                               QCoro::Task<> (*operation)(BackupService &, QString));
+
     struct Private;
     std::unique_ptr<Private> d;
 };
