@@ -1,6 +1,7 @@
 // The posix chunk store: config, chunks, manifests, crash safety, locking, concurrent writers.
 #include "repository/chunkcodec.h"
 #include "repository/repository.h"
+#include "support/childprocess.h"
 #include "util/error.h"
 
 #include <QDirIterator>
@@ -8,11 +9,12 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
 using namespace ndb;
+using ndbtest::forkChild;
+using ndbtest::waitForChild;
 
 namespace {
 
@@ -196,16 +198,15 @@ private slots:
         QTemporaryDir tmp;
         Repository::openOrCreate(tmp.path());
         const QByteArray raw = randomBytes(200000, 11);
-        const pid_t child = fork();
-        QVERIFY(child >= 0);
-        if (child == 0) {
+        QString why;
+        const pid_t child = forkChild([&] {
             auto repo = Repository::open(tmp.path());
             putRaw(*repo, raw);
             _exit(0); // no destructor, no flush: like a crash
-        }
-        int status = 0;
-        QCOMPARE(waitpid(child, &status, 0), child);
-        QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+            return 0;
+        }, &why);
+        QVERIFY2(child > 0, qPrintable(why));
+        QVERIFY2(waitForChild(child, 60000, &why), qPrintable(why));
         QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.pack")).size(), 1);
         QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.idx")).size(), 0);
 
@@ -254,28 +255,22 @@ private slots:
             repo->flush();
             repo->commitManifest(manifestOf(QStringLiteral("w%1").arg(writer), ids, repo->config().chunkSize));
         };
+        // Fork first: a child must not inherit locks held by this process's writer threads.
+        std::vector<pid_t> children;
+        for (int p = 0; p < 2; ++p) {
+            QString why;
+            const pid_t child = forkChild([&] { writeSet(kThreads + p); return 0; }, &why);
+            QVERIFY2(child > 0, qPrintable(why));
+            children.push_back(child);
+        }
         std::vector<std::thread> threads;
         for (int t = 0; t < kThreads; ++t)
             threads.emplace_back([&, t] { writeSet(t); });
-        std::vector<pid_t> children;
-        for (int p = 0; p < 2; ++p) {
-            const pid_t child = fork();
-            if (child == 0) {
-                try {
-                    writeSet(kThreads + p);
-                    _exit(0);
-                } catch (...) {
-                    _exit(1);
-                }
-            }
-            children.push_back(child);
-        }
         for (auto &thread : threads)
             thread.join();
         for (pid_t child : children) {
-            int status = 0;
-            QCOMPARE(waitpid(child, &status, 0), child);
-            QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+            QString why;
+            QVERIFY2(waitForChild(child, 120000, &why), qPrintable(why));
         }
         auto repo = Repository::open(tmp.path());
         QCOMPARE(repo->listBackups().size(), kThreads + 2);

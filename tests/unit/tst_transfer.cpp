@@ -2,6 +2,7 @@
 // corruption, delete + gc, cancellation, bounded memory, concurrent backups.
 #include "backup/transfer.h"
 #include "repository/chunkcodec.h"
+#include "support/childprocess.h"
 #include "util/commandrunner.h"
 #include "util/error.h"
 #include "volumes/loopdevice.h"
@@ -15,7 +16,6 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -403,9 +403,9 @@ private slots:
         }
         int fds[2];
         QCOMPARE(pipe(fds), 0);
-        const pid_t child = fork();
-        QVERIFY(child >= 0);
-        if (child == 0) {
+        QString why;
+        // A fresh process, so that its peak RSS says what one backup costs.
+        const pid_t child = ndbtest::forkChild([&] {
             ::close(fds[0]);
             long delta = -1;
             try {
@@ -420,13 +420,16 @@ private slots:
             } catch (...) {
             }
             (void)!write(fds[1], &delta, sizeof delta);
-            _exit(0);
-        }
+            return 0;
+        }, &why);
+        QVERIFY2(child > 0, qPrintable(why));
         ::close(fds[1]);
+        const bool exited = ndbtest::waitForChild(child, 300000, &why); // 8 bytes fit the pipe
         long delta = -1;
-        QCOMPARE(read(fds[0], &delta, sizeof delta), ssize_t(sizeof delta));
+        const bool answered = read(fds[0], &delta, sizeof delta) == ssize_t(sizeof delta);
         ::close(fds[0]);
-        waitpid(child, nullptr, 0);
+        QVERIFY2(exited, qPrintable(why));
+        QVERIFY(answered);
         QVERIFY2(delta >= 0, "backup in the child failed");
         qInfo("peak RSS grew by %ld KiB for a 1 GiB source", delta);
         QVERIFY2(delta < 96 * 1024, qPrintable(QStringLiteral("peak RSS grew by %1 KiB").arg(delta)));
@@ -445,6 +448,18 @@ private slots:
             // Every volume shares its even blocks with the others.
             writeVolume(volumes.last(), 6 * MiB, [v](qint64 i) { return quint32(i % 2 ? (v * 1000 + i) * 4 + 1 : i * 4 + 3); });
         }
+        // Fork first: a child must not inherit locks held by this process's backup threads.
+        std::vector<pid_t> children;
+        for (int v = 2; v < 4; ++v) {
+            QString why;
+            const pid_t child = ndbtest::forkChild([&] {
+                auto repo = Repository::open(dir);
+                backupFile(*repo, volumes[v], QStringLiteral("t%1").arg(v));
+                return 0;
+            }, &why);
+            QVERIFY2(child > 0, qPrintable(why));
+            children.push_back(child);
+        }
         std::vector<std::thread> threads;
         std::atomic<int> failures{0};
         for (int v = 0; v < 2; ++v) {
@@ -459,26 +474,11 @@ private slots:
                 }
             });
         }
-        std::vector<pid_t> children;
-        for (int v = 2; v < 4; ++v) {
-            const pid_t child = fork();
-            if (child == 0) {
-                try {
-                    auto repo = Repository::open(dir);
-                    backupFile(*repo, volumes[v], QStringLiteral("t%1").arg(v));
-                    _exit(0);
-                } catch (...) {
-                    _exit(1);
-                }
-            }
-            children.push_back(child);
-        }
         for (auto &t : threads)
             t.join();
         for (pid_t child : children) {
-            int status = 0;
-            waitpid(child, &status, 0);
-            QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+            QString why;
+            QVERIFY2(ndbtest::waitForChild(child, 120000, &why), qPrintable(why));
         }
         QCOMPARE(failures.load(), 0);
         auto repo = Repository::open(dir);
