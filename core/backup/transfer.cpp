@@ -37,6 +37,18 @@ constexpr int kReaders = 2;                          // source reads in flight
 constexpr qint64 kHealthInterval = 64ll * 1024 * 1024;
 constexpr auto kProgressInterval = std::chrono::milliseconds(200);
 
+// NDB_TRANSFER_TRACE=1 prints where the pipeline's threads spent their time (tuning aid).
+bool traceEnabled()
+{
+    static const bool trace = qEnvironmentVariableIsSet("NDB_TRANSFER_TRACE");
+    return trace;
+}
+
+qint64 since(Clock::time_point t)
+{
+    return qint64(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count());
+}
+
 int workerCount(const TransferOptions &options)
 {
     if (options.threads > 0)
@@ -278,12 +290,7 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
     std::atomic<qint64> chunksNew{0}, chunksDedup{0}, chunksZero{0};
     std::mutex healthMutex;
     std::atomic<int> readersLeft{kReaders};
-    // NDB_TRANSFER_TRACE=1 prints where the pipeline's threads spent their time (tuning aid).
-    static const bool trace = qEnvironmentVariableIsSet("NDB_TRANSFER_TRACE");
     std::atomic<qint64> nsWaitFree{0}, nsRead{0}, nsWaitJob{0}, nsHash{0}, nsCompress{0}, nsPut{0};
-    auto since = [](Clock::time_point t) {
-        return qint64(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count());
-    };
     std::atomic<int> running{0};
     auto stopAll = [&] {
         freeSegments.close();
@@ -393,7 +400,7 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
                              options.progress(bytesDone.load(), bytesStored.load());
                      },
                      stopAll);
-    if (trace)
+    if (traceEnabled())
         qInfo("transfer trace (thread-seconds): readers wait-free %.2f read %.2f | workers wait-job %.2f "
               "hash %.2f compress %.2f put %.2f",
               nsWaitFree / 1e9, nsRead / 1e9, nsWaitJob / 1e9, nsHash / 1e9, nsCompress / 1e9, nsPut / 1e9);
@@ -449,6 +456,7 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
     Abort abort;
     RateLimiter limiter(options.bandwidthLimit);
     std::atomic<qint64> next{0}, bytesDone{0}, zero{0}, written{0};
+    std::atomic<qint64> nsReadChunk{0}, nsWrite{0};
     std::atomic<int> running{workers};
 
     auto worker = [&] {
@@ -463,6 +471,7 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
                     ++zero;
                 } else {
                     QByteArray raw;
+                    const auto t0 = Clock::now();
                     try {
                         raw = repository.readChunk(id);
                     } catch (const CorruptDataError &error) {
@@ -475,8 +484,11 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
                     if (raw.size() != length)
                         throw CorruptDataError(QStringLiteral("Restore of backup %1 failed: chunk %2 (%3) has %4 bytes, expected %5")
                                         .arg(manifest.backupId).arg(i).arg(chunkIdHex(id)).arg(raw.size()).arg(length));
+                    nsReadChunk += since(t0);
                     limiter.acquire(length, abort.stop);
+                    const auto t1 = Clock::now();
                     sink.writeAt(raw.constData(), length, offset);
+                    nsWrite += since(t1);
                     ++written;
                 }
                 bytesDone += length;
@@ -488,7 +500,11 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
     };
 
     runWorkerPool(workers, worker, running, abort, options, bytesDone);
+    const auto t2 = Clock::now();
     sink.finish();
+    if (traceEnabled())
+        qInfo("restore trace (thread-seconds): %d workers read+check %.2f write %.2f | finish %.2f",
+              workers, nsReadChunk / 1e9, nsWrite / 1e9, since(t2) / 1e9);
     if (options.healthCheck)
         options.healthCheck();
 

@@ -6,6 +6,7 @@
 
 #include <QDirIterator>
 #include <QRandomGenerator>
+#include <QThread>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -197,25 +198,39 @@ private slots:
     {
         QTemporaryDir tmp;
         Repository::openOrCreate(tmp.path());
-        const QByteArray raw = randomBytes(200000, 11);
+        // Three 2 MiB chunks: more than one 4 MiB write block, so part of the pack reaches the disk.
+        QList<QByteArray> raws;
+        for (int i = 0; i < 3; ++i)
+            raws << randomBytes(2 * 1024 * 1024, 11 + i);
         QString why;
         const pid_t child = forkChild([&] {
             auto repo = Repository::open(tmp.path());
-            putRaw(*repo, raw);
+            for (const QByteArray &raw : std::as_const(raws))
+                putRaw(*repo, raw);
+            // Crash only once the first block is on disk (the writer thread is asynchronous).
+            for (int wait = 0; wait < 500; ++wait) {
+                const QStringList packs = filesMatching(tmp.path(), QStringLiteral("*.pack"));
+                if (!packs.isEmpty() && QFileInfo(packs.first()).size() >= 4 * 1024 * 1024)
+                    break;
+                QThread::msleep(10);
+            }
             _exit(0); // no destructor, no flush: like a crash
             return 0;
         }, &why);
         QVERIFY2(child > 0, qPrintable(why));
         QVERIFY2(waitForChild(child, 60000, &why), qPrintable(why));
-        QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.pack")).size(), 1);
+        const QStringList packs = filesMatching(tmp.path(), QStringLiteral("*.pack"));
+        QCOMPARE(packs.size(), 1);
         QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.idx")).size(), 0);
+        const qint64 packSize = QFileInfo(packs.first()).size();
+        QVERIFY2(packSize >= 4 * 1024 * 1024, qPrintable(QString::number(packSize)));
 
         auto repo = Repository::open(tmp.path());
-        const QByteArray id = chunk::sha256(raw.constData(), raw.size());
+        const QByteArray id = chunk::sha256(raws[0].constData(), raws[0].size());
         QVERIFY(!repo->hasChunk(id));
         QVERIFY_THROWS_EXCEPTION(Error, repo->readChunk(id));
         const GcReport gc = repo->collectGarbage();
-        QVERIFY(gc.bytesFreed >= 200000);
+        QVERIFY2(gc.bytesFreed >= packSize, qPrintable(QString::number(gc.bytesFreed)));
         QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.pack")).size(), 0);
     }
 

@@ -64,6 +64,33 @@ void writeVolume(const QString &path, qint64 size, const std::function<quint32(q
     }
 }
 
+// A filesystem mounted for one test (root needed: the test fails, it does not skip); unmounted
+// when the test function ends, also when it failed.
+struct TempMount
+{
+    QString path;
+    QString error;
+    bool mount(const QString &where, const QStringList &typeAndSource)
+    {
+        if (!QDir().mkpath(where)) {
+            error = QStringLiteral("cannot create %1").arg(where);
+            return false;
+        }
+        const CommandResult mounted = CommandRunner::run(QStringLiteral("mount"), typeAndSource + QStringList{where});
+        if (!mounted.ok()) {
+            error = QStringLiteral("mounting %1 is required: %2").arg(typeAndSource.join(QLatin1Char(' ')), mounted.errorText());
+            return false;
+        }
+        path = where;
+        return true;
+    }
+    ~TempMount()
+    {
+        if (!path.isEmpty())
+            CommandRunner::run(QStringLiteral("umount"), {path});
+    }
+};
+
 QByteArray fileSha(const QString &path)
 {
     QFile file(path);
@@ -493,16 +520,9 @@ private slots:
     {
         QTemporaryDir tmp;
         const QString mountPoint = tmp.filePath(QStringLiteral("mnt"));
-        QVERIFY(QDir().mkpath(mountPoint));
-        const CommandResult mounted = CommandRunner::run(QStringLiteral("mount"),
-            {QStringLiteral("-t"), QStringLiteral("ramfs"), QStringLiteral("ramfs"), mountPoint});
-        if (!mounted.ok())
-            QFAIL(qPrintable(QStringLiteral("mounting a ramfs is required: %1").arg(mounted.errorText())));
-        struct Unmount
-        {
-            QString path;
-            ~Unmount() { CommandRunner::run(QStringLiteral("umount"), {path}); }
-        } unmount{mountPoint};
+        TempMount mount;
+        QVERIFY2(mount.mount(mountPoint, {QStringLiteral("-t"), QStringLiteral("ramfs"), QStringLiteral("ramfs")}),
+                 qPrintable(mount.error));
 
         const QString volume = mountPoint + QStringLiteral("/vol.img");
         writeVolume(volume, 10 * MiB + 5000, [](qint64 i) { return quint32(i * 5 + 2); });
@@ -517,6 +537,39 @@ private slots:
             QVERIFY(verifyBackup(*repo, m, {}).ok());
             QVERIFY(restoresExactly(*repo, QStringLiteral("t"), volume, mountPoint + QStringLiteral("/out.img")));
         }
+    }
+
+    // A container disk that fills up mid-backup: the error from the pack writer thread reaches the
+    // backup, which fails with the cause; no pack gets an index and the container stays usable.
+    void fullContainerDiskFailsTheBackup()
+    {
+        QTemporaryDir tmp;
+        const QString volume = tmp.filePath(QStringLiteral("vol.img"));
+        writeVolume(volume, 24 * MiB, [](qint64 i) { return quint32(i * 7 + 1); }); // incompressible
+        const QString mountPoint = tmp.filePath(QStringLiteral("mnt"));
+        TempMount mount;
+        QVERIFY2(mount.mount(mountPoint, {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
+                                          QStringLiteral("size=8m"), QStringLiteral("ndbtest")}),
+                 qPrintable(mount.error));
+
+        const QString dir = mountPoint + QStringLiteral("/c");
+        {
+            auto repo = Repository::openOrCreate(dir);
+            auto source = openFileSource(volume);
+            Manifest m;
+            m.backupId = QStringLiteral("full");
+            try {
+                backupToRepository(*source, *repo, m, {});
+                QFAIL("a backup larger than the container's disk must fail");
+            } catch (const Error &e) {
+                QVERIFY2(e.message().contains(QStringLiteral("No space left")), qPrintable(e.message()));
+            }
+        }
+        QCOMPARE(filesMatching(dir, QStringLiteral("*.idx")).size(), 0);
+        auto repo = Repository::open(dir);
+        QVERIFY(repo->listBackups().isEmpty());
+        repo->collectGarbage(); // frees the unindexed packs
+        QCOMPARE(filesMatching(dir, QStringLiteral("*.pack")).size(), 0);
     }
 
     // Block devices: size from BLKGETSIZE64, direct reads, BLKZEROOUT/writes on restore.

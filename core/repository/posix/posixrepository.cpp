@@ -1,6 +1,7 @@
 #include "repository/posix/posixrepository.h"
 
 #include "repository/chunkcodec.h"
+#include "repository/posix/fileio.h"
 #include "util/error.h"
 #include "util/names.h"
 
@@ -26,119 +27,13 @@
 
 namespace ndb {
 
+using namespace fileio;
+
 namespace {
 
-constexpr char kPackMagic[8] = {'N', 'D', 'B', 'P', 'A', 'C', 'K', '1'};
-constexpr char kIndexMagic[8] = {'N', 'D', 'B', 'I', 'D', 'X', '0', '1'};
-constexpr int kIndexEntrySize = 32 + 8 + 4 + 4;
-constexpr int kIndexHeaderSize = 16;
 constexpr auto kFormatName = "ndbackup-repository";
 // A pack is rewritten by gc when at least this share of its bytes belongs to no backup.
 constexpr double kRepackDeadShare = 0.10;
-
-QString errnoText(int err)
-{
-    return QString::fromLocal8Bit(strerror(err));
-}
-
-QByteArray native(const QString &path)
-{
-    return QFile::encodeName(path);
-}
-
-void writeFully(int fd, const char *data, qint64 length, const QString &path)
-{
-    qint64 done = 0;
-    while (done < length) {
-        const ssize_t n = ::write(fd, data + done, size_t(length - done));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            throw Error(QStringLiteral("Cannot write %1: %2").arg(path, errnoText(errno)));
-        }
-        done += n;
-    }
-}
-
-void pwriteFully(int fd, const char *data, qint64 length, qint64 offset, const QString &path)
-{
-    qint64 done = 0;
-    while (done < length) {
-        const ssize_t n = ::pwrite(fd, data + done, size_t(length - done), offset + done);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            throw Error(QStringLiteral("Cannot write %1: %2").arg(path, errnoText(errno)));
-        }
-        done += n;
-    }
-}
-
-void fsyncDirectory(const QString &dir)
-{
-    const int fd = ::open(native(dir).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        throw Error(QStringLiteral("Cannot open directory %1: %2").arg(dir, errnoText(errno)));
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0 && err != EINVAL) // some filesystems cannot fsync directories
-        throw Error(QStringLiteral("Cannot flush directory %1: %2").arg(dir, errnoText(err)));
-}
-
-// Writes `data` to `finalPath` durably: temp file, fsync, rename (or link when it must not
-// replace an existing file), fsync of the directory.
-void writeFileAtomically(const QString &finalPath, const QByteArray &data, bool mayReplace,
-                         bool syncDirectory = true)
-{
-    const QFileInfo info(finalPath);
-    const QString dir = info.absolutePath();
-    const QString temp = dir + QStringLiteral("/.tmp-") + info.fileName() + QLatin1Char('-')
-        + QUuid::createUuid().toString(QUuid::Id128);
-    const int fd = ::open(native(temp).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        throw Error(QStringLiteral("Cannot create %1: %2").arg(temp, errnoText(errno)));
-    try {
-        writeFully(fd, data.constData(), data.size(), temp);
-        if (::fsync(fd) != 0)
-            throw Error(QStringLiteral("Cannot flush %1: %2").arg(temp, errnoText(errno)));
-    } catch (...) {
-        ::close(fd);
-        ::unlink(native(temp).constData());
-        throw;
-    }
-    ::close(fd);
-    int rc;
-    if (mayReplace) {
-        rc = ::rename(native(temp).constData(), native(finalPath).constData());
-    } else {
-        rc = ::link(native(temp).constData(), native(finalPath).constData());
-        ::unlink(native(temp).constData());
-    }
-    if (rc != 0) {
-        const int err = errno;
-        ::unlink(native(temp).constData());
-        if (err == EEXIST)
-            throw Error(QStringLiteral("%1 exists already").arg(finalPath));
-        throw Error(QStringLiteral("Cannot commit %1: %2").arg(finalPath, errnoText(err)));
-    }
-    if (syncDirectory)
-        fsyncDirectory(dir);
-}
-
-QByteArray readWholeFile(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        throw Error(QStringLiteral("Cannot read %1: %2").arg(path, file.errorString()));
-    return file.readAll();
-}
-
-void makeDirectory(const QString &path)
-{
-    if (!QDir().mkpath(path))
-        throw Error(QStringLiteral("Cannot create directory %1").arg(path));
-}
 
 PosixRepository::Key keyOf(const QByteArray &id)
 {
@@ -170,13 +65,6 @@ bool isPackName(const QString &name)
 QString chunkIdHex(const QByteArray &id)
 {
     return QString::fromLatin1(id.toHex());
-}
-
-size_t PosixRepository::KeyHash::operator()(const Key &key) const
-{
-    size_t h;
-    std::memcpy(&h, key.bytes.data(), sizeof h); // SHA-256 bytes are uniformly distributed
-    return h;
 }
 
 std::unique_ptr<Repository> Repository::openOrCreate(const QString &directory,
@@ -226,13 +114,6 @@ PosixRepository::~PosixRepository()
     } catch (...) {
         // An unsealed pack is garbage by definition; nothing references it.
     }
-    {
-        std::lock_guard lock(m_mutex);
-        m_stopSealer = true;
-    }
-    m_sealWork.notify_all();
-    if (m_sealer.joinable())
-        m_sealer.join();
     if (m_lockFd >= 0)
         ::close(m_lockFd); // releases the flock
 }
@@ -314,27 +195,7 @@ QString PosixRepository::packPath(const QString &packName, const char *suffix) c
 std::vector<PosixRepository::IndexEntry> PosixRepository::readIndexFile(const QString &packName) const
 {
     const QString file = packPath(packName, ".idx");
-    const QByteArray data = readWholeFile(file);
-    auto corrupt = [&](const char *why) {
-        return Error(QStringLiteral("Pack index %1 is corrupt (%2)").arg(file, QLatin1String(why)));
-    };
-    if (data.size() < kIndexHeaderSize + chunk::kIdSize || std::memcmp(data.constData(), kIndexMagic, 8) != 0)
-        throw corrupt("bad header");
-    const quint32 count = qFromLittleEndian<quint32>(data.constData() + 8);
-    if (qint64(data.size()) != kIndexHeaderSize + qint64(count) * kIndexEntrySize + chunk::kIdSize)
-        throw corrupt("bad length");
-    const qint64 body = data.size() - chunk::kIdSize;
-    if (chunk::sha256(data.constData(), body) != data.mid(body))
-        throw corrupt("checksum mismatch");
-    std::vector<IndexEntry> entries(count);
-    const char *p = data.constData() + kIndexHeaderSize;
-    for (quint32 i = 0; i < count; ++i, p += kIndexEntrySize) {
-        std::memcpy(entries[i].id.bytes.data(), p, 32);
-        entries[i].offset = qFromLittleEndian<quint64>(p + 32);
-        entries[i].storedSize = qFromLittleEndian<quint32>(p + 40);
-        entries[i].rawSize = qFromLittleEndian<quint32>(p + 44);
-    }
-    return entries;
+    return pack::decodeIndex(readWholeFile(file), file);
 }
 
 void PosixRepository::loadIndexFile(const QString &packName) const
@@ -378,37 +239,26 @@ bool PosixRepository::hasChunk(const QByteArray &id) const
     return m_index.find(key) != m_index.end();
 }
 
-std::unique_ptr<PosixRepository::OpenPack> PosixRepository::appendLocked(const Key &key, const char *data,
-                                                                         quint32 storedSize, quint32 rawSize,
-                                                                         bool replaceLocation)
+void PosixRepository::appendLocked(const Key &key, const char *data, quint32 storedSize, quint32 rawSize,
+                                   bool replaceLocation)
 {
     if (!m_open) {
-        auto pack = std::make_unique<OpenPack>();
         const QString name = newPackName();
         makeDirectory(m_path + QStringLiteral("/packs/") + name.left(2));
-        const QString file = packPath(name, ".pack");
-        pack->fd = ::open(native(file).constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (pack->fd < 0)
-            throw Error(QStringLiteral("Cannot create pack %1: %2").arg(file, errnoText(errno)));
-        pwriteFully(pack->fd, kPackMagic, sizeof kPackMagic, 0, file);
-        pack->size = sizeof kPackMagic;
-        pack->pack = quint32(m_packNames.size());
+        const quint32 number = quint32(m_packNames.size());
+        m_open = m_writer.create(number, packPath(name, ".pack"),
+                                 QByteArray::fromRawData(pack::kPackMagic, sizeof pack::kPackMagic));
         m_packNames.append(name);
-        m_packNumbers.insert(name, pack->pack);
-        m_open = std::move(pack);
+        m_packNumbers.insert(name, number);
     }
-    const Location location{quint64(m_open->size), m_open->pack, storedSize, rawSize};
-    pwriteFully(m_open->fd, data, storedSize, m_open->size, packPath(m_packNames[m_open->pack], ".pack"));
-    m_open->size += storedSize;
-    m_open->entries.push_back(IndexEntry{key, location.offset, storedSize, rawSize});
+    const quint64 offset = quint64(m_writer.append(*m_open, key, data, storedSize, rawSize));
+    const Location location{offset, m_open->number(), storedSize, rawSize};
     if (replaceLocation)
         m_index.insert_or_assign(key, location);
     else
         m_index.try_emplace(key, location);
-    if (m_open->size < m_config.packTargetSize)
-        return nullptr;
-    ++m_sealing;
-    return std::move(m_open);
+    if (m_open->size() >= m_config.packTargetSize)
+        m_writer.seal(std::move(m_open));
 }
 
 qint64 PosixRepository::putChunk(const QByteArray &id, const QByteArray &compressed, quint32 rawSize)
@@ -416,110 +266,21 @@ qint64 PosixRepository::putChunk(const QByteArray &id, const QByteArray &compres
     const Key key = keyOf(id);
     if (quint32(compressed.size()) > rawSize)
         throw Error(QStringLiteral("Chunk %1 is stored larger than its raw size").arg(chunkIdHex(id)));
-    std::unique_ptr<OpenPack> full;
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_index.find(key) != m_index.end())
-            return 0;
-        full = appendLocked(key, compressed.constData(), quint32(compressed.size()), rawSize, false);
-    }
-    if (full)
-        enqueueSeal(std::move(full));
-    return compressed.size();
-}
-
-void PosixRepository::seal(std::unique_ptr<OpenPack> pack)
-{
-    QString error;
-    const QString name = [&] {
-        std::lock_guard lock(m_mutex);
-        return m_packNames[pack->pack];
-    }();
-    try {
-        const QString file = packPath(name, ".pack");
-        if (::fdatasync(pack->fd) != 0)
-            throw Error(QStringLiteral("Cannot flush pack %1: %2").arg(file, errnoText(errno)));
-        // The pack is on disk; keep it out of the page cache so a backup does not evict the host's.
-        posix_fadvise(pack->fd, 0, 0, POSIX_FADV_DONTNEED);
-
-        QByteArray index(kIndexHeaderSize + qsizetype(pack->entries.size()) * kIndexEntrySize, '\0');
-        std::memcpy(index.data(), kIndexMagic, 8);
-        qToLittleEndian<quint32>(quint32(pack->entries.size()), index.data() + 8);
-        char *p = index.data() + kIndexHeaderSize;
-        for (const IndexEntry &entry : pack->entries) {
-            std::memcpy(p, entry.id.bytes.data(), 32);
-            qToLittleEndian<quint64>(entry.offset, p + 32);
-            qToLittleEndian<quint32>(entry.storedSize, p + 40);
-            qToLittleEndian<quint32>(entry.rawSize, p + 44);
-            p += kIndexEntrySize;
-        }
-        index += chunk::sha256(index.constData(), index.size());
-        // The directory entries are made durable once per flush(), before any manifest can
-        // reference these chunks: one journal commit less per pack.
-        writeFileAtomically(packPath(name, ".idx"), index, false, false);
-        std::lock_guard lock(m_mutex);
-        m_unsyncedDirs.insert(QFileInfo(packPath(name, ".idx")).absolutePath());
-    } catch (const Error &e) {
-        error = e.message();
-    }
-    ::close(pack->fd);
     std::lock_guard lock(m_mutex);
-    --m_sealing;
-    if (!error.isEmpty() && m_sealError.isEmpty())
-        m_sealError = error;
-    m_sealed.notify_all();
-}
-
-void PosixRepository::enqueueSeal(std::unique_ptr<OpenPack> pack)
-{
-    std::unique_lock lock(m_mutex);
-    // m_sealing was counted when the pack was taken out of m_open.
-    m_sealQueue.push_back(std::move(pack));
-    if (!m_sealer.joinable())
-        m_sealer = std::thread([this] { sealerLoop(); });
-    m_sealWork.notify_one();
-    // Backpressure: writers wait rather than pile up unsealed packs in the page cache.
-    m_sealed.wait(lock, [this] { return m_sealing <= kMaxPendingSeals; });
-}
-
-// Seals packs in the background, so the fsync of one pack overlaps hashing and compressing
-// of the next instead of stalling a worker.
-void PosixRepository::sealerLoop()
-{
-    for (;;) {
-        std::unique_ptr<OpenPack> pack;
-        {
-            std::unique_lock lock(m_mutex);
-            m_sealWork.wait(lock, [this] { return !m_sealQueue.empty() || m_stopSealer; });
-            if (m_sealQueue.empty())
-                return;
-            pack = std::move(m_sealQueue.front());
-            m_sealQueue.pop_front();
-        }
-        seal(std::move(pack));
-    }
+    if (m_index.find(key) != m_index.end())
+        return 0;
+    appendLocked(key, compressed.constData(), quint32(compressed.size()), rawSize, false);
+    return compressed.size();
 }
 
 void PosixRepository::flush()
 {
-    std::unique_lock lock(m_mutex);
-    if (m_open) {
-        ++m_sealing;
-        std::unique_ptr<OpenPack> last = std::move(m_open);
-        lock.unlock();
-        seal(std::move(last));
-        lock.lock();
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_open)
+            m_writer.seal(std::move(m_open));
     }
-    m_sealed.wait(lock, [this] { return m_sealing == 0; });
-    if (!m_sealError.isEmpty()) {
-        const QString error = m_sealError;
-        m_sealError.clear();
-        throw Error(error);
-    }
-    const QSet<QString> dirs = std::exchange(m_unsyncedDirs, {});
-    lock.unlock();
-    for (const QString &dir : dirs)
-        fsyncDirectory(dir);
+    m_writer.drain();
 }
 
 void PosixRepository::commitManifest(const Manifest &manifest)
@@ -618,9 +379,16 @@ Manifest PosixRepository::readManifest(const QString &backupId) const
 QByteArray PosixRepository::readStored(const Location &location, const QByteArray &id) const
 {
     QString packName;
+    bool written;
     {
         std::lock_guard lock(m_mutex);
         packName = m_packNames[location.pack];
+        written = !(m_open && m_open->number() == location.pack) && !m_writer.isSealing(location.pack);
+    }
+    if (!written) {
+        // A chunk this object wrote itself, still in a staging block: seal it first. A backup
+        // never reads back what it writes, so this costs a smaller pack only in rare cases.
+        const_cast<PosixRepository *>(this)->flush();
     }
     try {
         return m_reader.read(location.pack, packPath(packName, ".pack"), qint64(location.offset), location.storedSize);
@@ -783,13 +551,8 @@ GcReport PosixRepository::collectGarbage()
                 location = m_index.at(entry.id);
             }
             const QByteArray stored = readStored(location, idOf(entry.id));
-            std::unique_ptr<OpenPack> full;
-            {
-                std::lock_guard lock(m_mutex);
-                full = appendLocked(entry.id, stored.constData(), entry.storedSize, entry.rawSize, true);
-            }
-            if (full)
-                enqueueSeal(std::move(full));
+            std::lock_guard lock(m_mutex);
+            appendLocked(entry.id, stored.constData(), entry.storedSize, entry.rawSize, true);
         }
         repacked.append(name);
         if (live.empty())

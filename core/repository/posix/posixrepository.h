@@ -4,23 +4,20 @@
 //   config                       JSON: format version, id, chunk size, compression, pack size
 //   lock                         flock: shared while a Repository object is open (backup,
 //                                restore, verify), exclusive for garbage collection
-//   packs/<2 hex>/<id>.pack      "NDBPACK1" + stored chunks back to back
-//   packs/<2 hex>/<id>.idx       written when the pack is sealed (temp + fsync + rename);
+//   packs/<2 hex>/<id>.pack      "NDBPACK1" + stored chunks back to back (packformat.h)
+//   packs/<2 hex>/<id>.idx       written when the pack is sealed (temp + fsync + link);
 //                                a pack without an index is garbage and never trusted
 //   manifests/<backup id>        JSON, committed by temp file + fsync + rename + directory fsync
+#include "repository/posix/packformat.h"
 #include "repository/posix/packreader.h"
+#include "repository/posix/packwriter.h"
 #include "repository/repository.h"
 
 #include <QHash>
 #include <QSet>
 
-#include <array>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
-#include <vector>
 
 namespace ndb {
 
@@ -49,15 +46,8 @@ public:
     qint64 diskUsage() const override;
     void setLockTimeout(int msec) override { m_lockTimeoutMsec = msec; }
 
-    struct Key
-    {
-        std::array<unsigned char, 32> bytes;
-        bool operator==(const Key &other) const { return bytes == other.bytes; }
-    };
-    struct KeyHash
-    {
-        size_t operator()(const Key &key) const;
-    };
+    using Key = pack::Key;
+    using KeyHash = pack::KeyHash;
     struct Location
     {
         quint64 offset = 0;
@@ -65,24 +55,10 @@ public:
         quint32 storedSize = 0;
         quint32 rawSize = 0;
     };
-    struct IndexEntry
-    {
-        Key id;
-        quint64 offset;
-        quint32 storedSize;
-        quint32 rawSize;
-    };
+    using IndexEntry = pack::IndexEntry;
 
 private:
     explicit PosixRepository(const QString &directory);
-    struct OpenPack
-    {
-        quint32 pack = 0;
-        int fd = -1;
-        qint64 size = 0;
-        std::vector<IndexEntry> entries;
-    };
-
     void loadConfig();
     void createConfig(const RepositoryConfig &defaults);
     // Loads every sealed pack index not loaded yet (packs written by other processes).
@@ -90,12 +66,10 @@ private:
     void loadIndexFile(const QString &packName) const; // caller holds m_mutex
     std::vector<IndexEntry> readIndexFile(const QString &packName) const;
 
-    // Appends a chunk to the open pack (creating one); returns the pack to seal if it is full.
-    std::unique_ptr<OpenPack> appendLocked(const Key &key, const char *data, quint32 storedSize,
-                                           quint32 rawSize, bool replaceLocation);
-    void seal(std::unique_ptr<OpenPack> pack);
-    void enqueueSeal(std::unique_ptr<OpenPack> pack);
-    void sealerLoop();
+    // Appends a chunk to the open pack (creating one) and hands the pack to the writer to be
+    // sealed once it reaches the target size.
+    void appendLocked(const Key &key, const char *data, quint32 storedSize, quint32 rawSize,
+                      bool replaceLocation);
 
     QString packPath(const QString &packName, const char *suffix) const;
     QByteArray readStored(const Location &location, const QByteArray &id) const;
@@ -113,16 +87,8 @@ private:
     mutable QStringList m_packNames;              // pack number -> pack name (hex)
     mutable QHash<QString, quint32> m_packNumbers; // pack name -> number
     mutable PackReader m_reader;
-    std::unique_ptr<OpenPack> m_open;
-    int m_sealing = 0;
-    QString m_sealError;
-    std::condition_variable m_sealed;
-    std::deque<std::unique_ptr<OpenPack>> m_sealQueue;
-    std::condition_variable m_sealWork;
-    std::thread m_sealer;
-    bool m_stopSealer = false;
-    QSet<QString> m_unsyncedDirs; // pack directories with index entries not yet fsynced
-    static constexpr int kMaxPendingSeals = 4;
+    PackWriter m_writer;
+    std::unique_ptr<PackWriter::Pack> m_open; // the pack chunks are appended to; guarded by m_mutex
 };
 
 } // namespace ndb

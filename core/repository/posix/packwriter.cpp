@@ -1,0 +1,240 @@
+#include "repository/posix/packwriter.h"
+
+#include "repository/posix/fileio.h"
+#include "util/error.h"
+
+#include <QFileInfo>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace ndb {
+
+using namespace fileio;
+
+namespace {
+
+constexpr qint64 kAlign = 4096;
+
+QString indexPathOf(const QString &packPath)
+{
+    return packPath.left(packPath.size() - int(qstrlen(".pack"))) + QStringLiteral(".idx");
+}
+
+} // namespace
+
+PackWriter::PackWriter() = default;
+
+PackWriter::Pack::~Pack()
+{
+    // Only a pack that was never sealed still has these (an aborted backup): garbage.
+    if (m_fd >= 0)
+        ::close(m_fd);
+    std::free(m_staging);
+}
+
+PackWriter::~PackWriter()
+{
+    try {
+        drain();
+    } catch (...) {
+        // Unsealed packs are garbage by definition; nothing references them.
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_changed.notify_all();
+    for (std::thread &thread : m_threads)
+        thread.join();
+    for (char *buffer : m_freeBuffers)
+        std::free(buffer);
+}
+
+char *PackWriter::takeBufferLocked(std::unique_lock<std::mutex> &lock)
+{
+    for (;;) {
+        if (!m_freeBuffers.empty()) {
+            char *buffer = m_freeBuffers.back();
+            m_freeBuffers.pop_back();
+            return buffer;
+        }
+        if (m_buffersAllocated < kMaxBuffers) {
+            char *buffer = static_cast<char *>(std::aligned_alloc(kAlign, size_t(kBlockSize)));
+            if (!buffer)
+                throw Error(QStringLiteral("Out of memory for pack buffers"));
+            ++m_buffersAllocated;
+            return buffer;
+        }
+        m_changed.wait(lock); // the writer thread returns buffers as blocks reach the disk
+    }
+}
+
+void PackWriter::enqueueLocked(Task task)
+{
+    while (m_threads.size() < size_t(kWriterThreads))
+        m_threads.emplace_back([this] { run(); });
+    if (task.pack)
+        ++task.pack->m_blocksInFlight;
+    ++m_busy;
+    m_queue.push_back(std::move(task));
+    m_changed.notify_all();
+}
+
+std::unique_ptr<PackWriter::Pack> PackWriter::create(quint32 number, const QString &path, const QByteArray &header)
+{
+    auto pack = std::make_unique<Pack>();
+    pack->m_number = number;
+    pack->m_path = path;
+    const QByteArray file = native(path);
+    pack->m_fd = ::open(file.constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (pack->m_fd < 0)
+        throw Error(QStringLiteral("Cannot create pack %1: %2").arg(path, errnoText(errno)));
+    {
+        std::unique_lock lock(m_mutex);
+        pack->m_staging = takeBufferLocked(lock);
+    }
+    std::memcpy(pack->m_staging, header.constData(), size_t(header.size()));
+    pack->m_size = header.size();
+    return pack;
+}
+
+qint64 PackWriter::append(Pack &pack, const pack::Key &id, const char *data, quint32 storedSize, quint32 rawSize)
+{
+    const qint64 offset = pack.m_size;
+    qint64 done = 0;
+    while (done < storedSize) {
+        const qint64 fill = pack.m_size - pack.m_stagingOffset;
+        const qint64 n = qMin<qint64>(storedSize - done, kBlockSize - fill);
+        std::memcpy(pack.m_staging + fill, data + done, size_t(n));
+        done += n;
+        pack.m_size += n;
+        if (pack.m_size - pack.m_stagingOffset == kBlockSize) {
+            std::unique_lock lock(m_mutex);
+            if (!m_error.isEmpty()) // stop a backup onto a full disk now, not at its end
+                throw Error(m_error);
+            enqueueLocked(Task{&pack, nullptr, pack.m_stagingOffset, pack.m_staging});
+            pack.m_staging = nullptr;
+            pack.m_stagingOffset = pack.m_size;
+            pack.m_staging = takeBufferLocked(lock);
+        }
+    }
+    pack.m_entries.push_back(pack::IndexEntry{id, quint64(offset), storedSize, rawSize});
+    return offset;
+}
+
+void PackWriter::seal(std::unique_ptr<Pack> pack)
+{
+    std::unique_lock lock(m_mutex);
+    m_sealing.insert(pack->m_number);
+    Task task;
+    task.sealedPack = std::move(pack);
+    enqueueLocked(std::move(task));
+    // Each pack waiting for its fdatasync is dirty page cache: bound it.
+    m_changed.wait(lock, [this] { return m_sealing.size() <= kMaxPendingSeals; });
+}
+
+bool PackWriter::isSealing(quint32 number) const
+{
+    std::lock_guard lock(m_mutex);
+    return m_sealing.contains(number);
+}
+
+void PackWriter::drain()
+{
+    QSet<QString> dirs;
+    {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [this] { return m_busy == 0; });
+        if (!m_error.isEmpty()) {
+            const QString error = std::exchange(m_error, {});
+            throw Error(error);
+        }
+        dirs = std::exchange(m_unsyncedDirs, {});
+    }
+    // The index files' directory entries become durable once per drain, before any manifest can
+    // reference their chunks: one journal commit less per pack.
+    for (const QString &dir : std::as_const(dirs))
+        fsyncDirectory(dir);
+}
+
+void PackWriter::run()
+{
+    for (;;) {
+        Task task;
+        {
+            std::unique_lock lock(m_mutex);
+            m_changed.wait(lock, [this] { return !m_queue.empty() || m_stop; });
+            if (m_queue.empty())
+                return;
+            task = std::move(m_queue.front());
+            m_queue.pop_front();
+            // A pack's blocks were queued before its seal; other threads may still write them.
+            if (task.sealedPack)
+                m_changed.wait(lock, [&] { return task.sealedPack->m_blocksInFlight == 0; });
+        }
+        QString error;
+        if (task.pack) {
+            try {
+                writeBlock(*task.pack, task.buffer, kBlockSize, task.offset);
+            } catch (const Error &e) {
+                error = e.message();
+            }
+        } else {
+            try {
+                finishPack(*task.sealedPack);
+            } catch (const Error &e) {
+                error = e.message();
+            }
+            task.buffer = std::exchange(task.sealedPack->m_staging, nullptr);
+            ::close(std::exchange(task.sealedPack->m_fd, -1));
+        }
+        std::lock_guard lock(m_mutex);
+        if (task.buffer)
+            m_freeBuffers.push_back(task.buffer);
+        if (task.pack) {
+            --task.pack->m_blocksInFlight;
+            if (!error.isEmpty())
+                task.pack->m_failed = true;
+        } else {
+            m_sealing.remove(task.sealedPack->m_number);
+            if (error.isEmpty())
+                m_unsyncedDirs.insert(QFileInfo(task.sealedPack->m_path).absolutePath());
+        }
+        if (!error.isEmpty() && m_error.isEmpty())
+            m_error = error;
+        --m_busy;
+        m_changed.notify_all();
+    }
+}
+
+void PackWriter::writeBlock(Pack &pack, const char *buffer, qint64 length, qint64 offset)
+{
+    for (qint64 done = 0; done < length;) {
+        const ssize_t n = ::pwrite(pack.m_fd, buffer + done, size_t(length - done), offset + done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            throw Error(QStringLiteral("Cannot write pack %1: %2").arg(pack.m_path, errnoText(errno)));
+        done += n;
+    }
+}
+
+void PackWriter::finishPack(Pack &pack)
+{
+    if (pack.m_failed)
+        throw Error(QStringLiteral("Pack %1 is incomplete").arg(pack.m_path)); // the error is reported already
+    const qint64 tail = pack.m_size - pack.m_stagingOffset;
+    if (tail > 0)
+        writeBlock(pack, pack.m_staging, tail, pack.m_stagingOffset);
+    if (::fdatasync(pack.m_fd) != 0)
+        throw Error(QStringLiteral("Cannot flush pack %1: %2").arg(pack.m_path, errnoText(errno)));
+    // The pack is on disk now; keep it out of the page cache so a backup does not evict the host's.
+    posix_fadvise(pack.m_fd, 0, 0, POSIX_FADV_DONTNEED);
+    writeFileAtomically(indexPathOf(pack.m_path), pack::encodeIndex(pack.m_entries), false, false);
+}
+
+} // namespace ndb
