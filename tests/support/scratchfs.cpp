@@ -229,4 +229,24 @@ void ScratchFilesystem::tearDown()
     QFile::remove(m_backingFile);
 }
 
+MemoryFilesystem::MemoryFilesystem(const QString &mountPoint, const QString &type, const QString &options)
+{
+    if (!QDir().mkpath(mountPoint))
+        throw ndb::Error(QStringLiteral("Cannot create %1").arg(mountPoint));
+    QStringList args{QStringLiteral("-t"), type};
+    if (!options.isEmpty())
+        args << QStringLiteral("-o") << options;
+    args << QStringLiteral("ndbtest") << mountPoint;
+    const ndb::CommandResult mounted = ndb::CommandRunner::run(QStringLiteral("mount"), args);
+    if (!mounted.ok())
+        throw ndb::Error(QStringLiteral("Mounting a %1 at %2 is required (root): %3")
+                             .arg(type, mountPoint, mounted.errorText()));
+    m_mountPoint = mountPoint;
+}
+
+MemoryFilesystem::~MemoryFilesystem()
+{
+    ndb::CommandRunner::run(QStringLiteral("umount"), {m_mountPoint});
+}
+
 } // namespace ndbtest

@@ -57,6 +57,22 @@ private:
 // Detaches `device` if it is still bound to the file identified by device+inode.
 void detachIfBoundTo(const QString &device, dev_t backingDevice, ino_t backingInode);
 
+// A tmpfs or ramfs mounted at `mountPoint` (created) for the lifetime of the object, e.g. with
+// options "size=8m" for a disk that fills up. Throws ndb::Error when it cannot mount (needs root).
+class MemoryFilesystem
+{
+public:
+    MemoryFilesystem(const QString &mountPoint, const QString &type, const QString &options = {});
+    ~MemoryFilesystem();
+    MemoryFilesystem(const MemoryFilesystem &) = delete;
+    MemoryFilesystem &operator=(const MemoryFilesystem &) = delete;
+
+    QString mountPoint() const { return m_mountPoint; }
+
+private:
+    QString m_mountPoint;
+};
+
 // <dir>/<label>.fs (sparse, `sizeMiB`), mkfs.<type> (btrfs needs >= 120 MiB, xfs >= 300 MiB),
 // bound to a loop device and mounted at <dir>/<label>.
 class ScratchFilesystem

@@ -2,6 +2,7 @@
 #include "repository/chunkcodec.h"
 #include "repository/repository.h"
 #include "support/childprocess.h"
+#include "support/scratchfs.h"
 #include "util/error.h"
 
 #include <QDirIterator>
@@ -10,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -232,6 +234,33 @@ private slots:
         const GcReport gc = repo->collectGarbage();
         QVERIFY2(gc.bytesFreed >= packSize, qPrintable(QString::number(gc.bytesFreed)));
         QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.pack")).size(), 0);
+    }
+
+    // Reading back a chunk that is not on disk yet seals its pack, but must not swallow a write
+    // error that flush() has to report: otherwise a manifest could follow a failed pack.
+    void readBackKeepsTheWriteErrorForFlush()
+    {
+        QTemporaryDir tmp;
+        std::optional<ndbtest::MemoryFilesystem> smallDisk;
+        NDB_TRY(smallDisk.emplace(tmp.filePath(QStringLiteral("mnt")), QStringLiteral("tmpfs"), QStringLiteral("size=6m")));
+        auto repo = Repository::openOrCreate(smallDisk->mountPoint() + QStringLiteral("/c"));
+        QByteArray lastId;
+        try {
+            for (int i = 0; i < 12; ++i) // 12 MiB into a 6 MiB disk
+                lastId = putRaw(*repo, randomBytes(1024 * 1024, 300 + i));
+        } catch (const Error &) {
+            // the writer's error may already stop the puts; flush() must still report it
+        }
+        QVERIFY(!lastId.isEmpty());
+        QVERIFY_THROWS_EXCEPTION(Error, repo->readChunk(lastId));
+        try {
+            repo->flush();
+            QFAIL("flush() after a failed pack write must throw");
+        } catch (const Error &e) {
+            QVERIFY2(e.message().contains(QStringLiteral("No space left")) || e.message().contains(QStringLiteral("incomplete")),
+                     qPrintable(e.message()));
+        }
+        QCOMPARE(filesMatching(repo->path(), QStringLiteral("*.idx")).size(), 0);
     }
 
     // gc needs the container alone: it waits for other users and gives up with a clear message.

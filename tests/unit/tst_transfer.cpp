@@ -3,6 +3,7 @@
 #include "backup/transfer.h"
 #include "repository/chunkcodec.h"
 #include "support/childprocess.h"
+#include "support/scratchfs.h"
 #include "util/commandrunner.h"
 #include "util/error.h"
 #include "volumes/loopdevice.h"
@@ -16,6 +17,7 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -63,33 +65,6 @@ void writeVolume(const QString &path, qint64 size, const std::function<quint32(q
         QCOMPARE(file.write(block.constData(), n), n);
     }
 }
-
-// A filesystem mounted for one test (root needed: the test fails, it does not skip); unmounted
-// when the test function ends, also when it failed.
-struct TempMount
-{
-    QString path;
-    QString error;
-    bool mount(const QString &where, const QStringList &typeAndSource)
-    {
-        if (!QDir().mkpath(where)) {
-            error = QStringLiteral("cannot create %1").arg(where);
-            return false;
-        }
-        const CommandResult mounted = CommandRunner::run(QStringLiteral("mount"), typeAndSource + QStringList{where});
-        if (!mounted.ok()) {
-            error = QStringLiteral("mounting %1 is required: %2").arg(typeAndSource.join(QLatin1Char(' ')), mounted.errorText());
-            return false;
-        }
-        path = where;
-        return true;
-    }
-    ~TempMount()
-    {
-        if (!path.isEmpty())
-            CommandRunner::run(QStringLiteral("umount"), {path});
-    }
-};
 
 QByteArray fileSha(const QString &path)
 {
@@ -520,9 +495,8 @@ private slots:
     {
         QTemporaryDir tmp;
         const QString mountPoint = tmp.filePath(QStringLiteral("mnt"));
-        TempMount mount;
-        QVERIFY2(mount.mount(mountPoint, {QStringLiteral("-t"), QStringLiteral("ramfs"), QStringLiteral("ramfs")}),
-                 qPrintable(mount.error));
+        std::optional<ndbtest::MemoryFilesystem> ramfs;
+        NDB_TRY(ramfs.emplace(mountPoint, QStringLiteral("ramfs")));
 
         const QString volume = mountPoint + QStringLiteral("/vol.img");
         writeVolume(volume, 10 * MiB + 5000, [](qint64 i) { return quint32(i * 5 + 2); });
@@ -547,10 +521,8 @@ private slots:
         const QString volume = tmp.filePath(QStringLiteral("vol.img"));
         writeVolume(volume, 24 * MiB, [](qint64 i) { return quint32(i * 7 + 1); }); // incompressible
         const QString mountPoint = tmp.filePath(QStringLiteral("mnt"));
-        TempMount mount;
-        QVERIFY2(mount.mount(mountPoint, {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
-                                          QStringLiteral("size=8m"), QStringLiteral("ndbtest")}),
-                 qPrintable(mount.error));
+        std::optional<ndbtest::MemoryFilesystem> smallDisk;
+        NDB_TRY(smallDisk.emplace(mountPoint, QStringLiteral("tmpfs"), QStringLiteral("size=8m")));
 
         const QString dir = mountPoint + QStringLiteral("/c");
         {

@@ -75,8 +75,6 @@ char *PackWriter::takeBufferLocked(std::unique_lock<std::mutex> &lock)
 
 void PackWriter::enqueueLocked(Task task)
 {
-    while (m_threads.size() < size_t(kWriterThreads))
-        m_threads.emplace_back([this] { run(); });
     if (task.pack)
         ++task.pack->m_blocksInFlight;
     ++m_busy;
@@ -95,6 +93,9 @@ std::unique_ptr<PackWriter::Pack> PackWriter::create(quint32 number, const QStri
         throw Error(QStringLiteral("Cannot create pack %1: %2").arg(path, errnoText(errno)));
     {
         std::unique_lock lock(m_mutex);
+        // Started here, before any task exists: a failure to start them cannot strand a task.
+        while (m_threads.size() < size_t(kWriterThreads))
+            m_threads.emplace_back([this] { run(); });
         pack->m_staging = takeBufferLocked(lock);
     }
     std::memcpy(pack->m_staging, header.constData(), size_t(header.size()));
@@ -116,10 +117,10 @@ qint64 PackWriter::append(Pack &pack, const pack::Key &id, const char *data, qui
             std::unique_lock lock(m_mutex);
             if (!m_error.isEmpty()) // stop a backup onto a full disk now, not at its end
                 throw Error(m_error);
+            char *next = takeBufferLocked(lock); // first: a failure leaves the pack as it was
             enqueueLocked(Task{&pack, nullptr, pack.m_stagingOffset, pack.m_staging});
-            pack.m_staging = nullptr;
+            pack.m_staging = next;
             pack.m_stagingOffset = pack.m_size;
-            pack.m_staging = takeBufferLocked(lock);
         }
     }
     pack.m_entries.push_back(pack::IndexEntry{id, quint64(offset), storedSize, rawSize});
@@ -128,13 +129,24 @@ qint64 PackWriter::append(Pack &pack, const pack::Key &id, const char *data, qui
 
 void PackWriter::seal(std::unique_ptr<Pack> pack)
 {
-    std::unique_lock lock(m_mutex);
-    m_sealing.insert(pack->m_number);
+    std::lock_guard lock(m_mutex);
+    const quint32 number = pack->m_number;
     Task task;
     task.sealedPack = std::move(pack);
     enqueueLocked(std::move(task));
-    // Each pack waiting for its fdatasync is dirty page cache: bound it.
+    m_sealing.insert(number);
+}
+
+void PackWriter::waitForSealCapacity()
+{
+    std::unique_lock lock(m_mutex);
     m_changed.wait(lock, [this] { return m_sealing.size() <= kMaxPendingSeals; });
+}
+
+void PackWriter::waitUntilSealed(quint32 number)
+{
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [&] { return !m_sealing.contains(number); });
 }
 
 bool PackWriter::isSealing(quint32 number) const
@@ -182,12 +194,16 @@ void PackWriter::run()
                 writeBlock(*task.pack, task.buffer, kBlockSize, task.offset);
             } catch (const Error &e) {
                 error = e.message();
+            } catch (...) {
+                error = QStringLiteral("Cannot write pack %1: %2").arg(task.pack->m_path, describeException(std::current_exception()));
             }
         } else {
             try {
                 finishPack(*task.sealedPack);
             } catch (const Error &e) {
                 error = e.message();
+            } catch (...) {
+                error = QStringLiteral("Cannot seal pack %1: %2").arg(task.sealedPack->m_path, describeException(std::current_exception()));
             }
             task.buffer = std::exchange(task.sealedPack->m_staging, nullptr);
             ::close(std::exchange(task.sealedPack->m_fd, -1));

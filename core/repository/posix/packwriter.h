@@ -65,8 +65,13 @@ public:
     // Appends a stored chunk and its index entry; returns its offset in the pack. May wait for
     // a free block while the disk is behind.
     qint64 append(Pack &pack, const pack::Key &id, const char *data, quint32 storedSize, quint32 rawSize);
-    // Hands the pack to the writer thread: tail, fdatasync, index. Returns at once.
+    // Hands the pack to the writer threads: tail, fdatasync, index. Returns at once; callers
+    // then waitForSealCapacity() once they hold no lock of their own.
     void seal(std::unique_ptr<Pack> pack);
+    // Waits while more than two packs wait for their flush (bounds the dirty page cache).
+    void waitForSealCapacity();
+    // Waits until pack `number` is sealed (or failed: then it has no index). Errors stay for drain().
+    void waitUntilSealed(quint32 number);
     // True while `number` is queued for sealing or being sealed.
     bool isSealing(quint32 number) const;
     // Waits until every sealed pack is written and indexed and the directories holding the new

@@ -258,7 +258,7 @@ void PosixRepository::appendLocked(const Key &key, const char *data, quint32 sto
     else
         m_index.try_emplace(key, location);
     if (m_open->size() >= m_config.packTargetSize)
-        m_writer.seal(std::move(m_open));
+        m_writer.seal(std::move(m_open)); // the caller waits for seal capacity after unlocking
 }
 
 qint64 PosixRepository::putChunk(const QByteArray &id, const QByteArray &compressed, quint32 rawSize)
@@ -266,10 +266,13 @@ qint64 PosixRepository::putChunk(const QByteArray &id, const QByteArray &compres
     const Key key = keyOf(id);
     if (quint32(compressed.size()) > rawSize)
         throw Error(QStringLiteral("Chunk %1 is stored larger than its raw size").arg(chunkIdHex(id)));
-    std::lock_guard lock(m_mutex);
-    if (m_index.find(key) != m_index.end())
-        return 0;
-    appendLocked(key, compressed.constData(), quint32(compressed.size()), rawSize, false);
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_index.find(key) != m_index.end())
+            return 0;
+        appendLocked(key, compressed.constData(), quint32(compressed.size()), rawSize, false);
+    }
+    m_writer.waitForSealCapacity(); // outside the lock: dedup hits go on meanwhile
     return compressed.size();
 }
 
@@ -386,9 +389,15 @@ QByteArray PosixRepository::readStored(const Location &location, const QByteArra
         written = !(m_open && m_open->number() == location.pack) && !m_writer.isSealing(location.pack);
     }
     if (!written) {
-        // A chunk this object wrote itself, still in a staging block: seal it first. A backup
-        // never reads back what it writes, so this costs a smaller pack only in rare cases.
-        const_cast<PosixRepository *>(this)->flush();
+        // A chunk this object wrote itself and that is not on disk yet: seal its pack first.
+        // A backup never reads back what it writes, so this costs a smaller pack only rarely.
+        // A write error stays for flush() to report; the read then fails on its own.
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_open && m_open->number() == location.pack)
+                m_writer.seal(std::move(m_open));
+        }
+        m_writer.waitUntilSealed(location.pack);
     }
     try {
         return m_reader.read(location.pack, packPath(packName, ".pack"), qint64(location.offset), location.storedSize);
@@ -551,8 +560,11 @@ GcReport PosixRepository::collectGarbage()
                 location = m_index.at(entry.id);
             }
             const QByteArray stored = readStored(location, idOf(entry.id));
-            std::lock_guard lock(m_mutex);
-            appendLocked(entry.id, stored.constData(), entry.storedSize, entry.rawSize, true);
+            {
+                std::lock_guard lock(m_mutex);
+                appendLocked(entry.id, stored.constData(), entry.storedSize, entry.rawSize, true);
+            }
+            m_writer.waitForSealCapacity();
         }
         repacked.append(name);
         if (live.empty())

@@ -87,8 +87,10 @@ private:
     mutable QStringList m_packNames;              // pack number -> pack name (hex)
     mutable QHash<QString, quint32> m_packNumbers; // pack name -> number
     mutable PackReader m_reader;
-    PackWriter m_writer;
-    std::unique_ptr<PackWriter::Pack> m_open; // the pack chunks are appended to; guarded by m_mutex
+    // The pack chunks are appended to; guarded by m_mutex. Declared before m_writer so that it
+    // outlives the writer threads. Mutable (like m_writer): a read of a chunk still in it seals it.
+    mutable std::unique_ptr<PackWriter::Pack> m_open;
+    mutable PackWriter m_writer;
 };
 
 } // namespace ndb
