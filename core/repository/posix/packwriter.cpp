@@ -191,7 +191,7 @@ void PackWriter::run()
         QString error;
         if (task.pack) {
             try {
-                writeBlock(*task.pack, task.buffer, kBlockSize, task.offset);
+                pwriteFully(task.pack->m_fd, task.buffer, kBlockSize, task.offset, task.pack->m_path);
             } catch (const Error &e) {
                 error = e.message();
             } catch (...) {
@@ -227,25 +227,13 @@ void PackWriter::run()
     }
 }
 
-void PackWriter::writeBlock(Pack &pack, const char *buffer, qint64 length, qint64 offset)
-{
-    for (qint64 done = 0; done < length;) {
-        const ssize_t n = ::pwrite(pack.m_fd, buffer + done, size_t(length - done), offset + done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            throw Error(QStringLiteral("Cannot write pack %1: %2").arg(pack.m_path, errnoText(errno)));
-        done += n;
-    }
-}
-
 void PackWriter::finishPack(Pack &pack)
 {
     if (pack.m_failed)
         throw Error(QStringLiteral("Pack %1 is incomplete").arg(pack.m_path)); // the error is reported already
     const qint64 tail = pack.m_size - pack.m_stagingOffset;
     if (tail > 0)
-        writeBlock(pack, pack.m_staging, tail, pack.m_stagingOffset);
+        pwriteFully(pack.m_fd, pack.m_staging, tail, pack.m_stagingOffset, pack.m_path);
     if (::fdatasync(pack.m_fd) != 0)
         throw Error(QStringLiteral("Cannot flush pack %1: %2").arg(pack.m_path, errnoText(errno)));
     // The pack is on disk now; keep it out of the page cache so a backup does not evict the host's.

@@ -90,7 +90,6 @@ private:
     char *takeBufferLocked(std::unique_lock<std::mutex> &lock);
     void enqueueLocked(Task task);
     void run();
-    void writeBlock(Pack &pack, const char *buffer, qint64 length, qint64 offset);
     void finishPack(Pack &pack);
 
     mutable std::mutex m_mutex;
