@@ -125,6 +125,48 @@ bool PackReader::hasWindowLocked(quint32 pack, qint64 start) const
     return false;
 }
 
+PackReader::Window *PackReader::freeWindowLocked(const Window *except)
+{
+    Window *slot = nullptr;
+    for (Window &w : m_windows) {
+        if (!w.loading && &w != except && (!slot || w.lastUse < slot->lastUse))
+            slot = &w;
+    }
+    return slot;
+}
+
+qint64 PackReader::loadWindowLocked(std::unique_lock<std::mutex> &lock, Window &slot, quint32 pack,
+                                    const Files &f, qint64 start)
+{
+    if (!slot.buffer) {
+        slot.buffer = static_cast<char *>(std::aligned_alloc(kAlign, size_t(m_windowSize)));
+        if (!slot.buffer)
+            throw Error(QStringLiteral("Out of memory reading pack %1").arg(f.path));
+    }
+    slot.loading = true;
+    slot.pack = pack;
+    slot.start = start;
+    slot.length = 0;
+    slot.lastUse = ++m_clock;
+    const quint64 generation = m_generation;
+    lock.unlock();
+    qint64 got = 0;
+    try {
+        got = readInto(f, slot.buffer, m_windowSize, start, true);
+    } catch (...) {
+        lock.lock();
+        slot.loading = false;
+        m_loaded.notify_all();
+        throw;
+    }
+    lock.lock();
+    slot.loading = false;
+    const bool current = generation == m_generation;
+    slot.length = current ? got : 0;
+    m_loaded.notify_all();
+    return current ? got : -1;
+}
+
 // Past the middle of a window, the reader loads the next one itself, so that the other
 // workers go on with the rest of this window while the device works (read-ahead).
 void PackReader::prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack,
@@ -132,35 +174,14 @@ void PackReader::prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack
 {
     if (start >= f->size)
         return; // past the end of the pack (as it was when opened)
-    Window *slot = nullptr;
-    for (Window &w : m_windows) {
-        if (!w.loading && &w != current && (!slot || w.lastUse < slot->lastUse))
-            slot = &w;
-    }
+    Window *slot = freeWindowLocked(current);
     if (!slot)
         return;
-    if (!slot->buffer) {
-        slot->buffer = static_cast<char *>(std::aligned_alloc(kAlign, size_t(m_windowSize)));
-        if (!slot->buffer)
-            return;
-    }
-    slot->loading = true;
-    slot->pack = pack;
-    slot->start = start;
-    slot->length = 0;
-    slot->lastUse = ++m_clock;
-    const quint64 generation = m_generation;
-    lock.unlock();
-    qint64 got = 0;
     try {
-        got = readInto(*f, slot->buffer, m_windowSize, start, true);
+        loadWindowLocked(lock, *slot, pack, *f, start);
     } catch (...) {
-        got = 0; // a real error shows when the chunk itself is read
+        // a real error shows when the chunk itself is read
     }
-    lock.lock();
-    slot->loading = false;
-    slot->length = generation == m_generation ? got : 0;
-    m_loaded.notify_all();
 }
 
 QByteArray PackReader::read(quint32 pack, const QString &path, qint64 offset, qint64 length)
@@ -229,41 +250,14 @@ QByteArray PackReader::read(quint32 pack, const QString &path, qint64 offset, qi
         }
 
         // Sequential: load a window into the least recently used free slot.
-        Window *slot = nullptr;
-        for (Window &w : m_windows) {
-            if (!w.loading && (!slot || w.lastUse < slot->lastUse))
-                slot = &w;
-        }
+        Window *slot = freeWindowLocked(nullptr);
         if (!slot) {
             m_loaded.wait(lock);
             continue;
         }
-        if (!slot->buffer) {
-            slot->buffer = static_cast<char *>(std::aligned_alloc(kAlign, size_t(m_windowSize)));
-            if (!slot->buffer)
-                throw Error(QStringLiteral("Out of memory reading pack %1").arg(path));
-        }
-        slot->loading = true;
-        slot->pack = pack;
-        slot->start = alignDown(offset);
-        slot->length = 0;
-        slot->lastUse = ++m_clock;
-        const quint64 generation = m_generation;
-        lock.unlock();
-        qint64 got = 0;
-        try {
-            got = readInto(*f, slot->buffer, m_windowSize, slot->start, true);
-        } catch (...) {
-            lock.lock();
-            slot->loading = false;
-            m_loaded.notify_all();
-            throw;
-        }
-        lock.lock();
-        slot->loading = false;
-        slot->length = generation == m_generation ? got : 0;
-        m_loaded.notify_all();
-        if (generation == m_generation && offset + length > slot->start + got)
+        const qint64 start = alignDown(offset);
+        const qint64 got = loadWindowLocked(lock, *slot, pack, *f, start);
+        if (got >= 0 && offset + length > start + got)
             throw truncated();
     }
 }

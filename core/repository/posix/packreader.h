@@ -37,7 +37,6 @@ private:
         qint64 length = 0; // valid bytes; 0 = empty
         bool loading = false;
         quint64 lastUse = 0;
-        quint64 generation = 0;
     };
     struct Files;
 
@@ -45,6 +44,13 @@ private:
     bool hasWindowLocked(quint32 pack, qint64 start) const;
     void prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack, const std::shared_ptr<Files> &f,
                         qint64 start, const Window *current);
+    // The least recently used window that is not loading, other than `except`; null if none.
+    Window *freeWindowLocked(const Window *except);
+    // Loads `start` of `pack` into `slot` with the lock released during the read. Returns the
+    // bytes read, or -1 when reset() ran meanwhile (the window is then left empty). Throws
+    // ndb::Error on allocation or read errors, with the slot free again.
+    qint64 loadWindowLocked(std::unique_lock<std::mutex> &lock, Window &slot, quint32 pack, const Files &f,
+                            qint64 start);
     qint64 readInto(const Files &files, char *buffer, qint64 length, qint64 offset, bool direct) const;
 
     const qint64 m_windowSize;
