@@ -10,7 +10,6 @@
 #include "jobwidget.h"
 #include "mainwindow.h"
 #include "model/status.h"
-#include "uiapplication.h"
 #include "volumemodel.h"
 
 #include <QAbstractButton>
@@ -30,9 +29,7 @@ class TestBackupWizard : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        qputenv("NDBACKUP_LANG", "en");
-        UiApplication::setApplicationIdentity();
-        UiApplication::installTranslators(qApp);
+        useEnglishUi();
     }
 
     void availableVolumeSkipsForcePage()

@@ -9,7 +9,6 @@
 #include "model/status.h"
 #include "reportexporter.h"
 #include "reportsdialog.h"
-#include "uiapplication.h"
 #include "util/commandrunner.h"
 #include "util/error.h"
 
@@ -50,9 +49,7 @@ class TestHistoryReports : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        qputenv("NDBACKUP_LANG", "en");
-        UiApplication::setApplicationIdentity();
-        UiApplication::installTranslators(qApp);
+        useEnglishUi();
         if (QStandardPaths::findExecutable(QStringLiteral("pdftotext")).isEmpty())
             QFAIL("pdftotext (poppler-utils) is needed to check the PDF report; install it");
     }

@@ -8,7 +8,6 @@
 #include "jobwidget.h"
 #include "mainwindow.h"
 #include "model/status.h"
-#include "uiapplication.h"
 #include "volumemodel.h"
 
 #include <QCheckBox>
@@ -25,9 +24,7 @@ class TestJobCancel : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        qputenv("NDBACKUP_LANG", "en");
-        UiApplication::setApplicationIdentity();
-        UiApplication::installTranslators(qApp);
+        useEnglishUi();
     }
 
     void cancelFromJobsPanel()

@@ -9,7 +9,6 @@
 #include "mainwindow.h"
 #include "model/status.h"
 #include "restorewizard.h"
-#include "uiapplication.h"
 
 #include <QAbstractButton>
 #include <QCheckBox>
@@ -46,9 +45,7 @@ class TestRestoreWizard : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        qputenv("NDBACKUP_LANG", "en");
-        UiApplication::setApplicationIdentity();
-        UiApplication::installTranslators(qApp);
+        useEnglishUi();
     }
 
     void restoreToFileAndVolume()

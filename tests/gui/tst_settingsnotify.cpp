@@ -9,7 +9,6 @@
 #include "mainwindow.h"
 #include "model/status.h"
 #include "settingsdialog.h"
-#include "uiapplication.h"
 #include "volumemodel.h"
 
 #include <QCheckBox>
@@ -27,9 +26,7 @@ class TestSettingsNotify : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        qputenv("NDBACKUP_LANG", "en");
-        UiApplication::setApplicationIdentity();
-        UiApplication::installTranslators(qApp);
+        useEnglishUi();
     }
 
     void settingsRoundTrip()

@@ -1,6 +1,7 @@
 #include "guienv.h"
 
 #include "engine/demopool.h"
+#include "uiapplication.h"
 #include "util/error.h"
 #include "util/runsync.h"
 #include "volumes/volumedriver.h"
@@ -10,6 +11,13 @@
 #include <QWidget>
 
 namespace ndbtest {
+
+void useEnglishUi()
+{
+    qputenv("NDBACKUP_LANG", "en");
+    ndb::UiApplication::setApplicationIdentity();
+    ndb::UiApplication::installTranslators(qApp);
+}
 
 GuiEnv::~GuiEnv()
 {

@@ -45,6 +45,9 @@ private:
     std::unique_ptr<ndb::Engine> m_engine;
 };
 
+// The application identity and the English UI every GUI test but the German one runs in.
+void useEnglishUi();
+
 // Where screenshots go: $NDB_BUILD_DIR/screenshots, or with NDB_UPDATE_SCREENSHOTS=1
 // $NDB_SOURCE_DIR/resources/screenshots (the README's). Created on demand; empty when unset.
 QString screenshotDir();
