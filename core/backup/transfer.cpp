@@ -1,7 +1,8 @@
 // The transfer pipeline. Backup: reader threads fill large aligned segments (several chunks per
 // read, so O_DIRECT gets deep enough requests), worker threads zero-check, hash, dedup,
 // compress and store each chunk. A fixed pool of segments bounds memory whatever the volume size.
-// Restore and verify: workers read, decompress and check chunks in parallel.
+// Restore: workers decode chunks into a ring of segment buffers; a complete segment is written in
+// large (direct) writes. Verify: workers read, decompress and check chunks in parallel.
 #include "backup/transfer.h"
 
 #include "repository/chunkcodec.h"
@@ -363,7 +364,7 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
                     qint64 added = 0;
                     if (!repository.hasChunk(id)) {
                         t0 = Clock::now();
-                        const QByteArray stored = compressor.compress(data, length);
+                        const QByteArrayView stored = compressor.compress(data, length);
                         nsCompress += since(t0);
                         t0 = Clock::now();
                         added = repository.putChunk(id, stored, quint32(length));
@@ -451,6 +452,7 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
     const auto started = Clock::now();
     const qint64 chunkSize = manifest.chunkSize;
     const qint64 chunkCount = manifest.chunks.size();
+    const qint64 chunksPerSegment = qMax<qint64>(1, kSegmentTarget / chunkSize);
     const int workers = readerWorkerCount(options);
 
     Abort abort;
@@ -459,21 +461,87 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
     std::atomic<qint64> nsReadChunk{0}, nsWrite{0};
     std::atomic<int> running{workers};
 
+    // Workers take chunks in order (so they read the packs together, through the pack reader's
+    // windows) and decode each straight into its place in a segment buffer. The worker that
+    // completes a segment writes it: non-zero runs in one large write each (O_DIRECT where the
+    // sink allows it), zero runs as writeZeroes (a hole where the target allows it). A ring of
+    // segment buffers bounds memory; a worker whose segment has no buffer yet waits for one.
+    struct Slot
+    {
+        char *buffer = nullptr;
+        qint64 segment = 0; // the segment this buffer belongs to now
+        std::atomic<qint64> remaining{0};
+    };
+    const int slotCount = workers + 2;
+    std::vector<Slot> ring(static_cast<size_t>(slotCount));
+    struct FreeRing
+    {
+        std::vector<Slot> &ring;
+        ~FreeRing()
+        {
+            for (Slot &slot : ring)
+                std::free(slot.buffer);
+        }
+    } freeRing{ring};
+    auto chunksIn = [&](qint64 segment) {
+        return qMax<qint64>(0, qMin(chunkCount, (segment + 1) * chunksPerSegment) - segment * chunksPerSegment);
+    };
+    for (int k = 0; k < slotCount; ++k) {
+        Slot &slot = ring[size_t(k)];
+        slot.buffer = static_cast<char *>(std::aligned_alloc(4096, size_t(chunksPerSegment * chunkSize)));
+        if (!slot.buffer)
+            throw Error(QStringLiteral("Out of memory for restore buffers"));
+        slot.segment = k;
+        slot.remaining = chunksIn(k);
+    }
+    std::mutex ringMutex;
+    std::condition_variable slotFreed;
+
+    auto writeSegment = [&](qint64 segment, const char *buffer) {
+        const qint64 end = segment * chunksPerSegment + chunksIn(segment);
+        for (qint64 first = segment * chunksPerSegment; first < end;) {
+            const bool zeroRun = manifest.chunks[first].isEmpty();
+            qint64 last = first + 1;
+            while (last < end && manifest.chunks[last].isEmpty() == zeroRun)
+                ++last;
+            const qint64 runOffset = first * chunkSize;
+            const qint64 runLength = qMin(last * chunkSize, manifest.size) - runOffset;
+            if (zeroRun) {
+                sink.writeZeroes(runLength, runOffset);
+                zero += last - first;
+            } else {
+                limiter.acquire(runLength, abort.stop);
+                const auto t0 = Clock::now();
+                sink.writeAt(buffer + (first - segment * chunksPerSegment) * chunkSize, runLength, runOffset);
+                nsWrite += since(t0);
+                written += last - first;
+            }
+            bytesDone += runLength;
+            first = last;
+        }
+    };
+
     auto worker = [&] {
         try {
             applyIoPriority(options.ioPriority);
             for (qint64 i = next++; i < chunkCount && !abort.stop; i = next++) {
-                const qint64 offset = i * chunkSize;
-                const qint64 length = qMin(chunkSize, manifest.size - offset);
-                const QByteArray &id = manifest.chunks[i];
-                if (id.isEmpty()) {
-                    sink.writeZeroes(length, offset);
-                    ++zero;
-                } else {
-                    QByteArray raw;
+                const qint64 segment = i / chunksPerSegment;
+                Slot &slot = ring[size_t(segment % slotCount)];
+                {
+                    // Timed: a cancel sets abort.stop without notifying.
+                    std::unique_lock lock(ringMutex);
+                    while (!slotFreed.wait_for(lock, std::chrono::milliseconds(50),
+                                               [&] { return slot.segment == segment || abort.stop; })) {
+                    }
+                }
+                if (abort.stop)
+                    break;
+                if (!manifest.chunks[i].isEmpty()) {
+                    const qint64 length = qMin(chunkSize, manifest.size - i * chunkSize);
                     const auto t0 = Clock::now();
                     try {
-                        raw = repository.readChunk(id);
+                        repository.readChunkInto(manifest.chunks[i],
+                                                 slot.buffer + (i - segment * chunksPerSegment) * chunkSize, length);
                     } catch (const CorruptDataError &error) {
                         throw CorruptDataError(QStringLiteral("Restore of backup %1 failed at chunk %2: %3")
                                                    .arg(manifest.backupId).arg(i).arg(error.message()));
@@ -481,20 +549,22 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
                         throw Error(QStringLiteral("Restore of backup %1 failed at chunk %2: %3")
                                         .arg(manifest.backupId).arg(i).arg(error.message()));
                     }
-                    if (raw.size() != length)
-                        throw CorruptDataError(QStringLiteral("Restore of backup %1 failed: chunk %2 (%3) has %4 bytes, expected %5")
-                                        .arg(manifest.backupId).arg(i).arg(chunkIdHex(id)).arg(raw.size()).arg(length));
                     nsReadChunk += since(t0);
-                    limiter.acquire(length, abort.stop);
-                    const auto t1 = Clock::now();
-                    sink.writeAt(raw.constData(), length, offset);
-                    nsWrite += since(t1);
-                    ++written;
                 }
-                bytesDone += length;
+                if (--slot.remaining == 0) {
+                    writeSegment(segment, slot.buffer);
+                    {
+                        std::lock_guard lock(ringMutex);
+                        slot.segment = segment + slotCount;
+                        slot.remaining = chunksIn(slot.segment);
+                    }
+                    slotFreed.notify_all();
+                }
             }
         } catch (...) {
             abort.fail(std::current_exception());
+            std::lock_guard lock(ringMutex); // wake the waiters at once
+            slotFreed.notify_all();
         }
         --running;
     };
@@ -556,9 +626,7 @@ VerifyReport verifyBackup(const Repository &repository, const Manifest &manifest
                 const std::vector<qint64> &at = *positions.constFind(id);
                 QString reason;
                 try {
-                    const QByteArray raw = repository.readChunk(id);
-                    if (raw.size() != lengthAt(at.front()))
-                        reason = QStringLiteral("wrong size");
+                    repository.checkChunk(id, lengthAt(at.front()));
                 } catch (const chunk::ChunkError &error) {
                     reason = error.reason();
                 } catch (const Error &error) {

@@ -52,6 +52,7 @@ struct Compressor::Private
 {
     ZSTD_CCtx *cctx = nullptr;
     int level = 1;
+    QByteArray out; // reused: sized for the largest chunk seen
 };
 
 Compressor::Compressor(int level) : d(std::make_unique<Private>())
@@ -67,22 +68,21 @@ Compressor::~Compressor()
     ZSTD_freeCCtx(d->cctx);
 }
 
-QByteArray Compressor::compress(const char *data, qint64 length)
+QByteArrayView Compressor::compress(const char *data, qint64 length)
 {
-    QByteArray out(qsizetype(ZSTD_compressBound(size_t(length))), Qt::Uninitialized);
-    const size_t n = ZSTD_compressCCtx(d->cctx, out.data(), size_t(out.size()), data, size_t(length), d->level);
+    const qsizetype bound = qsizetype(ZSTD_compressBound(size_t(length)));
+    if (d->out.size() < bound)
+        d->out.resize(bound);
+    const size_t n = ZSTD_compressCCtx(d->cctx, d->out.data(), size_t(d->out.size()), data, size_t(length), d->level);
     if (ZSTD_isError(n) || qint64(n) >= length)
-        return QByteArray(data, qsizetype(length));
-    out.truncate(qsizetype(n));
-    return out;
+        return QByteArrayView(data, qsizetype(length));
+    return QByteArrayView(d->out.constData(), qsizetype(n));
 }
 
-bool decode(const QByteArray &stored, quint32 rawSize, QByteArray &out)
+namespace {
+
+ZSTD_DCtx *threadDecompressionContext()
 {
-    if (quint32(stored.size()) == rawSize) {
-        out = stored;
-        return true;
-    }
     // One decompression context per thread: ZSTD_decompress() would allocate one per chunk.
     struct Context
     {
@@ -90,8 +90,28 @@ bool decode(const QByteArray &stored, quint32 rawSize, QByteArray &out)
         ~Context() { ZSTD_freeDCtx(dctx); }
     };
     thread_local Context context;
+    return context.dctx;
+}
+
+} // namespace
+
+bool decode(const QByteArray &stored, quint32 rawSize, QByteArray &out)
+{
+    if (quint32(stored.size()) == rawSize) {
+        out = stored; // kept uncompressed: shared, not copied
+        return true;
+    }
     out.resize(qsizetype(rawSize));
-    const size_t n = ZSTD_decompressDCtx(context.dctx, out.data(), rawSize, stored.constData(), size_t(stored.size()));
+    return decodeInto(stored.constData(), stored.size(), rawSize, out.data());
+}
+
+bool decodeInto(const char *stored, qint64 storedSize, quint32 rawSize, char *out)
+{
+    if (storedSize == qint64(rawSize)) {
+        std::memcpy(out, stored, size_t(rawSize));
+        return true;
+    }
+    const size_t n = ZSTD_decompressDCtx(threadDecompressionContext(), out, rawSize, stored, size_t(storedSize));
     return !ZSTD_isError(n) && n == rawSize;
 }
 

@@ -6,6 +6,7 @@
 #include "util/error.h"
 
 #include <QByteArray>
+#include <QByteArrayView>
 
 #include <memory>
 
@@ -39,8 +40,9 @@ public:
     ~Compressor();
     Compressor(const Compressor &) = delete;
     Compressor &operator=(const Compressor &) = delete;
-    // Returns the bytes to store: zstd output when strictly smaller, else a copy of `data`.
-    QByteArray compress(const char *data, qint64 length);
+    // Returns the bytes to store: zstd output when strictly smaller, else `data` itself. The
+    // view is valid until the next call (and while `data` lives): no allocation, no copy.
+    QByteArrayView compress(const char *data, qint64 length);
 
 private:
     struct Private;
@@ -49,5 +51,7 @@ private:
 
 // Decodes a stored chunk of `rawSize` bytes; returns false when the data cannot be decoded.
 bool decode(const QByteArray &stored, quint32 rawSize, QByteArray &out);
+// The same into `out`, which holds `rawSize` bytes (restore decodes straight into its buffer).
+bool decodeInto(const char *stored, qint64 storedSize, quint32 rawSize, char *out);
 
 } // namespace ndb::chunk

@@ -3,6 +3,7 @@
 // Chunks are packed into pack files of tens of MiB with an index; one manifest per backup,
 // committed by temp file + fsync + rename. A backup is visible only once its manifest exists.
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QDateTime>
 #include <QJsonObject>
 #include <QList>
@@ -77,7 +78,7 @@ public:
     // --- writing (thread-safe) ---
     virtual bool hasChunk(const QByteArray &id) const = 0;
     // Stores an already-compressed chunk unless present; returns bytes added (0 on dedup).
-    virtual qint64 putChunk(const QByteArray &id, const QByteArray &compressed, quint32 rawSize) = 0;
+    virtual qint64 putChunk(const QByteArray &id, QByteArrayView stored, quint32 rawSize) = 0;
     // Seals open packs and writes their indexes durably. Must precede commitManifest().
     virtual void flush() = 0;
     virtual void commitManifest(const Manifest &manifest) = 0;
@@ -88,6 +89,12 @@ public:
     virtual Manifest readManifest(const QString &backupId) const = 0;
     // Returns the decompressed chunk after checking its hash; throws ndb::Error naming the chunk.
     virtual QByteArray readChunk(const QByteArray &id) const = 0;
+    // The same, decoded into `out`, which holds `length` bytes: the chunk's size, or it throws
+    // chunk::ChunkError ("wrong size"). Saves restore a copy per chunk.
+    virtual void readChunkInto(const QByteArray &id, char *out, qint64 length) const = 0;
+    // Reads and checks chunk `id` like readChunk (and its size against `length`) without handing
+    // it out: what verify needs, with no copy where the chunk is stored uncompressed.
+    virtual void checkChunk(const QByteArray &id, qint64 length) const = 0;
 
     // --- maintenance ---
     virtual void deleteManifest(const QString &backupId) = 0;

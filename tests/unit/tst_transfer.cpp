@@ -15,7 +15,9 @@
 #include <QtTest>
 
 #include <fcntl.h>
+#include <linux/ioprio.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <optional>
 #include <thread>
@@ -127,6 +129,34 @@ struct LoopGuard
             }
         }
     }
+};
+
+// Delegates to a file source and records the I/O priority class of the threads that read.
+class PriorityRecordingSource final : public BlockSource
+{
+public:
+    explicit PriorityRecordingSource(const QString &path) : m_source(openFileSource(path)) {}
+    qint64 size() const override { return m_source->size(); }
+    QString description() const override { return m_source->description(); }
+    qint64 readAt(char *buffer, qint64 length, qint64 offset) override
+    {
+        const int priority = int(::syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0)); // this thread
+        {
+            std::lock_guard lock(m_mutex);
+            m_classes.insert(IOPRIO_PRIO_CLASS(priority));
+        }
+        return m_source->readAt(buffer, length, offset);
+    }
+    QSet<int> classes()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_classes;
+    }
+
+private:
+    std::unique_ptr<BlockSource> m_source;
+    std::mutex m_mutex;
+    QSet<int> m_classes;
 };
 
 } // namespace
@@ -343,6 +373,67 @@ private slots:
         QVERIFY2(timer.elapsed() < 1500, qPrintable(QString::number(timer.elapsed())));
         QVERIFY(repo->listBackups().isEmpty());
         QVERIFY(!repo->hasManifest(QStringLiteral("x")));
+    }
+
+    // The source is read by threads of the I/O class the job asked for; the caller keeps its own.
+    void ioPriorityAppliesToTheReadingThreads()
+    {
+        QTemporaryDir tmp;
+        auto repo = Repository::openOrCreate(tmp.filePath(QStringLiteral("c")));
+        const QString volume = tmp.filePath(QStringLiteral("vol.img"));
+        writeVolume(volume, 24 * MiB, [](qint64 i) { return quint32(i * 4 + 1); });
+        const int callerBefore = int(::syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0));
+        const QList<QPair<QString, int>> cases = {{QStringLiteral("idle"), IOPRIO_CLASS_IDLE},
+                                                  {QStringLiteral("best-effort"), IOPRIO_CLASS_BE}};
+        for (const auto &[name, expected] : cases) {
+            PriorityRecordingSource source(volume);
+            TransferOptions options;
+            options.ioPriority = name;
+            Manifest manifest;
+            backupToRepository(source, *repo, manifest, options);
+            QCOMPARE(source.classes(), QSet<int>{expected});
+        }
+        // "none" leaves the threads as they were created: the class of the process.
+        PriorityRecordingSource source(volume);
+        TransferOptions options;
+        options.ioPriority = QStringLiteral("none");
+        Manifest manifest;
+        backupToRepository(source, *repo, manifest, options);
+        QVERIFY(!source.classes().contains(IOPRIO_CLASS_IDLE));
+        QCOMPARE(int(::syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0)), callerBefore);
+    }
+
+    // A restore onto an existing target overwrites all of it: data runs, zero runs (a whole zero
+    // segment among them), the unaligned tail, and more segments than the restore has buffers.
+    void restoreOverwritesAnExistingTarget()
+    {
+        QTemporaryDir tmp;
+        RepositoryConfig defaults;
+        defaults.chunkSize = 64 * 1024;
+        auto repo = Repository::openOrCreate(tmp.filePath(QStringLiteral("c")), defaults);
+        const qint64 size = 45 * MiB + 3 * 4096 + 77;
+        const QString volume = tmp.filePath(QStringLiteral("vol.img"));
+        // 64 blocks of 64 KiB per 4 MiB segment; segment 3 is all zero.
+        writeVolume(volume, size, [](qint64 i) { return i / 64 == 3 ? 0u : quint32(i * 5 + 1); });
+        const Manifest m = backupFile(*repo, volume, QStringLiteral("b1"));
+
+        const QString target = tmp.filePath(QStringLiteral("old.img"));
+        {
+            QFile file(target);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            const QByteArray stale(int(MiB), char(0xab));
+            for (qint64 done = 0; done < size; done += stale.size())
+                QVERIFY(file.write(stale.constData(), qMin<qint64>(stale.size(), size - done)) > 0);
+        }
+        QCOMPARE(QFileInfo(target).size(), size);
+        auto sink = openFileSink(target);
+        TransferOptions options;
+        options.threads = 3; // a ring of 5 segment buffers for 12 segments
+        const TransferStats stats = restoreFromRepository(*repo, m, *sink, options);
+        sink.reset();
+        QCOMPARE(stats.bytes, size);
+        QVERIFY(stats.chunksZero >= 64);
+        QCOMPARE(fileSha(target), fileSha(volume));
     }
 
     void healthCheckAbortsAndBandwidthIsLimited()

@@ -3,6 +3,7 @@
 #include "util/error.h"
 
 #include <QFile>
+#include <QScopeGuard>
 
 #include <cerrno>
 #include <cstdlib>
@@ -64,7 +65,7 @@ void PackReader::reset()
     std::unique_lock lock(m_mutex);
     m_loaded.wait(lock, [this] {
         for (const Window &w : m_windows) {
-            if (w.loading)
+            if (w.loading || w.users > 0)
                 return false;
         }
         return true;
@@ -129,7 +130,7 @@ PackReader::Window *PackReader::freeWindowLocked(const Window *except)
 {
     Window *slot = nullptr;
     for (Window &w : m_windows) {
-        if (!w.loading && &w != except && (!slot || w.lastUse < slot->lastUse))
+        if (!w.loading && w.users == 0 && &w != except && (!slot || w.lastUse < slot->lastUse))
             slot = &w;
     }
     return slot;
@@ -186,6 +187,14 @@ void PackReader::prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack
 
 QByteArray PackReader::read(quint32 pack, const QString &path, qint64 offset, qint64 length)
 {
+    QByteArray out;
+    visit(pack, path, offset, length, [&](const char *data) { out = QByteArray(data, qsizetype(length)); });
+    return out;
+}
+
+void PackReader::visit(quint32 pack, const QString &path, qint64 offset, qint64 length,
+                       const std::function<void(const char *)> &use)
+{
     auto truncated = [&] {
         return Error(QStringLiteral("Pack %1 is truncated: %2 bytes at offset %3 are missing").arg(path).arg(length).arg(offset));
     };
@@ -203,22 +212,28 @@ QByteArray PackReader::read(quint32 pack, const QString &path, qint64 offset, qi
             if (!w.loading && offset + length <= w.start + w.length) {
                 w.lastUse = ++m_clock;
                 m_lastEnd[pack] = offset + length;
-                QByteArray out(w.buffer + (offset - w.start), qsizetype(length));
+                ++w.users; // pinned: neither the read-ahead below nor another reader reuses it
                 if (offset - w.start >= m_windowSize / 2 && w.length == m_windowSize) {
                     // Keep up to kPrefetchDepth windows ahead loading, one per reader thread, so
                     // several reads are in flight. Windows overlap so that a chunk crossing a
                     // window's end is whole in the next one.
                     qint64 start = w.start;
-                    const Window *current = &w;
                     for (int depth = 0; depth < kPrefetchDepth; ++depth) {
                         start += m_windowSize - kWindowOverlap;
                         if (!hasWindowLocked(pack, start)) {
-                            prefetchLocked(lock, pack, f, start, current);
+                            prefetchLocked(lock, pack, f, start, &w);
                             break;
                         }
                     }
                 }
-                return out;
+                lock.unlock();
+                auto unpin = qScopeGuard([&] {
+                    lock.lock();
+                    if (--w.users == 0)
+                        m_loaded.notify_all(); // a reader may wait for a free window
+                });
+                use(w.buffer + (offset - w.start));
+                return;
             }
         }
         if (waitForLoad) {
@@ -237,7 +252,8 @@ QByteArray PackReader::read(quint32 pack, const QString &path, qint64 offset, qi
                 QByteArray out(qsizetype(length), Qt::Uninitialized);
                 if (readInto(*f, out.data(), length, offset, false) != length)
                     throw truncated();
-                return out;
+                use(out.constData());
+                return;
             }
             const qint64 start = alignDown(offset);
             const qint64 span = alignUp(offset + length) - start;
@@ -246,7 +262,8 @@ QByteArray PackReader::read(quint32 pack, const QString &path, qint64 offset, qi
                 throw Error(QStringLiteral("Out of memory reading pack %1").arg(path));
             if (readInto(*f, buffer.get(), span, start, true) < offset + length - start)
                 throw truncated();
-            return QByteArray(buffer.get() + (offset - start), qsizetype(length));
+            use(buffer.get() + (offset - start));
+            return;
         }
 
         // Sequential: load a window into the least recently used free slot.

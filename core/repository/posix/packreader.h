@@ -9,6 +9,7 @@
 #include <QString>
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -23,7 +24,12 @@ public:
     PackReader(const PackReader &) = delete;
     PackReader &operator=(const PackReader &) = delete;
 
+    // Calls `use` with the `length` stored bytes at `offset` of the pack, in place: no copy.
+    // The bytes stay valid (their window is pinned) until `use` returns; `use` may throw.
     // `pack` identifies `path` until reset(). Throws ndb::Error on I/O errors or short packs.
+    void visit(quint32 pack, const QString &path, qint64 offset, qint64 length,
+               const std::function<void(const char *)> &use);
+    // The same bytes as a copy.
     QByteArray read(quint32 pack, const QString &path, qint64 offset, qint64 length);
     // Forgets windows, descriptors and pack numbers (the caller renumbers its packs).
     void reset();
@@ -36,6 +42,7 @@ private:
         qint64 start = 0;
         qint64 length = 0; // valid bytes; 0 = empty
         bool loading = false;
+        int users = 0; // visit() calls using the buffer right now: it must not be reloaded
         quint64 lastUse = 0;
     };
     struct Files;
@@ -44,7 +51,8 @@ private:
     bool hasWindowLocked(quint32 pack, qint64 start) const;
     void prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack, const std::shared_ptr<Files> &f,
                         qint64 start, const Window *current);
-    // The least recently used window that is not loading, other than `except`; null if none.
+    // The least recently used window that is neither loading nor in use, other than `except`;
+    // null if none.
     Window *freeWindowLocked(const Window *except);
     // Loads `start` of `pack` into `slot` with the lock released during the read. Returns the
     // bytes read, or -1 when reset() ran meanwhile (the window is then left empty). Throws

@@ -261,19 +261,19 @@ void PosixRepository::appendLocked(const Key &key, const char *data, quint32 sto
         m_writer.seal(std::move(m_open)); // the caller waits for seal capacity after unlocking
 }
 
-qint64 PosixRepository::putChunk(const QByteArray &id, const QByteArray &compressed, quint32 rawSize)
+qint64 PosixRepository::putChunk(const QByteArray &id, QByteArrayView stored, quint32 rawSize)
 {
     const Key key = keyOf(id);
-    if (quint32(compressed.size()) > rawSize)
+    if (stored.size() > qsizetype(rawSize))
         throw Error(QStringLiteral("Chunk %1 is stored larger than its raw size").arg(chunkIdHex(id)));
     {
         std::lock_guard lock(m_mutex);
         if (m_index.find(key) != m_index.end())
             return 0;
-        appendLocked(key, compressed.constData(), quint32(compressed.size()), rawSize, false);
+        appendLocked(key, stored.constData(), quint32(stored.size()), rawSize, false);
     }
     m_writer.waitForSealCapacity(); // outside the lock: dedup hits go on meanwhile
-    return compressed.size();
+    return stored.size();
 }
 
 void PosixRepository::flush()
@@ -379,7 +379,8 @@ Manifest PosixRepository::readManifest(const QString &backupId) const
     return m;
 }
 
-QByteArray PosixRepository::readStored(const Location &location, const QByteArray &id) const
+void PosixRepository::visitStored(const Location &location, const QByteArray &id,
+                                  const std::function<void(const char *)> &use) const
 {
     QString packName;
     bool written;
@@ -400,39 +401,96 @@ QByteArray PosixRepository::readStored(const Location &location, const QByteArra
         m_writer.waitUntilSealed(location.pack);
     }
     try {
-        return m_reader.read(location.pack, packPath(packName, ".pack"), qint64(location.offset), location.storedSize);
+        m_reader.visit(location.pack, packPath(packName, ".pack"), qint64(location.offset), location.storedSize, use);
+    } catch (const chunk::ChunkError &) {
+        throw; // from `use`: already names the chunk
     } catch (const Error &error) {
         throw chunk::ChunkError(QStringLiteral("Chunk %1 cannot be read: %2").arg(chunkIdHex(id), error.message()),
                                 QStringLiteral("read error"));
     }
 }
 
-QByteArray PosixRepository::readChunk(const QByteArray &id) const
+QByteArray PosixRepository::readStored(const Location &location, const QByteArray &id) const
+{
+    QByteArray stored;
+    visitStored(location, id, [&](const char *data) { stored = QByteArray(data, qsizetype(location.storedSize)); });
+    return stored;
+}
+
+PosixRepository::Location PosixRepository::locate(const QByteArray &id) const
 {
     const Key key = keyOf(id);
-    Location location;
-    bool found = false;
-    for (int attempt = 0; attempt < 2 && !found; ++attempt) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
         if (attempt == 1)
             refreshIndex(); // another process may have written it since we opened
         std::lock_guard lock(m_mutex);
-        if (auto it = m_index.find(key); it != m_index.end()) {
-            location = it->second;
-            found = true;
-        }
+        if (auto it = m_index.find(key); it != m_index.end())
+            return it->second;
     }
-    if (!found)
-        throw chunk::ChunkError(QStringLiteral("Chunk %1 is missing from container %2").arg(chunkIdHex(id), m_path),
-                                QStringLiteral("missing"));
-    const QByteArray stored = readStored(location, id);
-    QByteArray raw;
-    if (!chunk::decode(stored, location.rawSize, raw))
+    throw chunk::ChunkError(QStringLiteral("Chunk %1 is missing from container %2").arg(chunkIdHex(id), m_path),
+                            QStringLiteral("missing"));
+}
+
+namespace {
+
+void checkDecoded(bool decoded, const char *raw, qint64 length, const QByteArray &id)
+{
+    if (!decoded)
         throw chunk::ChunkError(QStringLiteral("Chunk %1 is corrupt: decompression failed").arg(chunkIdHex(id)),
                                 QStringLiteral("decompression failed"));
-    if (chunk::sha256(raw.constData(), raw.size()) != id)
+    unsigned char digest[chunk::kIdSize];
+    chunk::sha256(raw, length, digest);
+    if (std::memcmp(digest, id.constData(), chunk::kIdSize) != 0)
         throw chunk::ChunkError(QStringLiteral("Chunk %1 is corrupt: hash mismatch").arg(chunkIdHex(id)),
                                 QStringLiteral("hash mismatch"));
+}
+
+} // namespace
+
+QByteArray PosixRepository::readChunk(const QByteArray &id) const
+{
+    const Location location = locate(id);
+    const QByteArray stored = readStored(location, id);
+    QByteArray raw;
+    const bool decoded = chunk::decode(stored, location.rawSize, raw);
+    checkDecoded(decoded, raw.constData(), raw.size(), id);
     return raw;
+}
+
+namespace {
+
+void checkSize(quint32 rawSize, qint64 length, const QByteArray &id)
+{
+    if (qint64(rawSize) != length)
+        throw chunk::ChunkError(QStringLiteral("Chunk %1 holds %2 bytes, expected %3").arg(chunkIdHex(id)).arg(rawSize).arg(length),
+                                QStringLiteral("wrong size"));
+}
+
+} // namespace
+
+void PosixRepository::readChunkInto(const QByteArray &id, char *out, qint64 length) const
+{
+    const Location location = locate(id);
+    checkSize(location.rawSize, length, id);
+    visitStored(location, id, [&](const char *stored) {
+        checkDecoded(chunk::decodeInto(stored, location.storedSize, location.rawSize, out), out, length, id);
+    });
+}
+
+void PosixRepository::checkChunk(const QByteArray &id, qint64 length) const
+{
+    const Location location = locate(id);
+    checkSize(location.rawSize, length, id);
+    visitStored(location, id, [&](const char *stored) {
+        if (location.storedSize == location.rawSize) { // uncompressed: hash it where it lies
+            checkDecoded(true, stored, length, id);
+            return;
+        }
+        thread_local QByteArray scratch;
+        scratch.resize(qsizetype(location.rawSize));
+        checkDecoded(chunk::decodeInto(stored, location.storedSize, location.rawSize, scratch.data()),
+                     scratch.constData(), length, id);
+    });
 }
 
 void PosixRepository::deleteManifest(const QString &backupId)

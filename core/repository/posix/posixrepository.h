@@ -16,6 +16,7 @@
 #include <QHash>
 #include <QSet>
 
+#include <functional>
 #include <mutex>
 #include <unordered_map>
 
@@ -32,7 +33,7 @@ public:
     const RepositoryConfig &config() const override { return m_config; }
 
     bool hasChunk(const QByteArray &id) const override;
-    qint64 putChunk(const QByteArray &id, const QByteArray &compressed, quint32 rawSize) override;
+    qint64 putChunk(const QByteArray &id, QByteArrayView stored, quint32 rawSize) override;
     void flush() override;
     void commitManifest(const Manifest &manifest) override;
 
@@ -40,6 +41,8 @@ public:
     bool hasManifest(const QString &backupId) const override;
     Manifest readManifest(const QString &backupId) const override;
     QByteArray readChunk(const QByteArray &id) const override;
+    void readChunkInto(const QByteArray &id, char *out, qint64 length) const override;
+    void checkChunk(const QByteArray &id, qint64 length) const override;
 
     void deleteManifest(const QString &backupId) override;
     GcReport collectGarbage() override;
@@ -72,6 +75,10 @@ private:
                       bool replaceLocation);
 
     QString packPath(const QString &packName, const char *suffix) const;
+    // Where chunk `id` is stored; throws chunk::ChunkError ("missing") if nowhere.
+    Location locate(const QByteArray &id) const;
+    // Calls `use` with the chunk's stored bytes in place (PackReader::visit).
+    void visitStored(const Location &location, const QByteArray &id, const std::function<void(const char *)> &use) const;
     QByteArray readStored(const Location &location, const QByteArray &id) const;
 
     void lockExclusive();
