@@ -472,7 +472,9 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
         qint64 segment = 0; // the segment this buffer belongs to now
         std::atomic<qint64> remaining{0};
     };
-    const int slotCount = workers + 2;
+    // The chunks in flight are consecutive, so they span at most this many segments; three more
+    // let one segment be written and the next fill while a worker starts on the one after.
+    const int slotCount = int((workers + chunksPerSegment - 1) / chunksPerSegment) + 3;
     std::vector<Slot> ring(static_cast<size_t>(slotCount));
     struct FreeRing
     {
@@ -511,6 +513,8 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
                 zero += last - first;
             } else {
                 limiter.acquire(runLength, abort.stop);
+                if (abort.stop)
+                    return; // failed or cancelled: the target is abandoned anyway
                 const auto t0 = Clock::now();
                 sink.writeAt(buffer + (first - segment * chunksPerSegment) * chunkSize, runLength, runOffset);
                 nsWrite += since(t0);

@@ -156,7 +156,9 @@ public:
         }
         // Aligned writes bypass the page cache: no copy into it (half a restore's system CPU)
         // and the host's cache is left to the workload. Refused on tmpfs and some others: fine.
-        m_directFd = ::open(native.constData(), O_WRONLY | O_CLOEXEC | O_DIRECT);
+        // Reopened through our own descriptor, so it is the same inode even if the path changed.
+        m_directFd = ::open(QByteArray("/proc/self/fd/" + QByteArray::number(m_fd)).constData(),
+                            O_WRONLY | O_CLOEXEC | O_DIRECT);
     }
     ~FileBlockSink() override
     {
@@ -172,11 +174,8 @@ public:
     {
         checkRange(length, offset);
         qint64 done = 0;
-        if (m_directUsable && m_directFd >= 0 && quintptr(buffer) % kAlign == 0 && offset % kAlign == 0) {
-            const qint64 directPart = length - length % kAlign;
-            if (directPart > 0 && writeFully(m_directFd, buffer, directPart, offset, true))
-                done = directPart;
-        }
+        if (m_directUsable && m_directFd >= 0 && quintptr(buffer) % kAlign == 0 && offset % kAlign == 0)
+            done = directWrite(buffer, length - length % kAlign, offset);
         if (done < length)
             bufferedWrite(buffer + done, length - done, offset + done);
     }
@@ -219,30 +218,38 @@ private:
                             .arg(length).arg(offset).arg(m_path).arg(m_size));
     }
 
-    // Writes all of `buffer`; returns false only when a direct write is refused as such (EINVAL:
-    // the filesystem or device wants another alignment), after which only buffered writes are used.
-    bool writeFully(int fd, const char *buffer, qint64 length, qint64 offset, bool direct)
+    // Writes what it can of `length` aligned bytes directly and returns how much; the caller
+    // writes the rest buffered, which also names any real error. EINVAL before any byte means the
+    // filesystem or device wants another alignment: only buffered writes are used from then on.
+    qint64 directWrite(const char *buffer, qint64 length, qint64 offset)
     {
         qint64 done = 0;
         while (done < length) {
-            const ssize_t n = ::pwrite(fd, buffer + done, size_t(length - done), offset + done);
-            if (n < 0) {
-                if (errno == EINTR)
-                    continue;
-                if (direct && errno == EINVAL && done == 0) {
-                    m_directUsable = false;
-                    return false;
-                }
-                throw Error(sysError(QStringLiteral("Write error at offset %1 of").arg(offset + done), m_path, errno));
-            }
+            const ssize_t n = ::pwrite(m_directFd, buffer + done, size_t(length - done), offset + done);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && errno == EINVAL && done == 0)
+                m_directUsable = false;
+            if (n <= 0)
+                break;
             done += n;
+            if (n % kAlign)
+                break; // a short write left the rest unaligned
         }
-        return true;
+        return done;
     }
 
     void bufferedWrite(const char *buffer, qint64 length, qint64 offset)
     {
-        writeFully(m_fd, buffer, length, offset, false);
+        qint64 done = 0;
+        while (done < length) {
+            const ssize_t n = ::pwrite(m_fd, buffer + done, size_t(length - done), offset + done);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                throw Error(sysError(QStringLiteral("Write error at offset %1 of").arg(offset + done), m_path, errno));
+            done += n;
+        }
         // Start writeback as we go and drop what is already clean, instead of piling the whole
         // volume up as dirty cache for one long flush at the end.
         const qint64 before = m_unflushed.fetch_add(length);

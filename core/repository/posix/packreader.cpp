@@ -213,6 +213,13 @@ void PackReader::visit(quint32 pack, const QString &path, qint64 offset, qint64 
                 w.lastUse = ++m_clock;
                 m_lastEnd[pack] = offset + length;
                 ++w.users; // pinned: neither the read-ahead below nor another reader reuses it
+                auto unpin = qScopeGuard([&] {
+                    if (!lock.owns_lock())
+                        lock.lock();
+                    if (--w.users == 0)
+                        m_loaded.notify_all(); // a reader may wait for a free window
+                });
+                const char *data = w.buffer + (offset - w.start);
                 if (offset - w.start >= m_windowSize / 2 && w.length == m_windowSize) {
                     // Keep up to kPrefetchDepth windows ahead loading, one per reader thread, so
                     // several reads are in flight. Windows overlap so that a chunk crossing a
@@ -227,12 +234,7 @@ void PackReader::visit(quint32 pack, const QString &path, qint64 offset, qint64 
                     }
                 }
                 lock.unlock();
-                auto unpin = qScopeGuard([&] {
-                    lock.lock();
-                    if (--w.users == 0)
-                        m_loaded.notify_all(); // a reader may wait for a free window
-                });
-                use(w.buffer + (offset - w.start));
+                use(data);
                 return;
             }
         }
