@@ -462,7 +462,7 @@ private slots:
         QCOMPARE(QFileInfo(target).size(), size);
         auto sink = openFileSink(target);
         TransferOptions options;
-        options.threads = 3; // a ring of 5 segment buffers for 12 segments
+        options.threads = 3; // a ring of 4 segment buffers for 12 segments
         const TransferStats stats = restoreFromRepository(*repo, m, *sink, options);
         sink.reset();
         QCOMPARE(stats.bytes, size);

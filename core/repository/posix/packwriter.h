@@ -8,8 +8,8 @@
 // of the next. Memory is a fixed pool of blocks (an appender waits for a free one while the
 // disk is behind), and at most two packs wait for their flush (64 MiB of dirty page cache).
 //
-// O_DIRECT was measured as the alternative (tests/bench/README.md): half the system CPU, but
-// 10-15 % slower on random data on our virtual disks, so the writes stay buffered.
+// O_DIRECT was measured as the alternative twice (tests/bench/README.md): half the system CPU,
+// but 10-30 % slower on random data on our virtual disks, so the writes stay buffered.
 #include "repository/posix/packformat.h"
 
 #include <QByteArray>
