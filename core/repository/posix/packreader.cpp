@@ -185,13 +185,6 @@ void PackReader::prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack
     }
 }
 
-QByteArray PackReader::read(quint32 pack, const QString &path, qint64 offset, qint64 length)
-{
-    QByteArray out;
-    visit(pack, path, offset, length, [&](const char *data) { out = QByteArray(data, qsizetype(length)); });
-    return out;
-}
-
 void PackReader::visit(quint32 pack, const QString &path, qint64 offset, qint64 length,
                        const std::function<void(const char *)> &use)
 {

@@ -4,7 +4,6 @@
 // served from a few large O_DIRECT windows (4 MiB reads: deep enough for the device, and
 // no page-cache pollution); an isolated access reads only its own range. Where O_DIRECT is
 // refused (tmpfs, some network filesystems) it reads buffered and drops what it read.
-#include <QByteArray>
 #include <QHash>
 #include <QString>
 
@@ -29,8 +28,6 @@ public:
     // `pack` identifies `path` until reset(). Throws ndb::Error on I/O errors or short packs.
     void visit(quint32 pack, const QString &path, qint64 offset, qint64 length,
                const std::function<void(const char *)> &use);
-    // The same bytes as a copy.
-    QByteArray read(quint32 pack, const QString &path, qint64 offset, qint64 length);
     // Forgets windows, descriptors and pack numbers (the caller renumbers its packs).
     void reset();
 

@@ -445,6 +445,13 @@ void checkDecoded(bool decoded, const char *raw, qint64 length, const QByteArray
                                 QStringLiteral("hash mismatch"));
 }
 
+void checkSize(quint32 rawSize, qint64 length, const QByteArray &id)
+{
+    if (qint64(rawSize) != length)
+        throw chunk::ChunkError(QStringLiteral("Chunk %1 holds %2 bytes, expected %3").arg(chunkIdHex(id)).arg(rawSize).arg(length),
+                                QStringLiteral("wrong size"));
+}
+
 } // namespace
 
 QByteArray PosixRepository::readChunk(const QByteArray &id) const
@@ -456,17 +463,6 @@ QByteArray PosixRepository::readChunk(const QByteArray &id) const
     checkDecoded(decoded, raw.constData(), raw.size(), id);
     return raw;
 }
-
-namespace {
-
-void checkSize(quint32 rawSize, qint64 length, const QByteArray &id)
-{
-    if (qint64(rawSize) != length)
-        throw chunk::ChunkError(QStringLiteral("Chunk %1 holds %2 bytes, expected %3").arg(chunkIdHex(id)).arg(rawSize).arg(length),
-                                QStringLiteral("wrong size"));
-}
-
-} // namespace
 
 void PosixRepository::readChunkInto(const QByteArray &id, char *out, qint64 length) const
 {
