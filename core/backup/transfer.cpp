@@ -22,6 +22,7 @@
 #include <deque>
 #include <exception>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -224,9 +225,24 @@ void runWorkerPool(int workers, const std::function<void()> &worker, std::atomic
     abort.rethrowIfFailed();
 }
 
+// A 4096-aligned buffer (O_DIRECT wants that), freed with the object that holds it.
+struct FreeDeleter
+{
+    void operator()(char *p) const { std::free(p); }
+};
+using AlignedBuffer = std::unique_ptr<char, FreeDeleter>;
+
+AlignedBuffer allocateAligned(qint64 size)
+{
+    AlignedBuffer buffer(static_cast<char *>(std::aligned_alloc(4096, size_t(size))));
+    if (!buffer)
+        throw Error(QStringLiteral("Out of memory for transfer buffers"));
+    return buffer;
+}
+
 struct Segment
 {
-    char *buffer = nullptr;
+    AlignedBuffer buffer;
     qint64 offset = 0;
     qint64 length = 0;
     qint64 firstChunk = 0;
@@ -264,20 +280,8 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
     // Enough segments to keep every reader and worker busy; the only large allocations.
     const int segmentPool = kReaders + qMax(2, workers);
     std::vector<Segment> segments(segmentPool);
-    for (Segment &segment : segments) {
-        segment.buffer = static_cast<char *>(std::aligned_alloc(4096, size_t(segmentSize)));
-        if (!segment.buffer)
-            throw Error(QStringLiteral("Out of memory for transfer buffers"));
-    }
-    struct FreeBuffers
-    {
-        std::vector<Segment> &segments;
-        ~FreeBuffers()
-        {
-            for (Segment &s : segments)
-                std::free(s.buffer);
-        }
-    } freeBuffers{segments};
+    for (Segment &segment : segments)
+        segment.buffer = allocateAligned(segmentSize);
 
     BlockingQueue<Segment *> freeSegments;
     for (Segment &segment : segments)
@@ -318,7 +322,7 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
                 segment->firstChunk = s * chunksPerSegment;
                 limiter.acquire(segment->length, abort.stop);
                 t0 = Clock::now();
-                const qint64 got = source.readAt(segment->buffer, segment->length, segment->offset);
+                const qint64 got = source.readAt(segment->buffer.get(), segment->length, segment->offset);
                 nsRead += since(t0);
                 if (got != segment->length)
                     throw Error(QStringLiteral("%1 ended at %2 bytes, expected %3")
@@ -353,7 +357,7 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
                     break;
                 Segment *segment = job->segment;
                 const qint64 offset = job->index * chunkSize;
-                const char *data = segment->buffer + (offset - segment->offset);
+                const char *data = segment->buffer.get() + (offset - segment->offset);
                 const qint64 length = qMin(chunkSize, size - offset);
                 if (chunk::isAllZero(data, length)) {
                     ++chunksZero; // the manifest slot stays empty
@@ -468,7 +472,7 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
     // segment buffers bounds memory; a worker whose segment has no buffer yet waits for one.
     struct Slot
     {
-        char *buffer = nullptr;
+        AlignedBuffer buffer;
         qint64 segment = 0; // the segment this buffer belongs to now
         std::atomic<qint64> remaining{0};
     };
@@ -476,23 +480,12 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
     // let one segment be written and the next fill while a worker starts on the one after.
     const int slotCount = int((workers + chunksPerSegment - 1) / chunksPerSegment) + 3;
     std::vector<Slot> ring(static_cast<size_t>(slotCount));
-    struct FreeRing
-    {
-        std::vector<Slot> &ring;
-        ~FreeRing()
-        {
-            for (Slot &slot : ring)
-                std::free(slot.buffer);
-        }
-    } freeRing{ring};
     auto chunksIn = [&](qint64 segment) {
         return qMax<qint64>(0, qMin(chunkCount, (segment + 1) * chunksPerSegment) - segment * chunksPerSegment);
     };
     for (int k = 0; k < slotCount; ++k) {
         Slot &slot = ring[size_t(k)];
-        slot.buffer = static_cast<char *>(std::aligned_alloc(4096, size_t(chunksPerSegment * chunkSize)));
-        if (!slot.buffer)
-            throw Error(QStringLiteral("Out of memory for restore buffers"));
+        slot.buffer = allocateAligned(chunksPerSegment * chunkSize);
         slot.segment = k;
         slot.remaining = chunksIn(k);
     }
@@ -545,7 +538,7 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
                     const auto t0 = Clock::now();
                     try {
                         repository.readChunkInto(manifest.chunks[i],
-                                                 slot.buffer + (i - segment * chunksPerSegment) * chunkSize, length);
+                                                 slot.buffer.get() + (i - segment * chunksPerSegment) * chunkSize, length);
                     } catch (const CorruptDataError &error) {
                         throw CorruptDataError(QStringLiteral("Restore of backup %1 failed at chunk %2: %3")
                                                    .arg(manifest.backupId).arg(i).arg(error.message()));
@@ -556,7 +549,7 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
                     nsReadChunk += since(t0);
                 }
                 if (--slot.remaining == 0) {
-                    writeSegment(segment, slot.buffer);
+                    writeSegment(segment, slot.buffer.get());
                     {
                         std::lock_guard lock(ringMutex);
                         slot.segment = segment + slotCount;
