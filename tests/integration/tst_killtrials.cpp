@@ -213,8 +213,10 @@ class TestKillTrials : public QObject
     {
         const Run r = ctl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"), QStringLiteral("db"),
                            QStringLiteral("--force"), QStringLiteral("--json")});
-        if (r.exitCode != 0)
+        if (r.exitCode != 0) {
+            qWarning().noquote() << "backup create failed:" << r.err;
             return {};
+        }
         const int at = r.out.indexOf(QLatin1String("\"id\": \""));
         return at < 0 ? QString() : r.out.mid(at + 7, 36);
     }
@@ -257,8 +259,8 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("fsType");
         QTest::addColumn<int>("fsMiB");
-        QTest::newRow("btrfs pool (reflink snapshot)") << QStringLiteral("btrfs") << 400;
-        QTest::newRow("ext4 pool (frozen clone)") << QStringLiteral("ext4") << 400;
+        QTest::newRow("btrfs pool (reflink snapshot)") << QStringLiteral("btrfs") << 1024;
+        QTest::newRow("ext4 pool (frozen clone)") << QStringLiteral("ext4") << 1024;
     }
 
     void trials()
@@ -314,19 +316,33 @@ private Q_SLOTS:
             return;
         verifyAllAvailable(QStringLiteral("after backup kills"));
 
+        // Random instants within each operation's own duration, measured on an unkilled run.
+        auto measure = [&](const QStringList &args) {
+            QElapsedTimer t;
+            t.start();
+            const Run run = ctl(args);
+            return run.exitCode == 0 ? qMax(50, int(t.elapsed())) : -1;
+        };
+        const int restoreMs = measure({QStringLiteral("backup"), QStringLiteral("restore"), m_reference, QStringLiteral("--to-file"),
+                                       m_dir->filePath(QStringLiteral("measured.img"))});
+        const int verifyMs = measure({QStringLiteral("backup"), QStringLiteral("verify"), m_reference});
+        QVERIFY2(restoreMs > 0 && verifyMs > 0, "an unkilled restore or verify failed");
+        QFile::remove(m_dir->filePath(QStringLiteral("measured.img")));
+
         for (int i = 0; i < kKillsPerOperation && !QTest::currentTestFailed(); ++i) {
             const QString target = QStringLiteral("target%1").arg(i);
             QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_pool,
                           QStringLiteral("--name"), target, QStringLiteral("--size"), QStringLiteral("128M")}).exitCode, 0);
             trial(QStringLiteral("restore --to-volume"), {QStringLiteral("backup"), QStringLiteral("restore"), m_reference,
-                                                          QStringLiteral("--to-volume"), target}, instant(backupMs));
+                                                          QStringLiteral("--to-volume"), target}, instant(restoreMs));
+            QFile::remove(m_pool + QLatin1Char('/') + target + QStringLiteral(".img")); // the pool's space is for the trials
         }
         for (int i = 0; i < kKillsPerOperation && !QTest::currentTestFailed(); ++i)
             trial(QStringLiteral("restore --to-file"), {QStringLiteral("backup"), QStringLiteral("restore"), m_reference,
                                                         QStringLiteral("--to-file"), m_dir->filePath(QStringLiteral("restored%1.img").arg(i))},
-                  instant(backupMs));
+                  instant(restoreMs));
         for (int i = 0; i < kKillsPerOperation && !QTest::currentTestFailed(); ++i)
-            trial(QStringLiteral("verify"), {QStringLiteral("backup"), QStringLiteral("verify"), m_reference}, instant(backupMs));
+            trial(QStringLiteral("verify"), {QStringLiteral("backup"), QStringLiteral("verify"), m_reference}, instant(verifyMs));
         if (QTest::currentTestFailed())
             return;
         verifyAllAvailable(QStringLiteral("after restore and verify kills"));
