@@ -37,6 +37,15 @@ class TestStartupCleanup : public QObject
         return q.next() ? q.value(0).toString() : QStringLiteral("<none>");
     }
 
+    static EngineConfig configIn(const QTemporaryDir &dir, const QStringList &pools)
+    {
+        EngineConfig config;
+        config.catalogPath = dir.filePath(QStringLiteral("catalog.sqlite"));
+        config.repositoryRoot = dir.filePath(QStringLiteral("repo"));
+        config.imagePools = pools;
+        return config;
+    }
+
 private Q_SLOTS:
     void deadProcessLeftoversAreUndone()
     {
@@ -44,10 +53,7 @@ private Q_SLOTS:
         QVERIFY(dir.isValid());
         const QString pool = dir.filePath(QStringLiteral("pool"));
         QVERIFY(QDir().mkpath(pool));
-        EngineConfig config;
-        config.catalogPath = dir.filePath(QStringLiteral("catalog.sqlite"));
-        config.repositoryRoot = dir.filePath(QStringLiteral("repo"));
-        config.imagePools = {pool};
+        const EngineConfig config = configIn(dir, {pool});
         ImageDriver driver(pool);
         NDB_TRY(runSync(driver.createVolume(QStringLiteral("src"), 1 << 20)));
         NDB_TRY(runSync(driver.createVolume(QStringLiteral("dst"), 1 << 20)));
@@ -114,9 +120,7 @@ private Q_SLOTS:
         ndbtest::ScratchCleanup scratch(dir.path());
         std::unique_ptr<ndbtest::ScratchFilesystem> fs;
         NDB_TRY(fs = std::make_unique<ndbtest::ScratchFilesystem>(dir.path(), QStringLiteral("ext4"), 64, QStringLiteral("inner")));
-        EngineConfig config;
-        config.catalogPath = dir.filePath(QStringLiteral("catalog.sqlite"));
-        config.repositoryRoot = dir.filePath(QStringLiteral("repo"));
+        const EngineConfig config = configIn(dir, {});
         const QString dead = QSysInfo::machineHostName() + QStringLiteral(":999999:1");
         const QString insert = QStringLiteral("INSERT INTO freezes (kind, target, device, worker, guard_pid, started_at) VALUES ('fsfreeze', ?, ?, ?, 0, '2024-01-01T00:00:00Z')");
         auto freeze = [&] {
@@ -158,10 +162,7 @@ private Q_SLOTS:
         QVERIFY(dir.isValid());
         const QString pool = dir.filePath(QStringLiteral("pool"));
         QVERIFY(QDir().mkpath(pool));
-        EngineConfig config;
-        config.catalogPath = dir.filePath(QStringLiteral("catalog.sqlite"));
-        config.repositoryRoot = dir.filePath(QStringLiteral("repo"));
-        config.imagePools = {pool};
+        const EngineConfig config = configIn(dir, {pool});
         // 4194999 is above the largest pid_max (2^22): no such process. pid 1 always runs.
         const QStringList dead = {QStringLiteral(".ndbackup-reflink-probe-4194999.a"), QStringLiteral(".ndbackup-reflink-probe-4194999.b"),
                                   QStringLiteral(".ndbackup-reflink-probe-4194998-4194998.a")};
