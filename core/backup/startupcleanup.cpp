@@ -3,12 +3,15 @@
 #include "backup/backupservice.h"
 #include "catalog/backupstore.h"
 #include "catalog/catalog.h"
+#include "catalog/freezestore.h"
 #include "catalog/jobstore.h"
 #include "catalog/volumestore.h"
 #include "model/status.h"
 #include "repository/repository.h"
 #include "util/error.h"
 #include "volumes/driverset.h"
+#include "volumes/fsfreeze.h"
+#include "volumes/lvm/devmapper.h"
 
 #include <QFileInfo>
 #include <QSet>
@@ -23,10 +26,12 @@ const QString kResetReason = QStringLiteral("incomplete backup reset on restart"
 QCoro::Task<CleanupReport> StartupCleanup::run()
 {
     CleanupReport report;
+    thawDeadFreezes(report); // first: a workload may be hanging on it
     co_await resetCreatingBackups(report);
     co_await resetRestores(report);
     co_await finishDeletes(report);
     co_await removeOrphanTemporaries(report);
+    co_await removeDriverLeftovers(report);
     resetVolumes(report);
     failDeadJobs();
     co_return report;
@@ -158,6 +163,67 @@ QCoro::Task<void> StartupCleanup::removeOrphanTemporaries(CleanupReport &report)
             } catch (const Error &e) {
                 report.messages << QStringLiteral("could not remove leftover %1: %2").arg(t.name, e.message());
             }
+        }
+    }
+}
+
+void StartupCleanup::thawDeadFreezes(CleanupReport &report)
+{
+    // A freeze whose process died (killed together with its guard, or before the guard could
+    // thaw) is undone here. A freeze that a live process holds on the same target is never
+    // touched: thawing it would break that process's point-in-time copy.
+    FreezeStore store(m_catalog);
+    const QList<FreezeRecord> records = store.all();
+    QSet<QString> heldByLive;
+    for (const FreezeRecord &r : records)
+        if (workerIsAlive(r.worker))
+            heldByLive.insert(r.kind + QLatin1Char('\n') + r.target);
+    for (const FreezeRecord &r : records) {
+        if (workerIsAlive(r.worker))
+            continue;
+        const QString what = r.device.isEmpty() ? r.target : QStringLiteral("%1 (%2)").arg(r.target, r.device);
+        if (heldByLive.contains(r.kind + QLatin1Char('\n') + r.target)) {
+            report.messages << QStringLiteral("%1 was frozen by a process that ended, but a running process froze it "
+                                              "again; that process thaws it").arg(what);
+            store.remove(r.id);
+            continue;
+        }
+        if (r.kind == QLatin1String(FreezeRecord::kFilesystem)) {
+            QString error;
+            if (FilesystemFreeze::thawMountPoint(r.target, &error)) {
+                ++report.freezesThawed;
+                report.messages << QStringLiteral("thawed the filesystem at %1, left frozen by a process that ended").arg(what);
+            } else if (!error.isEmpty() && QFileInfo::exists(r.target)) {
+                report.messages << QStringLiteral("could not thaw the filesystem at %1: %2; run 'fsfreeze -u %3'")
+                                       .arg(what, error, r.target);
+                continue; // keep the record: the next cleanup tries again
+            }
+        } else if (r.kind == QLatin1String(FreezeRecord::kDmSuspend)) {
+            try {
+                if (dm::available() && dm::deviceInfo(r.target).suspended) {
+                    dm::resumeDevice(r.target);
+                    ++report.freezesThawed;
+                    report.messages << QStringLiteral("resumed device-mapper device %1, left suspended by a process that ended").arg(what);
+                }
+            } catch (const Error &e) {
+                report.messages << QStringLiteral("could not resume device-mapper device %1: %2; run 'dmsetup resume %3'")
+                                       .arg(what, e.message(), r.target);
+                continue;
+            }
+        }
+        store.remove(r.id);
+    }
+}
+
+QCoro::Task<void> StartupCleanup::removeDriverLeftovers(CleanupReport &report)
+{
+    for (VolumeDriver *driver : m_drivers.all()) {
+        try {
+            const QStringList removed = co_await driver->removeLeftovers();
+            for (const QString &path : removed)
+                report.messages << QStringLiteral("removed leftover %1 on %2").arg(path, driver->id());
+        } catch (const Error &e) {
+            report.messages << QStringLiteral("%1: cannot remove leftovers: %2").arg(driver->id(), e.message());
         }
     }
 }

@@ -23,6 +23,8 @@ private:
     QCoro::Task<void> resetRestores(CleanupReport &report);
     QCoro::Task<void> finishDeletes(CleanupReport &report);
     QCoro::Task<void> removeOrphanTemporaries(CleanupReport &report);
+    QCoro::Task<void> removeDriverLeftovers(CleanupReport &report);
+    void thawDeadFreezes(CleanupReport &report);
     void resetVolumes(CleanupReport &report);
     void failDeadJobs();
 

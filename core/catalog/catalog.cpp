@@ -106,6 +106,19 @@ CREATE TABLE job_events (
 );
 CREATE INDEX job_events_job ON job_events(job_id);
 )SQL",
+    // 2: filesystem freezes and device-mapper suspends while they are held, written before
+    //    FIFREEZE, so that a start or `cleanup` thaws what a dead process left frozen.
+    R"SQL(
+CREATE TABLE freezes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    device TEXT,
+    worker TEXT NOT NULL,
+    guard_pid INTEGER NOT NULL DEFAULT 0,
+    started_at TEXT NOT NULL
+);
+)SQL",
 };
 
 QAtomicInteger<quint64> s_connectionCounter;

@@ -599,6 +599,7 @@ int CommandLine::cmdCleanup(Engine &engine)
                                            {QStringLiteral("deletes_finished"), r.deletesFinished},
                                            {QStringLiteral("temporaries_removed"), r.temporariesRemoved},
                                            {QStringLiteral("volumes_restored"), r.volumesRestored},
+                                           {QStringLiteral("freezes_thawed"), r.freezesThawed},
                                            {QStringLiteral("messages"), QJsonArray::fromStringList(r.messages)}})
                      .toJson(QJsonDocument::Indented);
         return ExitOk;

@@ -27,6 +27,7 @@ struct CleanupReport
     int deletesFinished = 0;
     int temporariesRemoved = 0;
     int volumesRestored = 0;   // status put back from previous_status
+    int freezesThawed = 0;     // filesystems / dm devices a dead process left frozen or suspended
     QStringList messages;
 };
 

@@ -4,12 +4,14 @@
 
 #include "backup/backupservice.h"
 #include "catalog/catalog.h"
+#include "catalog/freezestore.h"
 #include "catalog/jobstore.h"
 #include "model/status.h"
 #include "util/commandrunner.h"
 #include "util/error.h"
 #include "util/runsync.h"
 #include "volumes/driverset.h"
+#include "volumes/fsfreeze.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -97,6 +99,9 @@ void JobQueue::runInThread(JobHandle *handle, Work work)
             JobStore store(catalog);
             JobContext context(jobId, &store, target.data(), cancel);
             CommandRunner::setThreadLogSink([&context](const QString &line) { context.event(QStringLiteral("command"), line); });
+            // Freezes this job takes are recorded, so a start or cleanup thaws them if the process dies.
+            FreezeStore freezes(catalog);
+            const FreezeJournalScope journal(&freezes);
             store.markStarted(jobId);
             QMetaObject::invokeMethod(target, [target] { if (target) target->onStarted(); }, Qt::QueuedConnection);
             std::exception_ptr failure;

@@ -1,13 +1,16 @@
 #pragma once
 // Filesystem freeze for the instant of a snapshot: FIFREEZE on the filesystem mounted from a
-// block device, thawed by the destructor and, whatever happens, by a watchdog after a hard
-// time limit, so no failure can leave the workload's filesystem frozen.
+// block device. A freeze must not outlive its owner, so it is held by a small guard process
+// (forked, raw system calls only) that thaws when told, when this process dies (its command
+// socket reaches end-of-file, also after SIGKILL) and when the hard time limit passes. A journal
+// (the catalog's `freezes` table) records the freeze before FIFREEZE, so that the next engine
+// start or `ndbackupctl cleanup` thaws what a process killed together with its guard left frozen.
+#include "model/freeze.h"
+
 #include <QString>
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <sys/types.h>
 
 namespace ndb {
 
@@ -18,26 +21,44 @@ public:
     // major:minor in /proc/self/mountinfo); empty when it is not mounted.
     static QString mountPointOf(const QString &devicePath);
 
-    // Freezes the filesystem at `mountPoint`. Throws ndb::Error when FIFREEZE fails.
-    FilesystemFreeze(const QString &mountPoint, std::chrono::milliseconds limit);
-    ~FilesystemFreeze(); // thaws (unless the watchdog already did)
+    // The calling thread's journal (a job thread installs one over its catalog); nullptr: freezes
+    // are not recorded, the guard process still thaws.
+    static FreezeJournal *threadJournal();
+    static void setThreadJournal(FreezeJournal *journal);
+
+    // Freezes the filesystem at `mountPoint` (mounted from `device`, for the record). Throws
+    // ndb::Error when FIFREEZE fails or the guard cannot be started; nothing stays frozen then.
+    FilesystemFreeze(const QString &mountPoint, std::chrono::milliseconds limit, const QString &device = {});
+    ~FilesystemFreeze(); // thaws (unless the time limit already did)
     FilesystemFreeze(const FilesystemFreeze &) = delete;
     FilesystemFreeze &operator=(const FilesystemFreeze &) = delete;
 
-    // Thaws now; returns false when the watchdog had thawed it already (the limit was exceeded).
+    // Thaws now; returns false when the guard had thawed it already (the limit was exceeded).
     bool thaw();
     QString mountPoint() const { return m_mountPoint; }
+    pid_t guardPid() const { return m_guard; }
+
+    // FITHAW on `mountPoint`: true when it was frozen and is thawed now (EINVAL = not frozen).
+    static bool thawMountPoint(const QString &mountPoint, QString *error = nullptr);
 
 private:
-    bool thawLocked();
-
     QString m_mountPoint;
-    int m_fd = -1;
-    bool m_frozen = false;
-    bool m_thawedByWatchdog = false;
-    std::mutex m_mutex;
-    std::condition_variable m_wake;
-    std::thread m_watchdog;
+    pid_t m_guard = -1;
+    int m_socket = -1; // to the guard: one byte = thaw; its closing (also by dying) = thaw
+    bool m_thawed = false;
+    bool m_thawedByLimit = false;
+    qint64 m_recordId = 0;
+    FreezeJournal *m_journal = nullptr;
+};
+
+// Installs `journal` as the calling thread's freeze journal for the scope's lifetime.
+class FreezeJournalScope
+{
+public:
+    explicit FreezeJournalScope(FreezeJournal *journal) { FilesystemFreeze::setThreadJournal(journal); }
+    ~FreezeJournalScope() { FilesystemFreeze::setThreadJournal(nullptr); }
+    FreezeJournalScope(const FreezeJournalScope &) = delete;
+    FreezeJournalScope &operator=(const FreezeJournalScope &) = delete;
 };
 
 } // namespace ndb

@@ -7,6 +7,7 @@
 #include <QCoro/QCoroTask>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace ndb {
 
@@ -68,6 +69,9 @@ public:
     virtual QCoro::Task<QList<TemporaryObject>> listTemporaries() = 0;
     // Remove a temporary object whatever state it is in (detaching it first). Idempotent.
     virtual QCoro::Task<void> removeTemporary(TemporaryObject object) = 0;
+    // Removes other leftovers of processes that died (e.g. an image pool's reflink probe files);
+    // returns what was removed. Never touches what a live process uses.
+    virtual QCoro::Task<QStringList> removeLeftovers() { co_return QStringList(); }
 };
 
 // Names of temporary objects; the prefix lets cleanup find them without the catalog.

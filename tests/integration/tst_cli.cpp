@@ -1,5 +1,6 @@
 // ndbackupctl as a script sees it: exit codes, messages, JSON, and a SIGKILL in the middle of a
 // backup followed by `ndbackupctl cleanup`.
+#include "support/ctlrun.h"
 #include "support/scratchfs.h"
 
 #include "catalog/catalog.h"
@@ -23,23 +24,6 @@
 
 using namespace ndb;
 using namespace ndbtest;
-
-namespace {
-
-QString ctlPath()
-{
-    const QString build = qEnvironmentVariable("NDB_BUILD_DIR");
-    return build.isEmpty() ? QString() : build + QStringLiteral("/app/cli/ndbackupctl");
-}
-
-struct Run
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-} // namespace
 
 class TestCli : public QObject
 {

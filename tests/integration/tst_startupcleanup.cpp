@@ -1,12 +1,14 @@
 // What a process that died mid-operation leaves behind, and what the next engine start makes of
 // it. The rows are written as the dead process would have left them (its worker id names a
 // process that no longer exists); the storage is a real image pool.
+#include "support/freezecheck.h"
 #include "support/scratchfs.h"
 
 #include "catalog/catalog.h"
 #include "engine/engine.h"
 #include "model/status.h"
 #include "util/runsync.h"
+#include "volumes/fsfreeze.h"
 #include "volumes/image/imagedriver.h"
 
 #include <QDir>
@@ -14,7 +16,14 @@
 #include <QSqlQuery>
 #include <QSysInfo>
 #include <QTemporaryDir>
+
+#include <memory>
 #include <QTest>
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 using namespace ndb;
 
@@ -28,6 +37,15 @@ class TestStartupCleanup : public QObject
         return q.next() ? q.value(0).toString() : QStringLiteral("<none>");
     }
 
+    static EngineConfig configIn(const QTemporaryDir &dir, const QStringList &pools)
+    {
+        EngineConfig config;
+        config.catalogPath = dir.filePath(QStringLiteral("catalog.sqlite"));
+        config.repositoryRoot = dir.filePath(QStringLiteral("repo"));
+        config.imagePools = pools;
+        return config;
+    }
+
 private Q_SLOTS:
     void deadProcessLeftoversAreUndone()
     {
@@ -35,10 +53,7 @@ private Q_SLOTS:
         QVERIFY(dir.isValid());
         const QString pool = dir.filePath(QStringLiteral("pool"));
         QVERIFY(QDir().mkpath(pool));
-        EngineConfig config;
-        config.catalogPath = dir.filePath(QStringLiteral("catalog.sqlite"));
-        config.repositoryRoot = dir.filePath(QStringLiteral("repo"));
-        config.imagePools = {pool};
+        const EngineConfig config = configIn(dir, {pool});
         ImageDriver driver(pool);
         NDB_TRY(runSync(driver.createVolume(QStringLiteral("src"), 1 << 20)));
         NDB_TRY(runSync(driver.createVolume(QStringLiteral("dst"), 1 << 20)));
@@ -96,6 +111,70 @@ private Q_SLOTS:
         NDB_TRY(report = engine.cleanup());
         QCOMPARE(report.backupsReset, 0);
         QCOMPARE(value(c, QStringLiteral("SELECT status FROM backups WHERE id='b1'")), BackupStatus::Creating);
+    }
+
+    void deadProcessFreezeIsThawedLiveOneKept()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        ndbtest::ScratchCleanup scratch(dir.path());
+        std::unique_ptr<ndbtest::ScratchFilesystem> fs;
+        NDB_TRY(fs = std::make_unique<ndbtest::ScratchFilesystem>(dir.path(), QStringLiteral("ext4"), 64, QStringLiteral("inner")));
+        const EngineConfig config = configIn(dir, {});
+        const QString dead = QSysInfo::machineHostName() + QStringLiteral(":999999:1");
+        const QString insert = QStringLiteral("INSERT INTO freezes (kind, target, device, worker, guard_pid, started_at) VALUES ('fsfreeze', ?, ?, ?, 0, '2024-01-01T00:00:00Z')");
+        auto freeze = [&] {
+            const int fd = ::open(QFile::encodeName(fs->mountPoint()).constData(), O_RDONLY | O_DIRECTORY);
+            const bool ok = fd >= 0 && ::ioctl(fd, FIFREEZE, 0) == 0;
+            if (fd >= 0)
+                ::close(fd);
+            return ok;
+        };
+        // A process froze the filesystem and died, guard and all: only its record is left.
+        {
+            Catalog c(config.catalogPath);
+            c.exec(insert, {fs->mountPoint(), fs->device(), dead});
+        }
+        QVERIFY(freeze());
+        Engine engine(config);
+        CleanupReport report;
+        NDB_TRY(report = engine.start());
+        QCOMPARE(report.freezesThawed, 1);
+        QString why;
+        QVERIFY2(ndbtest::writeCompletes(fs->mountPoint(), 5000, &why), qPrintable(why));
+        Catalog c(config.catalogPath);
+        QCOMPARE(value(c, QStringLiteral("SELECT COUNT(*) FROM freezes")), QStringLiteral("0"));
+
+        // A live process holds a freeze of the same filesystem: a dead record for it is dropped,
+        // but the filesystem stays frozen until its owner thaws it.
+        c.exec(insert, {fs->mountPoint(), fs->device(), dead});
+        c.exec(insert, {fs->mountPoint(), fs->device(), currentWorkerId()});
+        QVERIFY(freeze());
+        NDB_TRY(report = engine.cleanup());
+        QCOMPARE(report.freezesThawed, 0);
+        QCOMPARE(value(c, QStringLiteral("SELECT COUNT(*) FROM freezes")), QStringLiteral("1"));
+        QVERIFY2(FilesystemFreeze::thawMountPoint(fs->mountPoint()), "a live process's freeze was thawed by cleanup");
+    }
+
+    void deadProcessReflinkProbesRemoved()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString pool = dir.filePath(QStringLiteral("pool"));
+        QVERIFY(QDir().mkpath(pool));
+        const EngineConfig config = configIn(dir, {pool});
+        // 4194999 is above the largest pid_max (2^22): no such process. pid 1 always runs.
+        const QStringList dead = {QStringLiteral(".ndbackup-reflink-probe-4194999.a"), QStringLiteral(".ndbackup-reflink-probe-4194999.b"),
+                                  QStringLiteral(".ndbackup-reflink-probe-4194998-4194998.a")};
+        const QStringList live = {QStringLiteral(".ndbackup-reflink-probe-1-1.b"), QStringLiteral(".ndbackup-reflink-probe-1.a")}; // by name
+        for (const QString &name : dead + live) {
+            QFile f(pool + QLatin1Char('/') + name);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+        }
+        Engine engine(config);
+        NDB_TRY(engine.start());
+        QStringList left = QDir(pool).entryList(QDir::Files | QDir::Hidden, QDir::Name);
+        QCOMPARE(left, live);
     }
 };
 

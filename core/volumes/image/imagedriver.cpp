@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -30,6 +31,7 @@ namespace ndb {
 namespace {
 
 const QString kImageSuffix = QStringLiteral(".img");
+const QString kProbePrefix = QStringLiteral(".ndbackup-reflink-probe-"); // <pid>[-<tid>].{a,b}
 
 QString errnoText(int e) { return QString::fromLocal8Bit(strerror(e)); }
 
@@ -174,7 +176,9 @@ bool ImageDriver::reflinkSupported() const
     if (!QFileInfo(m_pool).isDir())
         return false; // not cached: the pool may appear later
     // FICLONE between two small probe files tells whether the filesystem shares extents.
-    const QString base = QStringLiteral("%1/.ndbackup-reflink-probe-%2").arg(m_pool).arg(::getpid());
+    // Named by pid (and thread: every job thread has its own driver), so that cleanup can
+    // remove what a killed process left (removeLeftovers()).
+    const QString base = QStringLiteral("%1/%2%3-%4").arg(m_pool, kProbePrefix).arg(::getpid()).arg(::gettid());
     const QByteArray a = QFile::encodeName(base + QStringLiteral(".a"));
     const QByteArray b = QFile::encodeName(base + QStringLiteral(".b"));
     bool supported = false;
@@ -374,20 +378,20 @@ void ImageDriver::cloneImage(const QString &sourceName, const QString &targetNam
     // From here on the target exists; any failure removes it.
     try {
         // Filesystems mounted from the source (through its loop devices) are frozen for the instant.
-        QStringList mountPoints;
+        QList<QPair<QString, QString>> mountPoints; // mount point, loop device
         const QStringList loops = LoopDevice::devicesFor(srcPath);
         for (const QString &loop : loops) {
             const QString mp = FilesystemFreeze::mountPointOf(loop);
             if (!mp.isEmpty())
-                mountPoints << mp;
+                mountPoints << qMakePair(mp, loop);
         }
         const Holders holders = scanHolders();
         const bool inUse = !loops.isEmpty() || holders.processes.contains(keyOf(st));
 
         std::vector<std::unique_ptr<FilesystemFreeze>> freezes;
         if (m_freeze) {
-            for (const QString &mp : std::as_const(mountPoints))
-                freezes.push_back(std::make_unique<FilesystemFreeze>(mp, std::chrono::milliseconds(m_freezeLimitMs)));
+            for (const auto &[mp, loop] : std::as_const(mountPoints))
+                freezes.push_back(std::make_unique<FilesystemFreeze>(mp, std::chrono::milliseconds(m_freezeLimitMs), loop));
         }
         if (inUse && freezes.empty()) {
             // Without a filesystem we can quiesce, a reflink is still one instant (crash
@@ -534,6 +538,31 @@ QCoro::Task<QList<TemporaryObject>> ImageDriver::listTemporaries()
             result << object;
     }
     co_return result;
+}
+
+QCoro::Task<QStringList> ImageDriver::removeLeftovers()
+{
+    // Reflink probe files of processes that died between creating and unlinking them.
+    QStringList removed;
+    const QDir pool(m_pool);
+    for (const QString &file : pool.entryList({kProbePrefix + QLatin1Char('*')}, QDir::Files | QDir::Hidden | QDir::System)) {
+        const QString rest = file.mid(kProbePrefix.size());
+        qsizetype digits = 0;
+        while (digits < rest.size() && rest[digits].isDigit())
+            ++digits;
+        bool ok = false;
+        const qint64 pid = rest.left(digits).toLongLong(&ok);
+        if (!ok || pid <= 0)
+            continue; // not a name we wrote
+        const bool dead = ::kill(pid_t(pid), 0) != 0 && errno == ESRCH;
+        if (!dead)
+            continue; // its process still runs (perhaps probing right now)
+        if (::unlink(QFile::encodeName(pool.filePath(file)).constData()) == 0)
+            removed << pool.filePath(file);
+        else if (errno != ENOENT)
+            throw Error(QStringLiteral("cannot remove %1: %2").arg(pool.filePath(file), errnoText(errno)));
+    }
+    co_return removed;
 }
 
 QCoro::Task<void> ImageDriver::removeTemporary(TemporaryObject object)

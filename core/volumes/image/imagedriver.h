@@ -47,6 +47,8 @@ public:
 
     QCoro::Task<QList<TemporaryObject>> listTemporaries() override;
     QCoro::Task<void> removeTemporary(TemporaryObject object) override;
+    // Reflink probe files (.ndbackup-reflink-probe-<pid>...) of processes that are gone.
+    QCoro::Task<QStringList> removeLeftovers() override;
 
     // Synchronous forms (the coroutines above complete synchronously except long copies).
     QString poolPath() const { return m_pool; }

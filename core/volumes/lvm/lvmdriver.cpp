@@ -401,17 +401,35 @@ SnapshotHandle LvmDriver::doCreateSnapshot(const LvInfo &origin, const QString &
     // thaw then blocks; seen in the vm guest), so for LVM the freeze is device-mapper's. What we
     // add: a syncfs first so the frozen instant is short, and a hard limit: a watchdog resumes
     // (and so thaws) the origin if it stays suspended longer than freezeLimitMs, whatever lvm does.
+    // The watchdog is a thread of this process; if the process dies while lvm has the origin
+    // suspended, the suspend recorded in the journal first is resumed by the next start or cleanup.
     std::unique_ptr<SuspendWatchdog> watchdog;
+    FreezeJournal *journal = FilesystemFreeze::threadJournal();
+    qint64 recordId = 0;
     if (m_options.freezeFilesystems) {
         const QString mountPoint = FilesystemFreeze::mountPointOf(originPath);
         if (!mountPoint.isEmpty())
             syncFilesystem(mountPoint);
+        if (journal) {
+            FreezeRecord record;
+            record.kind = QString::fromLatin1(FreezeRecord::kDmSuspend);
+            record.target = dm::deviceName(m_vg, origin.name);
+            record.device = originPath;
+            recordId = journal->add(record);
+        }
         watchdog = std::make_unique<SuspendWatchdog>(dm::deviceName(m_vg, origin.name),
                                                      std::chrono::milliseconds(m_options.freezeLimitMs));
     }
     const CommandResult r = runLvm(QStringLiteral("lvcreate"), args);
     const bool withinLimit = watchdog ? watchdog->stop() : true;
     watchdog.reset();
+    if (recordId) {
+        try {
+            journal->remove(recordId);
+        } catch (const Error &) {
+            // A stale record is harmless: cleanup resumes only suspended devices of dead owners.
+        }
+    }
     if (!withinLimit) {
         if (hasLv(snapshotName))
             removeLv(snapshotName);
