@@ -15,10 +15,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cerrno>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sys/mount.h>
 #include <thread>
 #include <unistd.h>
 
@@ -603,6 +606,43 @@ private slots:
         } catch (const CorruptDataError &e) {
             QVERIFY2(e.message().contains(QStringLiteral("damaged")), qPrintable(e.message()));
         }
+    }
+
+    // A read-only container still restores and verifies; writing to it says why it fails and
+    // what to do.
+    void readOnlyContainerSaysWhy()
+    {
+        QTemporaryDir tmp;
+        std::optional<ndbtest::MemoryFilesystem> disk;
+        NDB_TRY(disk.emplace(tmp.filePath(QStringLiteral("mnt")), QStringLiteral("tmpfs"), QStringLiteral("size=8m")));
+        const QString dir = disk->mountPoint() + QStringLiteral("/c");
+        QByteArray id;
+        {
+            auto repo = Repository::openOrCreate(dir);
+            id = putRaw(*repo, randomBytes(4096, 77));
+            repo->flush();
+            repo->commitManifest(manifestOf(QStringLiteral("b-1"), {id}, repo->config().chunkSize));
+        }
+        QVERIFY2(::mount(nullptr, QFile::encodeName(disk->mountPoint()).constData(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) == 0,
+                 strerror(errno));
+        auto repo = Repository::open(dir);
+        QCOMPARE(repo->readChunk(id), randomBytes(4096, 77));
+        QCOMPARE(repo->listBackups(), QStringList{QStringLiteral("b-1")});
+        auto expectWhy = [](const std::function<void()> &write) {
+            try {
+                write();
+                QFAIL("writing to a read-only container must throw");
+            } catch (const Error &e) {
+                QVERIFY2(e.message().contains(QStringLiteral("Read-only file system"))
+                             && e.message().contains(QStringLiteral("not writable")),
+                         qPrintable(e.message()));
+            }
+        };
+        expectWhy([&] {
+            putRaw(*repo, randomBytes(4096, 78));
+            repo->flush();
+        });
+        expectWhy([&] { Repository::openOrCreate(disk->mountPoint() + QStringLiteral("/new")); });
     }
 
     // A damaged manifest does not stop gc; gc reports it and, not knowing what it references,
