@@ -434,12 +434,31 @@ QCoro::Task<VerifyReport> BackupService::verifyBackup(QString backupId)
     const std::optional<Backup> backup = beginBackupJob(backupId);
     if (backup->status != BackupStatus::Available && backup->status != BackupStatus::Error)
         throw RefusedError(QStringLiteral("Backup %1 is '%2' and cannot be verified.").arg(backupId, backup->status));
-    std::unique_ptr<Repository> repository = Repository::open(containerPath(m_config, backup->container));
+    // What verify cannot prove is not 'available': a container that is gone or damaged and a
+    // damaged manifest mark the backup 'error', with the damage named (exit code 5).
+    auto damaged = [&](const QString &reason) {
+        m_job.error(reason);
+        m_backups->setStatus(backupId, BackupStatus::Error, reason);
+        return CorruptDataError(reason);
+    };
+    std::unique_ptr<Repository> repository;
+    try {
+        repository = Repository::open(containerPath(m_config, backup->container));
+    } catch (const NotFoundError &e) {
+        throw damaged(QStringLiteral("verify: container '%1' of the backup is gone: %2").arg(backup->container, e.message()));
+    } catch (const CorruptDataError &e) {
+        throw damaged(QStringLiteral("verify: container '%1' is damaged: %2").arg(backup->container, e.message()));
+    }
     if (!repository->hasManifest(backupId)) {
         m_backups->setStatus(backupId, BackupStatus::Error, QStringLiteral("manifest missing from container"));
         throw CorruptDataError(QStringLiteral("backup %1 has no manifest in container '%2'").arg(backupId, backup->container));
     }
-    const Manifest manifest = repository->readManifest(backupId);
+    Manifest manifest;
+    try {
+        manifest = repository->readManifest(backupId);
+    } catch (const CorruptDataError &e) {
+        throw damaged(QStringLiteral("verify: the manifest of backup %1 is damaged: %2").arg(backupId, e.message()));
+    }
     m_job.setPhase(Phase::Transfer, QStringLiteral("verifying %1 chunks").arg(manifest.chunks.size()));
     TransferOptions options;
     options.cancel = m_job.cancelFlag();
@@ -472,7 +491,7 @@ QCoro::Task<void> BackupService::deleteBackup(QString backupId)
         throw RefusedError(QStringLiteral("Backup %1 changed status meanwhile; try again.").arg(backupId));
     m_job.setPhase(Phase::Cleanup, QStringLiteral("deleting manifest"));
     const QString dir = containerPath(m_config, backup->container);
-    if (QFileInfo::exists(dir)) {
+    if (Repository::exists(dir)) {
         std::unique_ptr<Repository> repository = Repository::open(dir);
         if (repository->hasManifest(backupId))
             repository->deleteManifest(backupId);
@@ -488,10 +507,16 @@ QCoro::Task<GcReport> BackupService::collectGarbage(QString container)
         container = m_config.defaultContainer;
     m_job.setPhase(Phase::Cleanup, QStringLiteral("collecting garbage in container '%1'").arg(container));
     const QString dir = containerPath(m_config, container);
-    if (!QFileInfo::exists(dir))
+    if (!Repository::exists(dir))
         throw NotFoundError(QStringLiteral("container '%1' does not exist").arg(container));
     std::unique_ptr<Repository> repository = Repository::open(dir);
     const GcReport report = repository->collectGarbage();
+    for (const SkippedManifest &skipped : report.skippedManifests)
+        m_job.warning(QStringLiteral("skipped the damaged manifest of backup %1: %2").arg(skipped.backupId, skipped.reason));
+    if (!report.skippedManifests.isEmpty())
+        m_job.warning(QStringLiteral("kept every pack: what a damaged manifest references cannot be told from garbage. "
+                                     "Verify the backups named above (damaged ones become 'error'), delete those you "
+                                     "do not need, and run gc again."));
     m_job.info(QStringLiteral("removed %1 chunks, freed %2 (%3 packs rewritten, %4 deleted)")
                    .arg(report.chunksRemoved).arg(humanSize(report.bytesFreed))
                    .arg(report.packsRewritten).arg(report.packsDeleted));

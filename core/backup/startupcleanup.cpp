@@ -81,7 +81,7 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
         }
         // A manifest committed just before the crash is not trusted: the backup never became available.
         const QString dir = QFileInfo(BackupService::containerPath(m_config, b.container)).absoluteFilePath();
-        if (QFileInfo::exists(dir)) {
+        if (Repository::exists(dir)) {
             try {
                 auto repo = Repository::open(dir);
                 if (repo->hasManifest(b.id))
@@ -124,7 +124,7 @@ QCoro::Task<void> StartupCleanup::finishDeletes(CleanupReport &report)
             continue;
         const QString dir = BackupService::containerPath(m_config, b.container);
         try {
-            if (QFileInfo::exists(dir)) {
+            if (Repository::exists(dir)) {
                 auto repo = Repository::open(dir);
                 if (repo->hasManifest(b.id))
                     repo->deleteManifest(b.id);

@@ -325,8 +325,20 @@ int CommandLine::dispatch(Engine &engine, const QStringList &w)
             return waitForJob(engine.submitDelete(needArg(2, QStringLiteral("a backup id"))));
         throw UsageError(QStringLiteral("unknown command 'backup %1' (create, list, show, restore, verify, delete)").arg(sub));
     }
-    if (cmd == QLatin1String("gc"))
-        return waitForJob(engine.submitGarbageCollection(option(QStringLiteral("container"))));
+    if (cmd == QLatin1String("gc")) {
+        JobHandle *job = engine.submitGarbageCollection(option(QStringLiteral("container")));
+        // What gc skipped and kept goes to stdout whether or not stderr is a terminal: a script
+        // running gc from cron must see that a manifest is damaged.
+        QStringList warnings;
+        QObject::connect(job, &JobHandle::eventLogged, [&](const QString &, const QString &level, const QString &message) {
+            if (level == QLatin1String("warning"))
+                warnings << message;
+        });
+        const int rc = waitForJob(job);
+        for (const QString &w : std::as_const(warnings))
+            m_out << "gc: " << w << Qt::endl;
+        return rc;
+    }
     if (cmd == QLatin1String("cleanup"))
         return cmdCleanup(engine);
     if (cmd == QLatin1String("jobs"))

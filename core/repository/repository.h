@@ -1,7 +1,8 @@
 #pragma once
-// A container: a content-addressed chunk store in one directory (DESIGN.md "Repository format").
-// Chunks are packed into pack files of tens of MiB with an index; one manifest per backup,
-// committed by temp file + fsync + rename. A backup is visible only once its manifest exists.
+// A container: a content-addressed chunk store (DESIGN.md "Repository format"), implemented by
+// ChunkStore (chunkstore.h) over an object backend (objectbackend.h; today a posix directory).
+// Chunks are packed into pack objects of tens of MiB with an index; one manifest per backup,
+// put durably. A backup is visible only once its manifest exists.
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QDateTime>
@@ -54,22 +55,35 @@ struct VerifyReport
     bool ok() const { return problems.isEmpty(); }
 };
 
+struct SkippedManifest
+{
+    QString backupId;
+    QString reason;
+};
+
 struct GcReport
 {
     qint64 chunksRemoved = 0;
     qint64 bytesFreed = 0; // on disk
     int packsRewritten = 0;
     int packsDeleted = 0;
+    // Manifests gc could not read. Their chunks cannot be told from garbage, so while there is
+    // one, gc removes no pack (only interrupted writes) and says so here instead of failing.
+    QList<SkippedManifest> skippedManifests;
 };
 
 class Repository
 {
 public:
     // Opens the container at `directory`, creating it with `defaults` when it does not exist.
+    // Throws CorruptDataError when it exists but is damaged (its config lost or garbage).
     static std::unique_ptr<Repository> openOrCreate(const QString &directory,
                                                     const RepositoryConfig &defaults = {});
-    // Opens an existing container; throws ndb::Error when there is none.
+    // Opens an existing container; throws NotFoundError when there is none, CorruptDataError
+    // when it is damaged.
     static std::unique_ptr<Repository> open(const QString &directory);
+    // Whether anything of a container is at `directory`, a damaged one included.
+    static bool exists(const QString &directory);
 
     virtual ~Repository() = default;
     virtual QString path() const = 0;
@@ -98,7 +112,8 @@ public:
 
     // --- maintenance ---
     virtual void deleteManifest(const QString &backupId) = 0;
-    // Deletes unreferenced packs and rewrites mostly dead ones. Needs the container alone: it
+    // Deletes unreferenced packs and rewrites mostly dead ones (see GcReport::skippedManifests
+    // for damaged manifests). Needs the container alone: it
     // waits (setLockTimeout) until every other Repository object on it, in this process or
     // another, is closed. Do not run it on an object another thread is backing up through.
     virtual GcReport collectGarbage() = 0;

@@ -19,6 +19,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <functional>
 #include <memory>
 #include <unistd.h>
 
@@ -154,6 +155,66 @@ private Q_SLOTS:
         QCOMPARE(ctl({QStringLiteral("report"), QStringLiteral("--from"), QStringLiteral("yesterday")}).exitCode, 2);
 
         QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("detach"), QStringLiteral("web")}).exitCode, 0);
+    }
+
+    // #9 item 4: what verify cannot prove does not stay 'available'. A lost or garbage container
+    // config, a removed container and a truncated manifest: exit 5, the damage named, the backup
+    // 'error' with that reason; gc skips the damaged manifest, says so, and does not fail.
+    void damagedContainersMarkBackupsError()
+    {
+        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_pool,
+                      QStringLiteral("--name"), QStringLiteral("db"), QStringLiteral("--size"), QStringLiteral("1M")}).exitCode, 0);
+        auto backupInto = [&](const QString &container) {
+            const Run r = ctl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"), QStringLiteral("db"),
+                               QStringLiteral("--container"), container, QStringLiteral("--json")});
+            [&] { QVERIFY2(r.exitCode == 0, qPrintable(r.err)); }();
+            return QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("id")).toString();
+        };
+        const QString repo = m_dir->filePath(QStringLiteral("repo"));
+        struct Case
+        {
+            QString container;
+            std::function<void(const QString &dir, const QString &id)> damage;
+            QString named; // in the message and the reason
+        };
+        const QList<Case> cases{
+            {QStringLiteral("noconfig"), [](const QString &dir, const QString &) { QFile::remove(dir + QStringLiteral("/config")); },
+             QStringLiteral("config")},
+            {QStringLiteral("garbage"), [](const QString &dir, const QString &) {
+                 QFile f(dir + QStringLiteral("/config"));
+                 if (f.open(QIODevice::WriteOnly))
+                     f.write("\x01\x02 not json");
+             }, QStringLiteral("config")},
+            {QStringLiteral("removed"), [](const QString &dir, const QString &) { QDir(dir).removeRecursively(); },
+             QStringLiteral("gone")},
+            {QStringLiteral("truncated"), [](const QString &dir, const QString &id) {
+                 QFile f(dir + QStringLiteral("/manifests/") + id);
+                 if (f.open(QIODevice::ReadWrite))
+                     f.resize(f.size() / 2);
+             }, QStringLiteral("manifest")},
+        };
+        QString truncatedId;
+        for (const Case &c : cases) {
+            const QString id = backupInto(c.container);
+            QVERIFY(!id.isEmpty());
+            if (c.container == QLatin1String("truncated"))
+                truncatedId = id;
+            c.damage(repo + QLatin1Char('/') + c.container, id);
+            const Run verify = ctl({QStringLiteral("backup"), QStringLiteral("verify"), id});
+            QVERIFY2(verify.exitCode == 5, qPrintable(c.container + QStringLiteral(": exit %1: ").arg(verify.exitCode) + verify.err));
+            QVERIFY2(verify.err.contains(c.named), qPrintable(verify.err));
+            QCOMPARE(queryOne(QStringLiteral("SELECT status FROM backups WHERE id = '%1'").arg(id)), QStringLiteral("error"));
+            const QString reason = queryOne(QStringLiteral("SELECT fail_reason FROM backups WHERE id = '%1'").arg(id));
+            QVERIFY2(reason.contains(c.named), qPrintable(reason));
+        }
+
+        // A second backup in the container with the truncated manifest: gc runs, names the
+        // damaged one, and keeps the good one restorable.
+        const QString good = backupInto(QStringLiteral("truncated"));
+        const Run gc = ctl({QStringLiteral("gc"), QStringLiteral("--container"), QStringLiteral("truncated")});
+        QVERIFY2(gc.exitCode == 0, qPrintable(gc.err));
+        QVERIFY2(gc.out.contains(QStringLiteral("skipped the damaged manifest of backup %1").arg(truncatedId)), qPrintable(gc.out));
+        QCOMPARE(ctl({QStringLiteral("backup"), QStringLiteral("verify"), good}).exitCode, 0);
     }
 
     void sigkillMidBackupThenCleanup()

@@ -1,5 +1,9 @@
-// The posix chunk store: config, chunks, manifests, crash safety, locking, concurrent writers.
+// The chunk store: over the posix backend (config, chunks, manifests, crash safety, locking,
+// concurrent writers, damaged containers, containers written before the backend split) and over
+// an in-memory backend (it needs nothing of posix).
 #include "repository/chunkcodec.h"
+#include "repository/chunkstore.h"
+#include "repository/packformat.h"
 #include "repository/repository.h"
 #include "support/childprocess.h"
 #include "support/scratchfs.h"
@@ -11,7 +15,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <sys/mount.h>
 #include <thread>
 #include <unistd.h>
 
@@ -62,6 +72,164 @@ Manifest manifestOf(const QString &backupId, const QList<QByteArray> &ids, quint
     m.finishedAt = m.startedAt.addSecs(3);
     m.extra.insert(QStringLiteral("path"), QStringLiteral("snapshot"));
     return m;
+}
+
+// An object backend in memory: our own interface, so a legitimate test double. Objects are
+// visible only once put or finished, as on an object store. The state is shared so that a store
+// can be reopened over the same objects.
+struct MemoryObjects
+{
+    std::mutex mutex;
+    std::map<QString, QByteArray> objects;
+    int deferredSyncs = 0;
+};
+
+class MemoryBackend final : public ObjectBackend
+{
+public:
+    explicit MemoryBackend(std::shared_ptr<MemoryObjects> objects) : m(std::move(objects)) {}
+    QString location() const override { return QStringLiteral("memory:"); }
+    QString describe(const QString &key) const override { return QStringLiteral("memory:") + key; }
+
+    bool put(const QString &key, const QByteArray &data, Durability) override
+    {
+        std::lock_guard lock(m->mutex);
+        return m->objects.try_emplace(key, data).second;
+    }
+
+    std::unique_ptr<ObjectWriter> create(const QString &key) override
+    {
+        struct Writer final : ObjectWriter
+        {
+            std::shared_ptr<MemoryObjects> m;
+            QString key;
+            std::mutex mutex;
+            QByteArray data;
+            void writeAt(const char *bytes, qint64 length, qint64 offset) override
+            {
+                std::lock_guard lock(mutex);
+                if (data.size() < offset + length)
+                    data.resize(offset + length);
+                std::memcpy(data.data() + offset, bytes, size_t(length));
+            }
+            void finish() override
+            {
+                std::lock_guard lock(m->mutex);
+                if (!m->objects.try_emplace(key, data).second)
+                    throw Error(QStringLiteral("object %1 exists").arg(key));
+            }
+        };
+        auto writer = std::make_unique<Writer>();
+        writer->m = m;
+        writer->key = key;
+        return writer;
+    }
+
+    std::optional<QByteArray> get(const QString &key) const override
+    {
+        std::lock_guard lock(m->mutex);
+        const auto it = m->objects.find(key);
+        return it == m->objects.end() ? std::nullopt : std::optional<QByteArray>(it->second);
+    }
+
+    std::unique_ptr<ObjectReader> openReader(const QString &key) const override
+    {
+        struct Reader final : ObjectReader
+        {
+            QByteArray data;
+            qint64 size() const override { return data.size(); }
+            bool prefersAlignedReads() const override { return true; }
+            qint64 read(char *buffer, qint64 length, qint64 offset, bool) const override
+            {
+                const qint64 n = qBound<qint64>(0, data.size() - offset, length);
+                std::memcpy(buffer, data.constData() + offset, size_t(n));
+                return n;
+            }
+        };
+        auto reader = std::make_unique<Reader>();
+        const std::optional<QByteArray> data = get(key);
+        if (!data)
+            throw Error(QStringLiteral("no object %1").arg(key));
+        reader->data = *data;
+        return reader;
+    }
+
+    std::optional<qint64> head(const QString &key) const override
+    {
+        const std::optional<QByteArray> data = get(key);
+        return data ? std::optional<qint64>(data->size()) : std::nullopt;
+    }
+
+    QStringList list(const QString &prefix) const override
+    {
+        std::lock_guard lock(m->mutex);
+        QStringList keys;
+        for (const auto &[key, data] : m->objects) {
+            if (key.startsWith(prefix))
+                keys << key;
+        }
+        return keys;
+    }
+
+    void remove(const QString &key, Durability) override
+    {
+        std::lock_guard lock(m->mutex);
+        m->objects.erase(key);
+    }
+
+    void syncDeferred() override
+    {
+        std::lock_guard lock(m->mutex);
+        ++m->deferredSyncs;
+    }
+
+    void removeIncomplete() override {}
+
+    qint64 storedBytes() const override
+    {
+        std::lock_guard lock(m->mutex);
+        qint64 total = 0;
+        for (const auto &[key, data] : m->objects)
+            total += data.size();
+        return total;
+    }
+
+private:
+    std::shared_ptr<MemoryObjects> m;
+};
+
+class MemoryLock final : public RepositoryLock
+{
+public:
+    void lockShared() override {}
+    void lockExclusive(int) override {}
+};
+
+std::unique_ptr<Repository> openMemory(const std::shared_ptr<MemoryObjects> &objects,
+                                       const RepositoryConfig *defaults = nullptr)
+{
+    return ChunkStore::open(std::make_unique<MemoryBackend>(objects), std::make_unique<MemoryLock>(), defaults);
+}
+
+// Cuts a file to half its length, like a crash or a full disk in the middle of writing it.
+void truncateToHalf(const QString &path)
+{
+    QFile file(path);
+    QVERIFY2(file.open(QIODevice::ReadWrite), qPrintable(path));
+    QVERIFY(file.resize(file.size() / 2));
+}
+
+// Checks that `action` throws E with a message containing every one of `words`.
+template<class E>
+void expectThrows(const std::function<void()> &action, const QStringList &words)
+{
+    try {
+        action();
+        QFAIL("expected an exception");
+    } catch (const E &e) {
+        for (const QString &word : words)
+            QVERIFY2(e.message().contains(word), qPrintable(e.message()));
+    }
 }
 
 } // namespace
@@ -281,6 +449,218 @@ private slots:
             putRaw(*gcSide, randomBytes(4096, 5));
         }
         gcSide->collectGarbage(); // alone now
+    }
+
+    // The chunk store needs nothing of posix: backup, dedup, read, verify, delete and gc over
+    // objects in memory, in the same format (pack and index objects decode as on disk).
+    void chunkStoreOverAnyBackend()
+    {
+        auto objects = std::make_shared<MemoryObjects>();
+        RepositoryConfig defaults;
+        defaults.packTargetSize = 1024 * 1024;
+        QList<QByteArray> ids;
+        {
+            auto repo = openMemory(objects, &defaults);
+            const QByteArray text = QByteArray("compressible text ").repeated(15000);
+            for (int i = 0; i < 10; ++i)
+                ids << putRaw(*repo, randomBytes(256 * 1024, 700 + i));
+            ids << putRaw(*repo, text);
+            qint64 added = -1;
+            putRaw(*repo, text, &added);
+            QCOMPARE(added, 0); // dedup
+            repo->flush();
+            QVERIFY(objects->deferredSyncs > 0); // indexes were made durable before any manifest
+            repo->commitManifest(manifestOf(QStringLiteral("keep"), ids.mid(0, 5) + QList<QByteArray>{ids[10]}, 256 * 1024));
+            repo->commitManifest(manifestOf(QStringLiteral("drop"), ids.mid(5, 5), 256 * 1024));
+        }
+        int packs = 0;
+        for (const auto &[key, data] : objects->objects) {
+            QVERIFY2(key == QLatin1String("config") || key.startsWith(QLatin1String("manifests/"))
+                         || key.startsWith(QLatin1String("packs/")),
+                     qPrintable(key));
+            if (key.endsWith(QLatin1String(".pack"))) {
+                ++packs;
+                QVERIFY(data.startsWith(QByteArray(pack::kPackMagic, sizeof pack::kPackMagic)));
+                QString idx = key;
+                idx.replace(QLatin1String(".pack"), QLatin1String(".idx"));
+                QVERIFY2(objects->objects.count(idx), qPrintable(idx));
+                QVERIFY(!pack::decodeIndex(objects->objects[idx], idx).empty());
+            }
+        }
+        QVERIFY2(packs >= 3, qPrintable(QString::number(packs)));
+
+        auto repo = openMemory(objects); // reopened: everything comes from the objects
+        QCOMPARE(repo->listBackups(), (QStringList{QStringLiteral("drop"), QStringLiteral("keep")}));
+        for (int i = 0; i < 10; ++i) {
+            QCOMPARE(repo->readChunk(ids[i]), randomBytes(256 * 1024, 700 + i));
+            repo->checkChunk(ids[i], 256 * 1024);
+        }
+        QByteArray out(256 * 1024, Qt::Uninitialized);
+        repo->readChunkInto(ids[3], out.data(), out.size());
+        QCOMPARE(out, randomBytes(256 * 1024, 703));
+
+        repo->deleteManifest(QStringLiteral("drop"));
+        const GcReport gc = repo->collectGarbage();
+        QCOMPARE(gc.chunksRemoved, 5);
+        QVERIFY(gc.bytesFreed >= 5 * 256 * 1024);
+        QVERIFY(gc.skippedManifests.isEmpty());
+        auto after = openMemory(objects);
+        for (const QByteArray &id : after->readManifest(QStringLiteral("keep")).chunks)
+            QVERIFY(!after->readChunk(id).isEmpty());
+        QVERIFY(!after->hasChunk(ids[7]));
+    }
+
+    // A container written by the posix repository before the chunk store was split from it
+    // (tests/unit/data/presplit-container, written by that code) opens, reads, verifies, takes
+    // new chunks and collects garbage unchanged.
+    void opensContainerWrittenBeforeTheSplit()
+    {
+        const QString source = qEnvironmentVariable("NDB_SOURCE_DIR") + QStringLiteral("/tests/unit/data/presplit-container");
+        QVERIFY2(QFileInfo::exists(source + QStringLiteral("/config")), qPrintable(source + " is missing (NDB_SOURCE_DIR?)"));
+        QTemporaryDir tmp;
+        const QString dir = tmp.filePath(QStringLiteral("c"));
+        QDirIterator it(source, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString file = it.next();
+            const QString target = dir + file.mid(source.size());
+            QVERIFY(QDir().mkpath(QFileInfo(target).absolutePath()));
+            QVERIFY(QFile::copy(file, target));
+            QVERIFY(QFile::setPermissions(target, QFile::ReadOwner | QFile::WriteOwner));
+        }
+        auto repo = Repository::open(dir);
+        QCOMPARE(repo->config().chunkSize, 65536u);
+        QCOMPARE(repo->listBackups(), QStringList{QStringLiteral("presplit")});
+        const Manifest m = repo->readManifest(QStringLiteral("presplit"));
+        QCOMPARE(m.size, 262144);
+        QCOMPARE(m.chunks.size(), 4);
+        QVERIFY(m.chunks[1].isEmpty()); // the zero chunk
+        QByteArray image;
+        for (const QByteArray &id : m.chunks) {
+            if (id.isEmpty()) {
+                image += QByteArray(65536, '\0');
+                continue;
+            }
+            repo->checkChunk(id, 65536);
+            image += repo->readChunk(id);
+        }
+        QCOMPARE(chunk::sha256(image.constData(), image.size()).toHex(),
+                 QByteArray("da93e153ee89b56a234b15df5fd34fdde901fbba3239e628944e50fa37f07d1d"));
+
+        const QByteArray added = putRaw(*repo, randomBytes(65536, 9));
+        repo->flush();
+        repo->commitManifest(manifestOf(QStringLiteral("after"), {added, m.chunks[0]}, 65536));
+        repo->collectGarbage();
+        auto reopened = Repository::open(dir);
+        QCOMPARE(reopened->readChunk(added), randomBytes(65536, 9));
+        QCOMPARE(reopened->readChunk(m.chunks[2]).size(), 65536);
+    }
+
+    // A missing or damaged container says what is wrong; a damaged one is never "repaired" by
+    // writing a new config over it.
+    void damagedContainerSaysWhatIsWrong()
+    {
+        QTemporaryDir tmp;
+        const QString missing = tmp.filePath(QStringLiteral("nothing-here"));
+        expectThrows<NotFoundError>([&] { Repository::open(missing); }, {QStringLiteral("does not exist")});
+        QVERIFY(!Repository::exists(missing));
+        const QString empty = tmp.filePath(QStringLiteral("empty"));
+        QVERIFY(QDir().mkpath(empty));
+        expectThrows<NotFoundError>([&] { Repository::open(empty); }, {QStringLiteral("no configuration")});
+        QVERIFY(!Repository::exists(empty));
+
+        const QString dir = tmp.filePath(QStringLiteral("c"));
+        {
+            auto repo = Repository::openOrCreate(dir);
+            const QByteArray a = putRaw(*repo, randomBytes(4096, 3));
+            repo->flush();
+            repo->commitManifest(manifestOf(QStringLiteral("b-1"), {a}, repo->config().chunkSize));
+        }
+        QFile config(dir + QStringLiteral("/config"));
+        QVERIFY(config.open(QIODevice::ReadOnly));
+        const QByteArray goodConfig = config.readAll();
+        config.close();
+
+        QVERIFY(QFile::remove(dir + QStringLiteral("/config")));
+        QVERIFY(Repository::exists(dir));
+        const QStringList lostConfig{QStringLiteral("damaged"), QStringLiteral("config")};
+        expectThrows<CorruptDataError>([&] { Repository::open(dir); }, lostConfig);
+        expectThrows<CorruptDataError>([&] { Repository::openOrCreate(dir); }, lostConfig);
+        QVERIFY(!QFileInfo::exists(dir + QStringLiteral("/config"))); // no new config over old data
+
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("{\"chunkSize\": 65536, gar");
+        config.close();
+        QVERIFY_THROWS_EXCEPTION(CorruptDataError, Repository::open(dir));
+
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write(goodConfig);
+        config.close();
+        truncateToHalf(dir + QStringLiteral("/manifests/b-1"));
+        auto repo = Repository::open(dir);
+        expectThrows<CorruptDataError>([&] { repo->readManifest(QStringLiteral("b-1")); }, {QStringLiteral("damaged")});
+    }
+
+    // A read-only container still restores and verifies; writing to it says why it fails and
+    // what to do.
+    void readOnlyContainerSaysWhy()
+    {
+        QTemporaryDir tmp;
+        std::optional<ndbtest::MemoryFilesystem> disk;
+        NDB_TRY(disk.emplace(tmp.filePath(QStringLiteral("mnt")), QStringLiteral("tmpfs"), QStringLiteral("size=8m")));
+        const QString dir = disk->mountPoint() + QStringLiteral("/c");
+        QByteArray id;
+        {
+            auto repo = Repository::openOrCreate(dir);
+            id = putRaw(*repo, randomBytes(4096, 77));
+            repo->flush();
+            repo->commitManifest(manifestOf(QStringLiteral("b-1"), {id}, repo->config().chunkSize));
+        }
+        QVERIFY2(::mount(nullptr, QFile::encodeName(disk->mountPoint()).constData(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) == 0,
+                 strerror(errno));
+        auto repo = Repository::open(dir);
+        QCOMPARE(repo->readChunk(id), randomBytes(4096, 77));
+        QCOMPARE(repo->listBackups(), QStringList{QStringLiteral("b-1")});
+        const QStringList why{QStringLiteral("Read-only file system"), QStringLiteral("not writable")};
+        expectThrows<Error>([&] {
+            putRaw(*repo, randomBytes(4096, 78));
+            repo->flush();
+        }, why);
+        expectThrows<Error>([&] { Repository::openOrCreate(disk->mountPoint() + QStringLiteral("/new")); }, why);
+    }
+
+    // A damaged manifest does not stop gc; gc reports it and, not knowing what it references,
+    // keeps every pack.
+    void gcSkipsDamagedManifestAndKeepsEveryPack()
+    {
+        QTemporaryDir tmp;
+        RepositoryConfig defaults;
+        defaults.packTargetSize = 256 * 1024;
+        auto repo = Repository::openOrCreate(tmp.path(), defaults);
+        const quint32 cs = repo->config().chunkSize;
+        const QByteArray a = putRaw(*repo, randomBytes(cs, 41));
+        repo->flush();
+        const QByteArray b = putRaw(*repo, randomBytes(cs, 42));
+        repo->flush();
+        repo->commitManifest(manifestOf(QStringLiteral("a"), {a}, cs));
+        repo->commitManifest(manifestOf(QStringLiteral("b"), {b}, cs));
+        QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.pack")).size(), 2);
+        repo->deleteManifest(QStringLiteral("a"));
+        truncateToHalf(tmp.filePath(QStringLiteral("manifests/b")));
+
+        const GcReport gc = repo->collectGarbage();
+        QCOMPARE(gc.skippedManifests.size(), 1);
+        QCOMPARE(gc.skippedManifests.first().backupId, QStringLiteral("b"));
+        QVERIFY2(gc.skippedManifests.first().reason.contains(QStringLiteral("damaged")),
+                 qPrintable(gc.skippedManifests.first().reason));
+        QCOMPARE(gc.chunksRemoved, 0);
+        QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.pack")).size(), 2);
+        QCOMPARE(repo->readChunk(b), randomBytes(cs, 42));
+
+        repo->deleteManifest(QStringLiteral("b")); // given up: now gc frees both
+        const GcReport again = repo->collectGarbage();
+        QVERIFY(again.skippedManifests.isEmpty());
+        QCOMPARE(again.chunksRemoved, 2);
+        QCOMPARE(filesMatching(tmp.path(), QStringLiteral("*.pack")).size(), 0);
     }
 
     // Several threads with their own Repository objects, and several processes, on one container.

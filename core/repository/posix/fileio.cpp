@@ -19,6 +19,14 @@ QString errnoText(int err)
     return QString::fromLocal8Bit(strerror(err));
 }
 
+QString writableHint(int err)
+{
+    if (err != EROFS && err != EACCES && err != EPERM)
+        return {};
+    return QStringLiteral(". The container is not writable here: mount its filesystem read-write and give this "
+                          "user write permission on it, or choose another container");
+}
+
 QByteArray native(const QString &path)
 {
     return QFile::encodeName(path);
@@ -64,15 +72,17 @@ void fsyncDirectory(const QString &dir)
         throw Error(QStringLiteral("Cannot flush directory %1: %2").arg(dir, errnoText(err)));
 }
 
-void writeFileAtomically(const QString &finalPath, const QByteArray &data, bool mayReplace, bool syncDirectory)
+bool writeFileAtomically(const QString &finalPath, const QByteArray &data, bool mayReplace, bool syncDirectory)
 {
     const QFileInfo info(finalPath);
     const QString dir = info.absolutePath();
     const QString temp = dir + QStringLiteral("/.tmp-") + info.fileName() + QLatin1Char('-')
         + QUuid::createUuid().toString(QUuid::Id128);
     const int fd = ::open(native(temp).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0)
-        throw Error(QStringLiteral("Cannot create %1: %2").arg(temp, errnoText(errno)));
+    if (fd < 0) {
+        const int err = errno;
+        throw Error(QStringLiteral("Cannot create %1: %2").arg(temp, errnoText(err)) + writableHint(err));
+    }
     try {
         writeFully(fd, data.constData(), data.size(), temp);
         if (::fsync(fd) != 0)
@@ -93,26 +103,21 @@ void writeFileAtomically(const QString &finalPath, const QByteArray &data, bool 
     if (rc != 0) {
         const int err = errno;
         ::unlink(native(temp).constData());
-        if (err == EEXIST)
-            throw Error(QStringLiteral("%1 exists already").arg(finalPath));
+        if (err == EEXIST && !mayReplace)
+            return false;
         throw Error(QStringLiteral("Cannot commit %1: %2").arg(finalPath, errnoText(err)));
     }
     if (syncDirectory)
         fsyncDirectory(dir);
-}
-
-QByteArray readWholeFile(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        throw Error(QStringLiteral("Cannot read %1: %2").arg(path, file.errorString()));
-    return file.readAll();
+    return true;
 }
 
 void makeDirectory(const QString &path)
 {
-    if (!QDir().mkpath(path))
-        throw Error(QStringLiteral("Cannot create directory %1").arg(path));
+    if (!QDir().mkpath(path)) {
+        const int err = errno;
+        throw Error(QStringLiteral("Cannot create directory %1: %2").arg(path, errnoText(err)) + writableHint(err));
+    }
 }
 
 } // namespace ndb::fileio

@@ -6,16 +6,19 @@
 namespace ndb::fileio {
 
 QString errnoText(int err);
+// For errors that mean the container cannot be written (read-only filesystem, permissions):
+// a sentence saying what to do; empty for other errors.
+QString writableHint(int err);
 QByteArray native(const QString &path);
 
 void writeFully(int fd, const char *data, qint64 length, const QString &path);
 void pwriteFully(int fd, const char *data, qint64 length, qint64 offset, const QString &path);
 void fsyncDirectory(const QString &dir);
 // Writes `data` to `finalPath` durably: temp file, fsync, rename (or link when it must not
-// replace an existing file), and unless told otherwise an fsync of the directory.
-void writeFileAtomically(const QString &finalPath, const QByteArray &data, bool mayReplace,
+// replace an existing file: then returns false if it exists), and unless told otherwise an
+// fsync of the directory.
+bool writeFileAtomically(const QString &finalPath, const QByteArray &data, bool mayReplace,
                          bool syncDirectory = true);
-QByteArray readWholeFile(const QString &path);
 void makeDirectory(const QString &path);
 
 } // namespace ndb::fileio

@@ -1,50 +1,38 @@
-#include "repository/posix/posixrepository.h"
+#include "repository/chunkstore.h"
 
 #include "repository/chunkcodec.h"
-#include "repository/posix/fileio.h"
 #include "util/error.h"
 #include "util/names.h"
 
-#include <QDir>
-#include <QDirIterator>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QSet>
-#include <QThread>
 #include <QUuid>
-#include <QtEndian>
 
-#include <cerrno>
-#include <chrono>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <unordered_set>
 
 namespace ndb {
 
-using namespace fileio;
-
 namespace {
 
 constexpr auto kFormatName = "ndbackup-repository";
+const QString kConfigKey = QStringLiteral("config");
+const QString kPacksPrefix = QStringLiteral("packs/");
+const QString kManifestsPrefix = QStringLiteral("manifests/");
 // A pack is rewritten by gc when at least this share of its bytes belongs to no backup.
 constexpr double kRepackDeadShare = 0.10;
 
-PosixRepository::Key keyOf(const QByteArray &id)
+ChunkStore::Key keyOf(const QByteArray &id)
 {
     if (id.size() != chunk::kIdSize)
         throw Error(QStringLiteral("Invalid chunk id of %1 bytes").arg(id.size()));
-    PosixRepository::Key key;
+    ChunkStore::Key key;
     std::memcpy(key.bytes.data(), id.constData(), chunk::kIdSize);
     return key;
 }
 
-QByteArray idOf(const PosixRepository::Key &key)
+QByteArray idOf(const ChunkStore::Key &key)
 {
     return QByteArray(reinterpret_cast<const char *>(key.bytes.data()), chunk::kIdSize);
 }
@@ -60,65 +48,68 @@ bool isPackName(const QString &name)
     return re.match(name).hasMatch();
 }
 
+QString packKey(const QString &packName, const char *suffix)
+{
+    return kPacksPrefix + packName.left(2) + QLatin1Char('/') + packName + QLatin1String(suffix);
+}
+
+// The pack name of a listed key ending in `suffix`, or an empty string for other keys.
+QString packNameOf(const QString &key, const char *suffix)
+{
+    if (!key.endsWith(QLatin1String(suffix)))
+        return {};
+    const QString file = key.mid(key.lastIndexOf(QLatin1Char('/')) + 1);
+    const QString name = file.left(file.size() - qsizetype(qstrlen(suffix)));
+    return isPackName(name) ? name : QString();
+}
+
+QString manifestKey(const QString &backupId)
+{
+    validateName(backupId, QStringLiteral("backup id"));
+    return kManifestsPrefix + backupId;
+}
+
 } // namespace
 
-QString chunkIdHex(const QByteArray &id)
+std::unique_ptr<Repository> ChunkStore::open(std::unique_ptr<ObjectBackend> backend, std::unique_ptr<RepositoryLock> lock,
+                                             const RepositoryConfig *createDefaults)
 {
-    return QString::fromLatin1(id.toHex());
-}
-
-std::unique_ptr<Repository> Repository::openOrCreate(const QString &directory,
-                                                     const RepositoryConfig &defaults)
-{
-    return PosixRepository::openDirectory(directory, &defaults);
-}
-
-std::unique_ptr<Repository> Repository::open(const QString &directory)
-{
-    return PosixRepository::openDirectory(directory, nullptr);
-}
-
-std::unique_ptr<Repository> PosixRepository::openDirectory(const QString &directory,
-                                                           const RepositoryConfig *createDefaults)
-{
-    if (directory.isEmpty())
-        throw Error(QStringLiteral("No container directory given"));
-    const QString dir = QDir(directory).absolutePath();
-    if (!QFileInfo::exists(dir + QStringLiteral("/config"))) {
+    std::unique_ptr<ChunkStore> store(new ChunkStore(std::move(backend), std::move(lock)));
+    if (!store->m_backend->head(kConfigKey)) {
+        const QString where = store->m_backend->location();
+        if (!store->m_backend->list(kManifestsPrefix).isEmpty() || !store->m_backend->list(kPacksPrefix).isEmpty())
+            throw CorruptDataError(QStringLiteral("Container %1 is damaged: its configuration (config) is missing, "
+                                                  "so its backups cannot be read. Restore the config file from a copy "
+                                                  "of the container; a new one would not match its data.")
+                                       .arg(where));
         if (!createDefaults)
-            throw Error(QStringLiteral("There is no container at %1").arg(dir));
-        makeDirectory(dir);
+            throw NotFoundError(QStringLiteral("%1 holds no container: there is no configuration (config) and no "
+                                               "backup in it. Check the container name; a backup creates the "
+                                               "container.")
+                                    .arg(where));
+        store->createConfig(*createDefaults);
     }
-    std::unique_ptr<PosixRepository> repo(new PosixRepository(dir));
-    if (!QFileInfo::exists(dir + QStringLiteral("/config")))
-        repo->createConfig(*createDefaults);
-    repo->loadConfig();
-    makeDirectory(dir + QStringLiteral("/packs"));
-    makeDirectory(dir + QStringLiteral("/manifests"));
-
-    const QString lockPath = dir + QStringLiteral("/lock");
-    repo->m_lockFd = ::open(native(lockPath).constData(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (repo->m_lockFd < 0)
-        throw Error(QStringLiteral("Cannot open %1: %2").arg(lockPath, errnoText(errno)));
-    repo->lockShared();
-    repo->refreshIndex();
-    return repo;
+    store->loadConfig();
+    store->m_lock->lockShared();
+    store->refreshIndex();
+    return store;
 }
 
-PosixRepository::PosixRepository(const QString &directory) : m_path(directory) {}
+ChunkStore::ChunkStore(std::unique_ptr<ObjectBackend> backend, std::unique_ptr<RepositoryLock> lock)
+    : m_backend(std::move(backend)), m_lock(std::move(lock)), m_reader(*m_backend), m_writer(*m_backend)
+{
+}
 
-PosixRepository::~PosixRepository()
+ChunkStore::~ChunkStore()
 {
     try {
         flush();
     } catch (...) {
         // An unsealed pack is garbage by definition; nothing references it.
     }
-    if (m_lockFd >= 0)
-        ::close(m_lockFd); // releases the flock
 }
 
-void PosixRepository::createConfig(const RepositoryConfig &defaults)
+void ChunkStore::createConfig(const RepositoryConfig &defaults)
 {
     QJsonObject json{
         {QStringLiteral("format"), QLatin1String(kFormatName)},
@@ -128,24 +119,25 @@ void PosixRepository::createConfig(const RepositoryConfig &defaults)
         {QStringLiteral("compressionLevel"), defaults.compressionLevel},
         {QStringLiteral("packTargetSize"), defaults.packTargetSize},
     };
-    try {
-        // link() instead of rename(): of two processes creating the container, one config wins.
-        writeFileAtomically(m_path + QStringLiteral("/config"),
-                            QJsonDocument(json).toJson(QJsonDocument::Indented), false);
-    } catch (const Error &) {
-        if (!QFileInfo::exists(m_path + QStringLiteral("/config")))
-            throw;
-    }
+    // Never replaced: of two processes creating the container, one config wins.
+    m_backend->put(kConfigKey, QJsonDocument(json).toJson(QJsonDocument::Indented));
 }
 
-void PosixRepository::loadConfig()
+void ChunkStore::loadConfig()
 {
-    const QString file = m_path + QStringLiteral("/config");
+    const QString file = m_backend->describe(kConfigKey);
+    const std::optional<QByteArray> data = m_backend->get(kConfigKey);
+    if (!data)
+        throw CorruptDataError(QStringLiteral("Container %1 is damaged: its configuration %2 is missing")
+                                   .arg(m_backend->location(), file));
     QJsonParseError parseError;
-    const QJsonDocument doc = QJsonDocument::fromJson(readWholeFile(file), &parseError);
+    const QJsonDocument doc = QJsonDocument::fromJson(*data, &parseError);
     const QJsonObject json = doc.object();
     if (doc.isNull() || json.value(QStringLiteral("format")).toString() != QLatin1String(kFormatName))
-        throw Error(QStringLiteral("%1 is not an ndbackup container configuration").arg(file));
+        throw CorruptDataError(QStringLiteral("Container %1 is damaged: %2 is not an ndbackup container configuration "
+                                              "(%3). Restore the config file from a copy of the container.")
+                                   .arg(m_backend->location(), file,
+                                        doc.isNull() ? parseError.errorString() : QStringLiteral("wrong format name")));
     m_config.formatVersion = json.value(QStringLiteral("formatVersion")).toInt();
     m_config.id = json.value(QStringLiteral("id")).toString();
     m_config.chunkSize = quint32(json.value(QStringLiteral("chunkSize")).toInteger());
@@ -153,52 +145,24 @@ void PosixRepository::loadConfig()
     m_config.packTargetSize = json.value(QStringLiteral("packTargetSize")).toInteger();
     if (m_config.formatVersion != 1)
         throw Error(QStringLiteral("Container %1 has format version %2; this version of ndbackup reads version 1")
-                        .arg(m_path).arg(m_config.formatVersion));
+                        .arg(m_backend->location()).arg(m_config.formatVersion));
     if (m_config.chunkSize < 4096 || m_config.chunkSize > 64u * 1024 * 1024 || m_config.chunkSize % 4096)
-        throw Error(QStringLiteral("Container %1 has an invalid chunk size %2").arg(m_path).arg(m_config.chunkSize));
+        throw CorruptDataError(QStringLiteral("Container %1 is damaged: its configuration has an invalid chunk size %2")
+                                   .arg(m_backend->location()).arg(m_config.chunkSize));
     if (m_config.packTargetSize < m_config.chunkSize)
         m_config.packTargetSize = m_config.chunkSize;
 }
 
-void PosixRepository::lockShared()
+std::vector<ChunkStore::IndexEntry> ChunkStore::readIndexFile(const QString &packName) const
 {
-    while (::flock(m_lockFd, LOCK_SH) != 0) {
-        if (errno != EINTR)
-            throw Error(QStringLiteral("Cannot lock container %1: %2").arg(m_path, errnoText(errno)));
-    }
+    const QString key = packKey(packName, ".idx");
+    const std::optional<QByteArray> data = m_backend->get(key);
+    if (!data)
+        throw Error(QStringLiteral("Pack index %1 is missing").arg(m_backend->describe(key)));
+    return pack::decodeIndex(*data, m_backend->describe(key));
 }
 
-void PosixRepository::lockExclusive()
-{
-    // Converting a shared flock drops it first when the conversion fails, so re-take it.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(m_lockTimeoutMsec);
-    for (;;) {
-        if (::flock(m_lockFd, LOCK_EX | LOCK_NB) == 0)
-            return;
-        if (errno != EWOULDBLOCK && errno != EINTR)
-            throw Error(QStringLiteral("Cannot lock container %1: %2").arg(m_path, errnoText(errno)));
-        lockShared();
-        if (std::chrono::steady_clock::now() >= deadline)
-            throw Error(QStringLiteral("Container %1 is in use by a running backup, restore or verification; "
-                                       "garbage collection did not run. Try again when it has finished.")
-                            .arg(m_path));
-        QThread::msleep(100);
-    }
-}
-
-QString PosixRepository::packPath(const QString &packName, const char *suffix) const
-{
-    return m_path + QStringLiteral("/packs/") + packName.left(2) + QLatin1Char('/') + packName
-        + QLatin1String(suffix);
-}
-
-std::vector<PosixRepository::IndexEntry> PosixRepository::readIndexFile(const QString &packName) const
-{
-    const QString file = packPath(packName, ".idx");
-    return pack::decodeIndex(readWholeFile(file), file);
-}
-
-void PosixRepository::loadIndexFile(const QString &packName) const
+void ChunkStore::loadIndexFile(const QString &packName) const
 {
     std::vector<IndexEntry> entries;
     try {
@@ -214,15 +178,11 @@ void PosixRepository::loadIndexFile(const QString &packName) const
         m_index.try_emplace(entry.id, Location{entry.offset, number, entry.storedSize, entry.rawSize});
 }
 
-void PosixRepository::refreshIndex() const
+void ChunkStore::refreshIndex() const
 {
     QStringList found;
-    QDirIterator it(m_path + QStringLiteral("/packs"), {QStringLiteral("*.idx")}, QDir::Files,
-                    QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        it.next();
-        const QString name = it.fileInfo().completeBaseName();
-        if (isPackName(name))
+    for (const QString &key : m_backend->list(kPacksPrefix)) {
+        if (const QString name = packNameOf(key, ".idx"); !name.isEmpty())
             found.append(name);
     }
     std::lock_guard lock(m_mutex);
@@ -232,21 +192,29 @@ void PosixRepository::refreshIndex() const
     }
 }
 
-bool PosixRepository::hasChunk(const QByteArray &id) const
+void ChunkStore::forgetIndex()
+{
+    std::lock_guard lock(m_mutex);
+    m_index.clear();
+    m_packNames.clear();
+    m_packNumbers.clear();
+    m_reader.reset();
+}
+
+bool ChunkStore::hasChunk(const QByteArray &id) const
 {
     const Key key = keyOf(id);
     std::lock_guard lock(m_mutex);
     return m_index.find(key) != m_index.end();
 }
 
-void PosixRepository::appendLocked(const Key &key, const char *data, quint32 storedSize, quint32 rawSize,
-                                   bool replaceLocation)
+void ChunkStore::appendLocked(const Key &key, const char *data, quint32 storedSize, quint32 rawSize,
+                              bool replaceLocation)
 {
     if (!m_open) {
         const QString name = newPackName();
-        makeDirectory(m_path + QStringLiteral("/packs/") + name.left(2));
         const quint32 number = quint32(m_packNames.size());
-        m_open = m_writer.create(number, packPath(name, ".pack"),
+        m_open = m_writer.create(number, packKey(name, ".pack"), packKey(name, ".idx"),
                                  QByteArray::fromRawData(pack::kPackMagic, sizeof pack::kPackMagic));
         m_packNames.append(name);
         m_packNumbers.insert(name, number);
@@ -261,7 +229,7 @@ void PosixRepository::appendLocked(const Key &key, const char *data, quint32 sto
         m_writer.seal(std::move(m_open)); // the caller waits for seal capacity after unlocking
 }
 
-qint64 PosixRepository::putChunk(const QByteArray &id, QByteArrayView stored, quint32 rawSize)
+qint64 ChunkStore::putChunk(const QByteArray &id, QByteArrayView stored, quint32 rawSize)
 {
     const Key key = keyOf(id);
     if (stored.size() > qsizetype(rawSize))
@@ -276,7 +244,7 @@ qint64 PosixRepository::putChunk(const QByteArray &id, QByteArrayView stored, qu
     return stored.size();
 }
 
-void PosixRepository::flush()
+void ChunkStore::flush()
 {
     {
         std::lock_guard lock(m_mutex);
@@ -286,9 +254,9 @@ void PosixRepository::flush()
     m_writer.drain();
 }
 
-void PosixRepository::commitManifest(const Manifest &manifest)
+void ChunkStore::commitManifest(const Manifest &manifest)
 {
-    validateName(manifest.backupId, QStringLiteral("backup id"));
+    const QString key = manifestKey(manifest.backupId);
     QByteArray ids;
     ids.reserve(manifest.chunks.size() * chunk::kIdSize);
     const QByteArray zero(chunk::kIdSize, '\0');
@@ -318,46 +286,51 @@ void PosixRepository::commitManifest(const Manifest &manifest)
         {QStringLiteral("chunks"), QString::fromLatin1(ids.toBase64())},
         {QStringLiteral("chunksSha256"), QString::fromLatin1(chunk::sha256(ids.constData(), ids.size()).toHex())},
     };
-    writeFileAtomically(m_path + QStringLiteral("/manifests/") + manifest.backupId,
-                        QJsonDocument(json).toJson(QJsonDocument::Compact), false);
+    if (!m_backend->put(key, QJsonDocument(json).toJson(QJsonDocument::Compact)))
+        throw Error(QStringLiteral("%1 exists already").arg(m_backend->describe(key)));
 }
 
-QStringList PosixRepository::listBackups() const
+QStringList ChunkStore::listBackups() const
 {
     QStringList ids;
-    const QStringList names = QDir(m_path + QStringLiteral("/manifests")).entryList(QDir::Files, QDir::Name);
-    for (const QString &name : names) {
+    for (const QString &key : m_backend->list(kManifestsPrefix)) {
+        const QString name = key.mid(kManifestsPrefix.size());
         try {
-            validateName(name, QStringLiteral("backup id")); // skips ".tmp-*" and foreign files
+            validateName(name, QStringLiteral("backup id")); // skips foreign names
             ids.append(name);
         } catch (const Error &) {
         }
     }
+    ids.sort();
     return ids;
 }
 
-bool PosixRepository::hasManifest(const QString &backupId) const
+bool ChunkStore::hasManifest(const QString &backupId) const
 {
-    validateName(backupId, QStringLiteral("backup id"));
-    return QFileInfo::exists(m_path + QStringLiteral("/manifests/") + backupId);
+    return m_backend->head(manifestKey(backupId)).has_value();
 }
 
-Manifest PosixRepository::readManifest(const QString &backupId) const
+Manifest ChunkStore::readManifest(const QString &backupId) const
 {
-    validateName(backupId, QStringLiteral("backup id"));
-    const QString file = m_path + QStringLiteral("/manifests/") + backupId;
-    if (!QFileInfo::exists(file))
-        throw Error(QStringLiteral("Backup %1 has no manifest in container %2").arg(backupId, m_path));
-    const QJsonDocument doc = QJsonDocument::fromJson(readWholeFile(file));
+    const QString key = manifestKey(backupId);
+    const QString file = m_backend->describe(key);
+    const std::optional<QByteArray> data = m_backend->get(key);
+    if (!data)
+        throw Error(QStringLiteral("Backup %1 has no manifest in container %2").arg(backupId, m_backend->location()));
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(*data, &parseError);
     const QJsonObject json = doc.object();
-    if (doc.isNull() || json.value(QStringLiteral("format")).toString() != QStringLiteral("ndbackup-manifest"))
-        throw Error(QStringLiteral("Manifest %1 is not readable").arg(file));
+    if (doc.isNull())
+        throw CorruptDataError(QStringLiteral("Manifest %1 is damaged (%2 at byte %3 of %4: truncated or overwritten)")
+                                   .arg(file, parseError.errorString()).arg(parseError.offset).arg(data->size()));
+    if (json.value(QStringLiteral("format")).toString() != QStringLiteral("ndbackup-manifest"))
+        throw CorruptDataError(QStringLiteral("Manifest %1 is damaged (not an ndbackup manifest)").arg(file));
     const QByteArray ids = QByteArray::fromBase64(json.value(QStringLiteral("chunks")).toString().toLatin1());
     if (ids.size() % chunk::kIdSize
         || ids.size() / chunk::kIdSize != json.value(QStringLiteral("chunkCount")).toInteger()
         || QString::fromLatin1(chunk::sha256(ids.constData(), ids.size()).toHex())
             != json.value(QStringLiteral("chunksSha256")).toString())
-        throw Error(QStringLiteral("Manifest %1 is corrupt (chunk list checksum mismatch)").arg(file));
+        throw CorruptDataError(QStringLiteral("Manifest %1 is corrupt (chunk list checksum mismatch)").arg(file));
     Manifest m;
     m.backupId = json.value(QStringLiteral("backupId")).toString();
     m.volumeId = json.value(QStringLiteral("volumeId")).toString();
@@ -379,8 +352,8 @@ Manifest PosixRepository::readManifest(const QString &backupId) const
     return m;
 }
 
-void PosixRepository::visitStored(const Location &location, const QByteArray &id,
-                                  const std::function<void(const char *)> &use) const
+void ChunkStore::visitStored(const Location &location, const QByteArray &id,
+                             const std::function<void(const char *)> &use) const
 {
     QString packName;
     bool written;
@@ -390,7 +363,7 @@ void PosixRepository::visitStored(const Location &location, const QByteArray &id
         written = !(m_open && m_open->number() == location.pack) && !m_writer.isSealing(location.pack);
     }
     if (!written) {
-        // A chunk this object wrote itself and that is not on disk yet: seal its pack first.
+        // A chunk this object wrote itself and that is not stored yet: seal its pack first.
         // A backup never reads back what it writes, so this costs a smaller pack only rarely.
         // A write error stays for flush() to report; the read then fails on its own.
         {
@@ -401,7 +374,7 @@ void PosixRepository::visitStored(const Location &location, const QByteArray &id
         m_writer.waitUntilSealed(location.pack);
     }
     try {
-        m_reader.visit(location.pack, packPath(packName, ".pack"), qint64(location.offset), location.storedSize, use);
+        m_reader.visit(location.pack, packKey(packName, ".pack"), qint64(location.offset), location.storedSize, use);
     } catch (const chunk::ChunkError &) {
         throw; // from `use`: already names the chunk
     } catch (const Error &error) {
@@ -410,14 +383,14 @@ void PosixRepository::visitStored(const Location &location, const QByteArray &id
     }
 }
 
-QByteArray PosixRepository::readStored(const Location &location, const QByteArray &id) const
+QByteArray ChunkStore::readStored(const Location &location, const QByteArray &id) const
 {
     QByteArray stored;
     visitStored(location, id, [&](const char *data) { stored = QByteArray(data, qsizetype(location.storedSize)); });
     return stored;
 }
 
-PosixRepository::Location PosixRepository::locate(const QByteArray &id) const
+ChunkStore::Location ChunkStore::locate(const QByteArray &id) const
 {
     const Key key = keyOf(id);
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -427,7 +400,7 @@ PosixRepository::Location PosixRepository::locate(const QByteArray &id) const
         if (auto it = m_index.find(key); it != m_index.end())
             return it->second;
     }
-    throw chunk::ChunkError(QStringLiteral("Chunk %1 is missing from container %2").arg(chunkIdHex(id), m_path),
+    throw chunk::ChunkError(QStringLiteral("Chunk %1 is missing from container %2").arg(chunkIdHex(id), m_backend->location()),
                             QStringLiteral("missing"));
 }
 
@@ -454,7 +427,7 @@ void checkSize(quint32 rawSize, qint64 length, const QByteArray &id)
 
 } // namespace
 
-QByteArray PosixRepository::readChunk(const QByteArray &id) const
+QByteArray ChunkStore::readChunk(const QByteArray &id) const
 {
     const Location location = locate(id);
     const QByteArray stored = readStored(location, id);
@@ -464,7 +437,7 @@ QByteArray PosixRepository::readChunk(const QByteArray &id) const
     return raw;
 }
 
-void PosixRepository::readChunkInto(const QByteArray &id, char *out, qint64 length) const
+void ChunkStore::readChunkInto(const QByteArray &id, char *out, qint64 length) const
 {
     const Location location = locate(id);
     checkSize(location.rawSize, length, id);
@@ -473,7 +446,7 @@ void PosixRepository::readChunkInto(const QByteArray &id, char *out, qint64 leng
     });
 }
 
-void PosixRepository::checkChunk(const QByteArray &id, qint64 length) const
+void ChunkStore::checkChunk(const QByteArray &id, qint64 length) const
 {
     const Location location = locate(id);
     checkSize(location.rawSize, length, id);
@@ -489,85 +462,67 @@ void PosixRepository::checkChunk(const QByteArray &id, qint64 length) const
     });
 }
 
-void PosixRepository::deleteManifest(const QString &backupId)
+void ChunkStore::deleteManifest(const QString &backupId)
 {
-    validateName(backupId, QStringLiteral("backup id"));
-    const QString file = m_path + QStringLiteral("/manifests/") + backupId;
-    if (::unlink(native(file).constData()) != 0 && errno != ENOENT)
-        throw Error(QStringLiteral("Cannot delete manifest %1: %2").arg(file, errnoText(errno)));
-    fsyncDirectory(m_path + QStringLiteral("/manifests"));
+    m_backend->remove(manifestKey(backupId));
 }
 
-qint64 PosixRepository::diskUsage() const
+qint64 ChunkStore::diskUsage() const
 {
-    qint64 total = 0;
-    QDirIterator it(m_path, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QByteArray file = native(it.next());
-        struct stat st{};
-        if (::lstat(file.constData(), &st) == 0)
-            total += qint64(st.st_blocks) * 512;
-    }
-    return total;
+    return m_backend->storedBytes();
 }
 
-GcReport PosixRepository::collectGarbage()
+GcReport ChunkStore::collectGarbage()
 {
     flush();
-    lockExclusive();
+    m_lock->lockExclusive(m_lockTimeoutMsec);
     struct Downgrade
     {
-        PosixRepository *repo;
-        ~Downgrade() { repo->lockShared(); }
-    } downgrade{this};
+        RepositoryLock &lock;
+        ~Downgrade() { lock.lockShared(); }
+    } downgrade{*m_lock};
 
     GcReport report;
     const qint64 usageBefore = diskUsage();
-    auto removeFile = [](const QString &file) {
-        if (::unlink(native(file).constData()) != 0 && errno != ENOENT)
-            throw Error(QStringLiteral("Cannot delete %1: %2").arg(file, errnoText(errno)));
-    };
 
-    // 1. Garbage no one can be writing now that we hold the lock exclusively:
-    //    temp files, and packs whose index was never written (a crashed or cancelled writer).
+    // 1. Garbage no one can be writing now that we hold the lock exclusively: interrupted puts,
+    //    and packs whose index was never put (a crashed or cancelled writer).
+    m_backend->removeIncomplete();
     QStringList sealedPacks;
     {
-        QDirIterator it(m_path + QStringLiteral("/manifests"), {QStringLiteral(".tmp-*")},
-                        QDir::Files | QDir::Hidden);
-        while (it.hasNext())
-            removeFile(it.next());
-        QDirIterator packs(m_path + QStringLiteral("/packs"), QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
-        while (packs.hasNext()) {
-            const QFileInfo info(packs.next());
-            const QString name = info.fileName();
-            if (name.startsWith(QLatin1String(".tmp-"))) {
-                removeFile(info.filePath());
-            } else if (name.endsWith(QLatin1String(".pack")) && isPackName(info.completeBaseName())) {
-                if (QFileInfo::exists(packPath(info.completeBaseName(), ".idx")))
-                    sealedPacks.append(info.completeBaseName());
-                else
-                    removeFile(info.filePath());
-            }
+        const QStringList keys = m_backend->list(kPacksPrefix);
+        const QSet<QString> listed(keys.begin(), keys.end());
+        for (const QString &key : keys) {
+            const QString name = packNameOf(key, ".pack");
+            if (name.isEmpty())
+                continue;
+            // A listing may lag behind; the index's own head() decides before anything goes.
+            if (listed.contains(packKey(name, ".idx")) || m_backend->head(packKey(name, ".idx")))
+                sealedPacks.append(name);
+            else
+                m_backend->remove(key, ObjectBackend::Durability::Deferred);
         }
     }
 
     // 2. A fresh view of the index (other processes may have added packs) and the referenced set.
-    {
-        std::lock_guard lock(m_mutex);
-        m_index.clear();
-        m_packNames.clear();
-        m_packNumbers.clear();
-        m_reader.reset();
-    }
+    //    A manifest that cannot be read is reported, and then nothing that it may reference can
+    //    be told from garbage: gc keeps every pack and only removes the garbage of step 1.
+    forgetIndex();
     refreshIndex();
     std::unordered_set<Key, KeyHash> referenced;
     for (const QString &backupId : listBackups()) {
-        const Manifest manifest = readManifest(backupId); // an unreadable manifest stops gc: no guessing
-        for (const QByteArray &id : manifest.chunks) {
-            if (!id.isEmpty())
-                referenced.insert(keyOf(id));
+        try {
+            const Manifest manifest = readManifest(backupId);
+            for (const QByteArray &id : manifest.chunks) {
+                if (!id.isEmpty())
+                    referenced.insert(keyOf(id));
+            }
+        } catch (const Error &error) {
+            report.skippedManifests.append({backupId, error.message()});
         }
     }
+    if (!report.skippedManifests.isEmpty())
+        sealedPacks.clear();
 
     // 3. Delete dead packs; copy the live chunks of mostly dead packs into new packs.
     QStringList repacked;
@@ -629,27 +584,13 @@ GcReport PosixRepository::collectGarbage()
     flush(); // the copies are durable before the originals go
     for (const QString &name : std::as_const(repacked)) {
         // Index first: a pack without an index is garbage, an index without a pack is not allowed.
-        removeFile(packPath(name, ".idx"));
-        removeFile(packPath(name, ".pack"));
+        m_backend->remove(packKey(name, ".idx"), ObjectBackend::Durability::Deferred);
+        m_backend->remove(packKey(name, ".pack"), ObjectBackend::Durability::Deferred);
     }
-    {
-        QDirIterator dirs(m_path + QStringLiteral("/packs"), QDir::Dirs | QDir::NoDotAndDotDot);
-        while (dirs.hasNext()) {
-            const QString dir = dirs.next();
-            fsyncDirectory(dir);
-            QDir().rmdir(dir); // only succeeds when empty
-        }
-    }
-    fsyncDirectory(m_path + QStringLiteral("/packs"));
+    m_backend->syncDeferred();
 
-    // 4. Start over from what is on disk now.
-    {
-        std::lock_guard lock(m_mutex);
-        m_index.clear();
-        m_packNames.clear();
-        m_packNumbers.clear();
-        m_reader.reset();
-    }
+    // 4. Start over from what is stored now.
+    forgetIndex();
     refreshIndex();
     report.bytesFreed = usageBefore - diskUsage();
     return report;

@@ -1,4 +1,4 @@
-#include "repository/posix/packformat.h"
+#include "repository/packformat.h"
 
 #include "repository/chunkcodec.h"
 #include "util/error.h"

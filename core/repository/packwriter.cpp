@@ -1,38 +1,23 @@
-#include "repository/posix/packwriter.h"
+#include "repository/packwriter.h"
 
-#include "repository/posix/fileio.h"
 #include "util/error.h"
 
-#include <QFileInfo>
-
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace ndb {
-
-using namespace fileio;
 
 namespace {
 
 constexpr qint64 kAlign = 4096;
 
-QString indexPathOf(const QString &packPath)
-{
-    return packPath.left(packPath.size() - int(qstrlen(".pack"))) + QStringLiteral(".idx");
-}
-
 } // namespace
 
-PackWriter::PackWriter() = default;
+PackWriter::PackWriter(ObjectBackend &backend) : m_backend(backend) {}
 
 PackWriter::Pack::~Pack()
 {
     // Only a pack that was never sealed still has these (an aborted backup): garbage.
-    if (m_fd >= 0)
-        ::close(m_fd);
     std::free(m_staging);
 }
 
@@ -82,15 +67,14 @@ void PackWriter::enqueueLocked(Task task)
     m_changed.notify_all();
 }
 
-std::unique_ptr<PackWriter::Pack> PackWriter::create(quint32 number, const QString &path, const QByteArray &header)
+std::unique_ptr<PackWriter::Pack> PackWriter::create(quint32 number, const QString &key, const QString &indexKey,
+                                                     const QByteArray &header)
 {
     auto pack = std::make_unique<Pack>();
     pack->m_number = number;
-    pack->m_path = path;
-    const QByteArray file = native(path);
-    pack->m_fd = ::open(file.constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (pack->m_fd < 0)
-        throw Error(QStringLiteral("Cannot create pack %1: %2").arg(path, errnoText(errno)));
+    pack->m_key = key;
+    pack->m_indexKey = indexKey;
+    pack->m_object = m_backend.create(key);
     {
         std::unique_lock lock(m_mutex);
         // Started here, before any task exists: a failure to start them cannot strand a task.
@@ -157,7 +141,6 @@ bool PackWriter::isSealing(quint32 number) const
 
 void PackWriter::drain()
 {
-    QSet<QString> dirs;
     {
         std::unique_lock lock(m_mutex);
         m_changed.wait(lock, [this] { return m_busy == 0; });
@@ -165,12 +148,10 @@ void PackWriter::drain()
             const QString error = std::exchange(m_error, {});
             throw Error(error);
         }
-        dirs = std::exchange(m_unsyncedDirs, {});
     }
-    // The index files' directory entries become durable once per drain, before any manifest can
-    // reference their chunks: one journal commit less per pack.
-    for (const QString &dir : std::as_const(dirs))
-        fsyncDirectory(dir);
+    // The indexes become durable once per drain, before any manifest can reference their
+    // chunks (posix: one directory fsync, not one journal commit per pack).
+    m_backend.syncDeferred();
 }
 
 void PackWriter::run()
@@ -191,11 +172,11 @@ void PackWriter::run()
         QString error;
         if (task.pack) {
             try {
-                pwriteFully(task.pack->m_fd, task.buffer, kBlockSize, task.offset, task.pack->m_path);
+                task.pack->m_object->writeAt(task.buffer, kBlockSize, task.offset);
             } catch (const Error &e) {
                 error = e.message();
             } catch (...) {
-                error = QStringLiteral("Cannot write pack %1: %2").arg(task.pack->m_path, describeException(std::current_exception()));
+                error = QStringLiteral("Cannot write pack %1: %2").arg(m_backend.describe(task.pack->m_key), describeException(std::current_exception()));
             }
         } else {
             try {
@@ -203,10 +184,10 @@ void PackWriter::run()
             } catch (const Error &e) {
                 error = e.message();
             } catch (...) {
-                error = QStringLiteral("Cannot seal pack %1: %2").arg(task.sealedPack->m_path, describeException(std::current_exception()));
+                error = QStringLiteral("Cannot seal pack %1: %2").arg(m_backend.describe(task.sealedPack->m_key), describeException(std::current_exception()));
             }
             task.buffer = std::exchange(task.sealedPack->m_staging, nullptr);
-            ::close(std::exchange(task.sealedPack->m_fd, -1));
+            task.sealedPack->m_object.reset();
         }
         std::lock_guard lock(m_mutex);
         if (task.buffer)
@@ -217,8 +198,6 @@ void PackWriter::run()
                 task.pack->m_failed = true;
         } else {
             m_sealing.remove(task.sealedPack->m_number);
-            if (error.isEmpty())
-                m_unsyncedDirs.insert(QFileInfo(task.sealedPack->m_path).absolutePath());
         }
         if (!error.isEmpty() && m_error.isEmpty())
             m_error = error;
@@ -230,15 +209,14 @@ void PackWriter::run()
 void PackWriter::finishPack(Pack &pack)
 {
     if (pack.m_failed)
-        throw Error(QStringLiteral("Pack %1 is incomplete").arg(pack.m_path)); // the error is reported already
+        throw Error(QStringLiteral("Pack %1 is incomplete").arg(m_backend.describe(pack.m_key))); // the error is reported already
     const qint64 tail = pack.m_size - pack.m_stagingOffset;
     if (tail > 0)
-        pwriteFully(pack.m_fd, pack.m_staging, tail, pack.m_stagingOffset, pack.m_path);
-    if (::fdatasync(pack.m_fd) != 0)
-        throw Error(QStringLiteral("Cannot flush pack %1: %2").arg(pack.m_path, errnoText(errno)));
-    // The pack is on disk now; keep it out of the page cache so a backup does not evict the host's.
-    posix_fadvise(pack.m_fd, 0, 0, POSIX_FADV_DONTNEED);
-    writeFileAtomically(indexPathOf(pack.m_path), pack::encodeIndex(pack.m_entries), false, false);
+        pack.m_object->writeAt(pack.m_staging, tail, pack.m_stagingOffset);
+    pack.m_object->finish();
+    // Durable with the next drain(), before any manifest can reference its chunks.
+    if (!m_backend.put(pack.m_indexKey, pack::encodeIndex(pack.m_entries), ObjectBackend::Durability::Deferred))
+        throw Error(QStringLiteral("%1 exists already").arg(m_backend.describe(pack.m_indexKey)));
 }
 
 } // namespace ndb

@@ -1,16 +1,17 @@
 #pragma once
-// Writes pack files for the posix chunk store.
+// Writes pack objects for the chunk store, through ObjectWriter (ranged writes, then finish()).
 //
 // Chunks are appended to a 4 MiB staging block per open pack; full blocks go to two background
 // threads that write them, and when a pack is complete, write its tail, make it durable
-// (fdatasync, then drop it from the page cache) and write its index. So the workers that hash
-// and compress never wait for a write or a flush, and one pack's fdatasync overlaps the writing
-// of the next. Memory is a fixed pool of blocks (an appender waits for a free one while the
+// (finish(); posix: fdatasync, then drop it from the page cache) and put its index. So the
+// workers that hash and compress never wait for a write or a flush, and one pack's fdatasync
+// overlaps the writing of the next. Memory is a fixed pool of blocks (an appender waits for a free one while the
 // disk is behind), and at most two packs wait for their flush (64 MiB of dirty page cache).
 //
 // O_DIRECT was measured as the alternative twice (tests/bench/README.md): half the system CPU,
 // but 10-30 % slower on random data on our virtual disks, so the writes stay buffered.
-#include "repository/posix/packformat.h"
+#include "repository/objectbackend.h"
+#include "repository/packformat.h"
 
 #include <QByteArray>
 #include <QSet>
@@ -30,7 +31,7 @@ class PackWriter
 public:
     static constexpr qint64 kBlockSize = 4 * 1024 * 1024;
 
-    PackWriter();
+    explicit PackWriter(ObjectBackend &backend);
     ~PackWriter(); // waits for queued work; call drain() first to see errors
     PackWriter(const PackWriter &) = delete;
     PackWriter &operator=(const PackWriter &) = delete;
@@ -45,13 +46,13 @@ public:
         Pack &operator=(const Pack &) = delete;
         quint32 number() const { return m_number; }
         qint64 size() const { return m_size; }
-        const QString &path() const { return m_path; }
 
     private:
         friend class PackWriter;
         quint32 m_number = 0;
-        QString m_path;     // …/<name>.pack; the index goes next to it as <name>.idx
-        int m_fd = -1;
+        QString m_key;      // …/<name>.pack
+        QString m_indexKey; // …/<name>.idx
+        std::unique_ptr<ObjectWriter> m_object; // until the pack is finished
         bool m_failed = false; // a block write failed: garbage, no index; guarded by the mutex
         int m_blocksInFlight = 0; // queued or being written; guarded by the writer's mutex
         qint64 m_size = 0;
@@ -60,8 +61,9 @@ public:
         std::vector<pack::IndexEntry> m_entries;
     };
 
-    // Creates the pack file (which must not exist) and stages `header` as its first bytes.
-    std::unique_ptr<Pack> create(quint32 number, const QString &path, const QByteArray &header);
+    // Creates pack object `key` (which must not exist) and stages `header` as its first bytes;
+    // its index is put as `indexKey` once the pack is finished.
+    std::unique_ptr<Pack> create(quint32 number, const QString &key, const QString &indexKey, const QByteArray &header);
     // Appends a stored chunk and its index entry; returns its offset in the pack. May wait for
     // a free block while the disk is behind.
     qint64 append(Pack &pack, const pack::Key &id, const char *data, quint32 storedSize, quint32 rawSize);
@@ -74,8 +76,8 @@ public:
     void waitUntilSealed(quint32 number);
     // True while `number` is queued for sealing or being sealed.
     bool isSealing(quint32 number) const;
-    // Waits until every sealed pack is written and indexed and the directories holding the new
-    // index files are fsynced; throws the first write error since the last drain().
+    // Waits until every sealed pack is written and indexed and the indexes are durable
+    // (ObjectBackend::syncDeferred); throws the first write error since the last drain().
     void drain();
 
 private:
@@ -92,6 +94,7 @@ private:
     void run();
     void finishPack(Pack &pack);
 
+    ObjectBackend &m_backend;
     mutable std::mutex m_mutex;
     std::condition_variable m_changed;
     std::deque<Task> m_queue;
@@ -99,7 +102,6 @@ private:
     int m_buffersAllocated = 0;
     int m_busy = 0; // tasks queued or running
     QSet<quint32> m_sealing;
-    QSet<QString> m_unsyncedDirs;
     QString m_error;
     bool m_stop = false;
     std::vector<std::thread> m_threads;

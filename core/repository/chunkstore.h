@@ -1,20 +1,22 @@
 #pragma once
-// The posix backend of Repository: one directory per container (local disk or NFS).
+// The chunk store: Repository over an ObjectBackend and a RepositoryLock, backend-neutral.
 //
 //   config                       JSON: format version, id, chunk size, compression, pack size
-//   lock                         flock: shared while a Repository object is open (backup,
-//                                restore, verify), exclusive for garbage collection
 //   packs/<2 hex>/<id>.pack      "NDBPACK1" + stored chunks back to back (packformat.h)
-//   packs/<2 hex>/<id>.idx       written when the pack is sealed (temp + fsync + link);
-//                                a pack without an index is garbage and never trusted
-//   manifests/<backup id>        JSON, committed by temp file + fsync + rename + directory fsync
-#include "repository/posix/packformat.h"
-#include "repository/posix/packreader.h"
-#include "repository/posix/packwriter.h"
+//   packs/<2 hex>/<id>.idx       put when the pack is complete; a pack without an index is
+//                                garbage and never trusted
+//   manifests/<backup id>        JSON; a backup exists once its manifest is put
+//
+// The posix backend (posix/posixbackend.h) keeps these keys as files under the container's
+// directory, byte for byte the layout of the posix repository before the split.
+#include "repository/objectbackend.h"
+#include "repository/packformat.h"
+#include "repository/packreader.h"
+#include "repository/packwriter.h"
 #include "repository/repository.h"
+#include "repository/repositorylock.h"
 
 #include <QHash>
-#include <QSet>
 
 #include <functional>
 #include <mutex>
@@ -22,14 +24,17 @@
 
 namespace ndb {
 
-class PosixRepository final : public Repository
+class ChunkStore final : public Repository
 {
 public:
-    static std::unique_ptr<Repository> openDirectory(const QString &directory,
-                                                     const RepositoryConfig *createDefaults);
-    ~PosixRepository() override;
+    // Opens the container in `backend`; creates its config with `createDefaults` when there is
+    // none and `createDefaults` is given. Takes the lock shared.
+    static std::unique_ptr<Repository> open(std::unique_ptr<ObjectBackend> backend,
+                                            std::unique_ptr<RepositoryLock> lock,
+                                            const RepositoryConfig *createDefaults);
+    ~ChunkStore() override;
 
-    QString path() const override { return m_path; }
+    QString path() const override { return m_backend->location(); }
     const RepositoryConfig &config() const override { return m_config; }
 
     bool hasChunk(const QByteArray &id) const override;
@@ -61,32 +66,30 @@ public:
     using IndexEntry = pack::IndexEntry;
 
 private:
-    explicit PosixRepository(const QString &directory);
+    ChunkStore(std::unique_ptr<ObjectBackend> backend, std::unique_ptr<RepositoryLock> lock);
     void loadConfig();
     void createConfig(const RepositoryConfig &defaults);
-    // Loads every sealed pack index not loaded yet (packs written by other processes).
+    // Loads every pack index not loaded yet (packs written by other processes).
     void refreshIndex() const;
     void loadIndexFile(const QString &packName) const; // caller holds m_mutex
     std::vector<IndexEntry> readIndexFile(const QString &packName) const;
+    void forgetIndex();
 
     // Appends a chunk to the open pack (creating one) and hands the pack to the writer to be
     // sealed once it reaches the target size.
     void appendLocked(const Key &key, const char *data, quint32 storedSize, quint32 rawSize,
                       bool replaceLocation);
 
-    QString packPath(const QString &packName, const char *suffix) const;
     // Where chunk `id` is stored; throws chunk::ChunkError ("missing") if nowhere.
     Location locate(const QByteArray &id) const;
     // Calls `use` with the chunk's stored bytes in place (PackReader::visit).
     void visitStored(const Location &location, const QByteArray &id, const std::function<void(const char *)> &use) const;
     QByteArray readStored(const Location &location, const QByteArray &id) const;
 
-    void lockExclusive();
-    void lockShared();
-
-    QString m_path;
+    // Declared first: the reader and writer below use it until they are gone.
+    std::unique_ptr<ObjectBackend> m_backend;
+    std::unique_ptr<RepositoryLock> m_lock;
     RepositoryConfig m_config;
-    int m_lockFd = -1;
     int m_lockTimeoutMsec = 30000;
 
     mutable std::mutex m_mutex;

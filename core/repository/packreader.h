@@ -1,9 +1,10 @@
 #pragma once
-// Reads stored chunk bytes out of pack files for restore, verify and repack.
+// Reads stored chunk bytes out of pack objects for restore, verify and repack.
 // Restores and verifications walk packs mostly in order, so a sequential access pattern is
-// served from a few large O_DIRECT windows (4 MiB reads: deep enough for the device, and
-// no page-cache pollution); an isolated access reads only its own range. Where O_DIRECT is
-// refused (tmpfs, some network filesystems) it reads buffered and drops what it read.
+// served from a few large aligned windows (4 MiB ranged gets: deep enough for the device; on
+// posix O_DIRECT, so no page-cache pollution); an isolated access reads only its own range.
+// Where the backend prefers no aligned reads (posix: O_DIRECT refused on tmpfs, some network
+// filesystems) every access reads its own range.
 #include <QHash>
 #include <QString>
 
@@ -15,20 +16,23 @@
 
 namespace ndb {
 
+class ObjectBackend;
+class ObjectReader;
+
 class PackReader
 {
 public:
-    explicit PackReader(int windowCount = 8, qint64 windowSize = 4 * 1024 * 1024);
+    explicit PackReader(const ObjectBackend &backend, int windowCount = 8, qint64 windowSize = 4 * 1024 * 1024);
     ~PackReader();
     PackReader(const PackReader &) = delete;
     PackReader &operator=(const PackReader &) = delete;
 
     // Calls `use` with the `length` stored bytes at `offset` of the pack, in place: no copy.
     // The bytes stay valid (their window is pinned) until `use` returns; `use` may throw.
-    // `pack` identifies `path` until reset(). Throws ndb::Error on I/O errors or short packs.
-    void visit(quint32 pack, const QString &path, qint64 offset, qint64 length,
+    // `pack` identifies object `key` until reset(). Throws ndb::Error on I/O errors or short packs.
+    void visit(quint32 pack, const QString &key, qint64 offset, qint64 length,
                const std::function<void(const char *)> &use);
-    // Forgets windows, descriptors and pack numbers (the caller renumbers its packs).
+    // Forgets windows, open objects and pack numbers (the caller renumbers its packs).
     void reset();
 
 private:
@@ -42,11 +46,9 @@ private:
         int users = 0; // visit() calls using the buffer right now: it must not be reloaded
         quint64 lastUse = 0;
     };
-    struct Files;
-
-    std::shared_ptr<Files> files(quint32 pack, const QString &path); // caller holds m_mutex
+    std::shared_ptr<const ObjectReader> files(quint32 pack, const QString &key); // caller holds m_mutex
     bool hasWindowLocked(quint32 pack, qint64 start) const;
-    void prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack, const std::shared_ptr<Files> &f,
+    void prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack, const std::shared_ptr<const ObjectReader> &f,
                         qint64 start, const Window *current);
     // The least recently used window that is neither loading nor in use, other than `except`;
     // null if none.
@@ -54,15 +56,15 @@ private:
     // Loads `start` of `pack` into `slot` with the lock released during the read. Returns the
     // bytes read, or -1 when reset() ran meanwhile (the window is then left empty). Throws
     // ndb::Error on allocation or read errors, with the slot free again.
-    qint64 loadWindowLocked(std::unique_lock<std::mutex> &lock, Window &slot, quint32 pack, const Files &f,
+    qint64 loadWindowLocked(std::unique_lock<std::mutex> &lock, Window &slot, quint32 pack, const ObjectReader &f,
                             qint64 start);
-    qint64 readInto(const Files &files, char *buffer, qint64 length, qint64 offset, bool direct) const;
 
+    const ObjectBackend &m_backend;
     const qint64 m_windowSize;
     std::mutex m_mutex;
     std::condition_variable m_loaded;
     std::vector<Window> m_windows;
-    QHash<quint32, std::shared_ptr<Files>> m_files;
+    QHash<quint32, std::shared_ptr<const ObjectReader>> m_files;
     QHash<quint32, qint64> m_lastEnd; // per pack: where the previous read ended
     quint64 m_clock = 0;
     quint64 m_generation = 0;

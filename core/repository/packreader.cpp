@@ -1,21 +1,18 @@
-#include "repository/posix/packreader.h"
+#include "repository/packreader.h"
 
+#include "repository/objectbackend.h"
 #include "util/error.h"
 
-#include <QFile>
 #include <QScopeGuard>
 
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace ndb {
 
 namespace {
 
-constexpr qint64 kAlign = 4096;
+constexpr qint64 kAlign = ObjectReader::kAlign;
 constexpr int kMaxOpenPacks = 128;
 // How far from the previous read a request may start and still count as sequential.
 constexpr qint64 kSequentialSlack = 1024 * 1024;
@@ -34,23 +31,8 @@ qint64 alignUp(qint64 v)
 
 } // namespace
 
-struct PackReader::Files
-{
-    QString path;
-    int buffered = -1;
-    int direct = -1;
-    qint64 size = 0;
-    ~Files()
-    {
-        if (direct >= 0)
-            ::close(direct);
-        if (buffered >= 0)
-            ::close(buffered);
-    }
-};
-
-PackReader::PackReader(int windowCount, qint64 windowSize)
-    : m_windowSize(windowSize), m_windows(size_t(windowCount))
+PackReader::PackReader(const ObjectBackend &backend, int windowCount, qint64 windowSize)
+    : m_backend(backend), m_windowSize(windowSize), m_windows(size_t(windowCount))
 {
 }
 
@@ -77,44 +59,15 @@ void PackReader::reset()
     m_lastEnd.clear();
 }
 
-std::shared_ptr<PackReader::Files> PackReader::files(quint32 pack, const QString &path)
+std::shared_ptr<const ObjectReader> PackReader::files(quint32 pack, const QString &key)
 {
     if (auto it = m_files.constFind(pack); it != m_files.constEnd())
         return *it;
-    auto f = std::make_shared<Files>();
-    f->path = path;
-    const QByteArray native = QFile::encodeName(path);
-    f->buffered = ::open(native.constData(), O_RDONLY | O_CLOEXEC);
-    if (f->buffered < 0)
-        throw Error(QStringLiteral("Cannot open pack %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno))));
-    f->direct = ::open(native.constData(), O_RDONLY | O_CLOEXEC | O_DIRECT); // may be refused: fine
-    f->size = ::lseek(f->buffered, 0, SEEK_END);
+    std::shared_ptr<const ObjectReader> f = m_backend.openReader(key);
     if (m_files.size() >= kMaxOpenPacks)
         m_files.clear(); // readers still using one keep it alive through their shared_ptr
     m_files.insert(pack, f);
     return f;
-}
-
-qint64 PackReader::readInto(const Files &f, char *buffer, qint64 length, qint64 offset, bool direct) const
-{
-    const int fd = direct ? f.direct : f.buffered;
-    qint64 done = 0;
-    while (done < length) {
-        const ssize_t n = ::pread(fd, buffer + done, size_t(length - done), offset + done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            throw Error(QStringLiteral("Cannot read pack %1 at offset %2: %3")
-                            .arg(f.path).arg(offset + done).arg(QString::fromLocal8Bit(strerror(errno))));
-        if (n == 0)
-            break;
-        done += n;
-        if (direct && n % kAlign)
-            break; // end of file
-    }
-    if (!direct) // keep restores and verifications out of the host's page cache
-        posix_fadvise(fd, offset, done, POSIX_FADV_DONTNEED);
-    return done;
 }
 
 bool PackReader::hasWindowLocked(quint32 pack, qint64 start) const
@@ -137,12 +90,12 @@ PackReader::Window *PackReader::freeWindowLocked(const Window *except)
 }
 
 qint64 PackReader::loadWindowLocked(std::unique_lock<std::mutex> &lock, Window &slot, quint32 pack,
-                                    const Files &f, qint64 start)
+                                    const ObjectReader &f, qint64 start)
 {
     if (!slot.buffer) {
         slot.buffer = static_cast<char *>(std::aligned_alloc(kAlign, size_t(m_windowSize)));
         if (!slot.buffer)
-            throw Error(QStringLiteral("Out of memory reading pack %1").arg(f.path));
+            throw Error(QStringLiteral("Out of memory reading packs"));
     }
     slot.loading = true;
     slot.pack = pack;
@@ -153,7 +106,7 @@ qint64 PackReader::loadWindowLocked(std::unique_lock<std::mutex> &lock, Window &
     lock.unlock();
     qint64 got = 0;
     try {
-        got = readInto(f, slot.buffer, m_windowSize, start, true);
+        got = f.read(slot.buffer, m_windowSize, start, true);
     } catch (...) {
         lock.lock();
         slot.loading = false;
@@ -171,9 +124,9 @@ qint64 PackReader::loadWindowLocked(std::unique_lock<std::mutex> &lock, Window &
 // Past the middle of a window, the reader loads the next one itself, so that the other
 // workers go on with the rest of this window while the device works (read-ahead).
 void PackReader::prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack,
-                                const std::shared_ptr<Files> &f, qint64 start, const Window *current)
+                                const std::shared_ptr<const ObjectReader> &f, qint64 start, const Window *current)
 {
-    if (start >= f->size)
+    if (start >= f->size())
         return; // past the end of the pack (as it was when opened)
     Window *slot = freeWindowLocked(current);
     if (!slot)
@@ -185,14 +138,14 @@ void PackReader::prefetchLocked(std::unique_lock<std::mutex> &lock, quint32 pack
     }
 }
 
-void PackReader::visit(quint32 pack, const QString &path, qint64 offset, qint64 length,
+void PackReader::visit(quint32 pack, const QString &key, qint64 offset, qint64 length,
                        const std::function<void(const char *)> &use)
 {
     auto truncated = [&] {
-        return Error(QStringLiteral("Pack %1 is truncated: %2 bytes at offset %3 are missing").arg(path).arg(length).arg(offset));
+        return Error(QStringLiteral("Pack %1 is truncated: %2 bytes at offset %3 are missing").arg(m_backend.describe(key)).arg(length).arg(offset));
     };
     std::unique_lock lock(m_mutex);
-    const std::shared_ptr<Files> f = files(pack, path);
+    const std::shared_ptr<const ObjectReader> f = files(pack, key);
     for (;;) {
         bool waitForLoad = false;
         for (Window &w : m_windows) {
@@ -237,15 +190,15 @@ void PackReader::visit(quint32 pack, const QString &path, qint64 offset, qint64 
         }
 
         const qint64 last = m_lastEnd.value(pack, -1);
-        const bool sequential = f->direct >= 0 && length <= m_windowSize / 2
+        const bool sequential = f->prefersAlignedReads() && length <= m_windowSize / 2
             && (offset < kSequentialSlack || (last >= 0 && offset >= last - m_windowSize && offset <= last + kSequentialSlack));
         m_lastEnd[pack] = offset + length;
 
         if (!sequential) { // an isolated chunk: read just its range
             lock.unlock();
-            if (f->direct < 0) {
+            if (!f->prefersAlignedReads()) {
                 QByteArray out(qsizetype(length), Qt::Uninitialized);
-                if (readInto(*f, out.data(), length, offset, false) != length)
+                if (f->read(out.data(), length, offset, false) != length)
                     throw truncated();
                 use(out.constData());
                 return;
@@ -254,8 +207,8 @@ void PackReader::visit(quint32 pack, const QString &path, qint64 offset, qint64 
             const qint64 span = alignUp(offset + length) - start;
             std::unique_ptr<char, decltype(&std::free)> buffer(static_cast<char *>(std::aligned_alloc(kAlign, size_t(span))), &std::free);
             if (!buffer)
-                throw Error(QStringLiteral("Out of memory reading pack %1").arg(path));
-            if (readInto(*f, buffer.get(), span, start, true) < offset + length - start)
+                throw Error(QStringLiteral("Out of memory reading pack %1").arg(m_backend.describe(key)));
+            if (f->read(buffer.get(), span, start, true) < offset + length - start)
                 throw truncated();
             use(buffer.get() + (offset - start));
             return;
