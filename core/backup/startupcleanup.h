@@ -24,6 +24,7 @@ private:
     QCoro::Task<void> finishDeletes(CleanupReport &report);
     QCoro::Task<void> removeOrphanTemporaries(CleanupReport &report);
     void resetVolumes(CleanupReport &report);
+    void removePartialFiles(CleanupReport &report);
     void failDeadJobs();
 
     const EngineConfig &m_config;
