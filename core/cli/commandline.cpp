@@ -68,6 +68,7 @@ Commands:
                                   backups, newest first (--all includes deleted ones)
   backup show ID                  one backup (a unique id prefix of 4+ characters is enough)
   backup restore ID (--to-volume VOLUME | --new-volume NAME [--driver DRIVER] | --to-file PATH [--overwrite])
+                 [--bandwidth MB/s]
                                   restore onto an available volume of at least the backup's size,
                                   into a new volume, or into a file; an existing file is replaced only
                                   with --overwrite, and a file inside an image pool, the repository or
@@ -177,6 +178,19 @@ int intOption(const QString &name, const QString &text, int min, int max)
         throw UsageError(QStringLiteral("--%1 '%2' is not valid: give a whole number from %3 to %4")
                              .arg(name, text).arg(min).arg(max));
     return int(n);
+}
+
+// --bandwidth MB/s as bytes per second.
+qint64 bandwidthOption(const QString &text)
+{
+    bool ok = false;
+    const double mbs = text.toDouble(&ok);
+    if (!ok || mbs <= 0)
+        throw UsageError(QStringLiteral("--bandwidth '%1' is not valid: give MB/s as a positive number (e.g. 50)").arg(text));
+    if (mbs > kMaxBandwidthMBs)
+        throw UsageError(QStringLiteral("--bandwidth '%1' is too large: at most %2 MB/s; leave the option out for no limit")
+                             .arg(text).arg(kMaxBandwidthMBs));
+    return qint64(mbs * 1e6);
 }
 
 // Column of at least `w` characters, always followed by two spaces so long values stay apart.
@@ -477,17 +491,8 @@ int CommandLine::cmdBackupCreate(Engine &engine)
     req.name = option(QStringLiteral("name"));
     req.description = option(QStringLiteral("description"));
     req.force = flag(QStringLiteral("force"));
-    if (flag(QStringLiteral("bandwidth"))) {
-        bool ok = false;
-        const double mbs = option(QStringLiteral("bandwidth")).toDouble(&ok);
-        if (!ok || mbs <= 0)
-            throw UsageError(QStringLiteral("--bandwidth '%1' is not valid: give MB/s as a positive number (e.g. 50)")
-                                 .arg(option(QStringLiteral("bandwidth"))));
-        if (mbs > kMaxBandwidthMBs)
-            throw UsageError(QStringLiteral("--bandwidth '%1' is too large: at most %2 MB/s; leave the option out for no limit")
-                                 .arg(option(QStringLiteral("bandwidth"))).arg(kMaxBandwidthMBs));
-        req.bandwidthLimit = qint64(mbs * 1e6);
-    }
+    if (flag(QStringLiteral("bandwidth")))
+        req.bandwidthLimit = bandwidthOption(option(QStringLiteral("bandwidth")));
     if (flag(QStringLiteral("io-priority")))
         req.ioPriority = option(QStringLiteral("io-priority"));
     JobHandle *job = engine.submitBackup(req);
@@ -568,6 +573,8 @@ int CommandLine::cmdBackupRestore(Engine &engine, const QString &id)
         req.filePath = QFileInfo(option(QStringLiteral("to-file"))).absoluteFilePath();
         req.overwrite = flag(QStringLiteral("overwrite"));
     }
+    if (flag(QStringLiteral("bandwidth")))
+        req.bandwidthLimit = bandwidthOption(option(QStringLiteral("bandwidth")));
     return waitForJob(engine.submitRestore(req));
 }
 
