@@ -1,6 +1,7 @@
 // Input ndbackupctl must not accept silently (exit 2, a message naming the value), restore
 // targets it must never write, and what a killed restore leaves (a partial file, a volume in
 // 'error') as a script sees it.
+#include "support/ctlrunner.h"
 #include "support/scratchfs.h"
 
 #include "catalog/catalog.h"
@@ -32,19 +33,6 @@ using namespace ndbtest;
 
 namespace {
 
-QString ctlPath()
-{
-    const QString build = qEnvironmentVariable("NDB_BUILD_DIR");
-    return build.isEmpty() ? QString() : build + QStringLiteral("/app/cli/ndbackupctl");
-}
-
-struct Run
-{
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
 QByteArray sha256(const QString &path)
 {
     QFile f(path);
@@ -75,57 +63,20 @@ class TestBadInput : public QObject
 {
     Q_OBJECT
 
-    std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<ScratchCleanup> m_cleanup;
-    QString m_pool;
+    using Run = CtlRun;
+    std::unique_ptr<CtlFixture> m_dir;
     QString m_catalog;
 
-    QStringList globalArgs() const
-    {
-        return {QStringLiteral("--catalog"), m_catalog, QStringLiteral("--repository-root"), m_dir->filePath(QStringLiteral("repo")),
-                QStringLiteral("--pool"), m_pool};
-    }
-
-    QProcessEnvironment environment() const
-    {
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir->filePath(QStringLiteral("config")));
-        env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir->filePath(QStringLiteral("data")));
-        return env;
-    }
-
-    Run ctl(const QStringList &args, bool withGlobals = true)
-    {
-        QProcess p;
-        p.setProcessEnvironment(environment());
-        p.start(ctlPath(), (withGlobals ? globalArgs() : QStringList()) + args);
-        Run r;
-        if (!p.waitForFinished(120000)) {
-            p.kill();
-            p.waitForFinished();
-            r.err = QStringLiteral("timed out");
-            return r;
-        }
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = QString::fromUtf8(p.readAllStandardOutput());
-        r.err = QString::fromUtf8(p.readAllStandardError());
-        return r;
-    }
-
-    QString queryOne(const QString &sql)
-    {
-        Catalog catalog(m_catalog);
-        QSqlQuery q = catalog.exec(sql);
-        return q.next() ? q.value(0).toString() : QString();
-    }
+    Run ctl(const QStringList &args) { return m_dir->run(args); }
+    QString queryOne(const QString &sql) { return m_dir->queryOne(sql); }
 
     // A volume of `mib` MiB of random bytes (nothing dedups or compresses) and a backup of it.
     QString volumeWithBackup(const QString &name, int mib)
     {
-        if (ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_pool, QStringLiteral("--name"), name,
+        if (ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_dir->pool, QStringLiteral("--name"), name,
                  QStringLiteral("--size"), QStringLiteral("%1M").arg(mib)}).exitCode != 0)
             return {};
-        QFile f(QDir(m_pool).filePath(name + QStringLiteral(".img")));
+        QFile f(QDir(m_dir->pool).filePath(name + QStringLiteral(".img")));
         if (!f.open(QIODevice::ReadWrite))
             return {};
         QByteArray block(1 << 20, Qt::Uninitialized);
@@ -142,8 +93,8 @@ class TestBadInput : public QObject
     bool killDuringTransfer(const QStringList &args)
     {
         QProcess p;
-        p.setProcessEnvironment(environment());
-        p.start(ctlPath(), globalArgs() + args);
+        p.setProcessEnvironment(m_dir->environment());
+        p.start(ctlPath(), m_dir->globalArgs() + args);
         if (!p.waitForStarted())
             return false;
         QElapsedTimer t;
@@ -166,23 +117,19 @@ class TestBadInput : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(QFile::exists(ctlPath()), "ndbackupctl not built (NDB_BUILD_DIR must point at the build tree)");
-        QVERIFY2(::geteuid() == 0, "these tests need root for loop devices; CI runs as root");
+        QString why;
+        QVERIFY2(CtlFixture::canRun(&why), qPrintable(why));
     }
 
     void init()
     {
-        m_dir = std::make_unique<QTemporaryDir>();
-        QVERIFY(m_dir->isValid());
-        m_cleanup = std::make_unique<ScratchCleanup>(m_dir->path());
-        m_pool = m_dir->filePath(QStringLiteral("pool"));
-        m_catalog = m_dir->filePath(QStringLiteral("catalog.sqlite"));
-        QVERIFY(QDir().mkpath(m_pool));
+        m_dir = std::make_unique<CtlFixture>();
+        QVERIFY(m_dir->setUp());
+        m_catalog = m_dir->catalogPath();
     }
 
     void cleanup()
     {
-        m_cleanup.reset();
         m_dir.reset();
     }
 
@@ -226,14 +173,14 @@ private Q_SLOTS:
         QFETCH(QStringList, args);
         QFETCH(int, exitCode);
         QFETCH(QString, word);
-        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_pool, QStringLiteral("--name"),
+        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_dir->pool, QStringLiteral("--name"),
                       QStringLiteral("web"), QStringLiteral("--size"), QStringLiteral("4M")}).exitCode, 0);
         QFile garbage(m_dir->filePath(QStringLiteral("garbage.conf")));
         QVERIFY(garbage.open(QIODevice::WriteOnly));
         garbage.write("this is not a configuration\n\x01\x02\x03\n");
         garbage.close();
         for (QString &a : args)
-            a.replace(QLatin1String("POOL"), m_pool).replace(QLatin1String("DIR"), m_dir->path());
+            a.replace(QLatin1String("POOL"), m_dir->pool).replace(QLatin1String("DIR"), m_dir->path());
         const QString catalogBefore = queryOne(QStringLiteral("SELECT COUNT(*) FROM jobs"));
 
         const Run r = ctl(args);
@@ -242,7 +189,7 @@ private Q_SLOTS:
         // Nothing was done: no job, no new catalog, no volume.
         QCOMPARE(queryOne(QStringLiteral("SELECT COUNT(*) FROM jobs")), catalogBefore);
         QVERIFY(!QFileInfo::exists(m_dir->filePath(QStringLiteral("no-such-dir"))));
-        QVERIFY(!QFileInfo::exists(QDir(m_pool).filePath(QStringLiteral("v2.img"))));
+        QVERIFY(!QFileInfo::exists(QDir(m_dir->pool).filePath(QStringLiteral("v2.img"))));
     }
 
     void readOnlyCatalog()
@@ -262,10 +209,10 @@ private Q_SLOTS:
         const QString id = volumeWithBackup(QStringLiteral("src"), 4);
         QVERIFY(!id.isEmpty());
         // A second, smaller volume, attached: its image must stay as it is.
-        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_pool, QStringLiteral("--name"),
+        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_dir->pool, QStringLiteral("--name"),
                       QStringLiteral("small"), QStringLiteral("--size"), QStringLiteral("1M")}).exitCode, 0);
         QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("attach"), QStringLiteral("small")}).exitCode, 0);
-        const QString smallImage = QDir(m_pool).filePath(QStringLiteral("small.img"));
+        const QString smallImage = QDir(m_dir->pool).filePath(QStringLiteral("small.img"));
 
         QDir repo(m_dir->filePath(QStringLiteral("repo")));
         QString pack;
@@ -322,7 +269,7 @@ private Q_SLOTS:
         const Run ok = ctl({QStringLiteral("backup"), QStringLiteral("restore"), id, QStringLiteral("--to-file"), existing,
                             QStringLiteral("--overwrite")});
         QVERIFY2(ok.exitCode == 0, qPrintable(ok.err));
-        QCOMPARE(sha256(existing), sha256(QDir(m_pool).filePath(QStringLiteral("src.img"))));
+        QCOMPARE(sha256(existing), sha256(QDir(m_dir->pool).filePath(QStringLiteral("src.img"))));
         QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("detach"), QStringLiteral("small")}).exitCode, 0);
     }
 
@@ -365,7 +312,7 @@ private Q_SLOTS:
     {
         const QString id = volumeWithBackup(QStringLiteral("db"), 24);
         QVERIFY(!id.isEmpty());
-        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_pool, QStringLiteral("--name"),
+        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_dir->pool, QStringLiteral("--name"),
                       QStringLiteral("copy"), QStringLiteral("--size"), QStringLiteral("24M")}).exitCode, 0);
         QVERIFY(killDuringTransfer({QStringLiteral("backup"), QStringLiteral("restore"), id, QStringLiteral("--to-volume"), QStringLiteral("copy"),
                                     QStringLiteral("--bandwidth"), QStringLiteral("4")}));
@@ -376,7 +323,7 @@ private Q_SLOTS:
         // A second restore succeeds byte-identical and the volume is usable again.
         const Run again = ctl({QStringLiteral("backup"), QStringLiteral("restore"), id, QStringLiteral("--to-volume"), QStringLiteral("copy")});
         QVERIFY2(again.exitCode == 0, qPrintable(again.err));
-        QCOMPARE(sha256(QDir(m_pool).filePath(QStringLiteral("copy.img"))), sha256(QDir(m_pool).filePath(QStringLiteral("db.img"))));
+        QCOMPARE(sha256(QDir(m_dir->pool).filePath(QStringLiteral("copy.img"))), sha256(QDir(m_dir->pool).filePath(QStringLiteral("db.img"))));
         QCOMPARE(queryOne(QStringLiteral("SELECT status FROM volumes WHERE name='copy'")), QStringLiteral("available"));
         const Run backup = ctl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"), QStringLiteral("copy")});
         QVERIFY2(backup.exitCode == 0, qPrintable(backup.err));
