@@ -11,6 +11,7 @@
 #include "util/error.h"
 #include "volumemodel.h"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
@@ -207,6 +208,11 @@ void MainWindow::createActions()
         showHistory();
     });
     m_view->addAction(volumeHistory);
+    // For an administrator: clears e.g. the 'error' a killed restore leaves on its target.
+    m_resetStatusAction = new QAction(tr("Reset &Status…"), m_view);
+    m_resetStatusAction->setObjectName(QStringLiteral("resetStatusAction"));
+    connect(m_resetStatusAction, &QAction::triggered, this, &MainWindow::resetVolumeStatus);
+    m_view->addAction(m_resetStatusAction);
     connect(m_view, &QTreeView::doubleClicked, this, [this](const QModelIndex &idx) {
         if (idx.data(VolumeModel::NodeKindRole).toInt() == VolumeModel::VolumeNode)
             openBackupWizard();
@@ -279,6 +285,40 @@ void MainWindow::createTrayIcon()
         }
     });
     m_tray->show();
+}
+
+void MainWindow::resetVolumeStatus()
+{
+    const QStringList ids = selectedVolumeIds();
+    if (!m_engine || ids.size() != 1)
+        return;
+    Volume volume;
+    for (const Volume &v : m_model->volumes())
+        if (v.id == ids.first())
+            volume = v;
+    if (volume.id.isEmpty())
+        return;
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Reset Volume Status"),
+                                tr("Reset the status of %1 from '%2' to 'available'?").arg(volume.name, volume.status),
+                                QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("resetStatusConfirmation"));
+    box->setInformativeText(tr("Do this only when you know that the data on the volume is usable, e.g. after you "
+                               "restored it another way. A volume that holds a partial restore stays damaged. "
+                               "The reset is recorded in the history."));
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    const QString id = volume.id;
+    connect(box->button(QMessageBox::Yes), &QAbstractButton::clicked, this, [this, id] {
+        try {
+            const Volume v = m_engine->resetVolumeStatus(id);
+            notify(tr("Volume Status Reset"), tr("%1 is '%2' again.").arg(v.name, v.status), false);
+        } catch (const Error &e) {
+            notify(tr("Volume Status Not Reset"), e.message(), true);
+        }
+        reloadFromCatalog();
+        m_history->reload();
+    });
+    box->open();
 }
 
 QStringList MainWindow::selectedVolumeIds() const
@@ -387,6 +427,7 @@ void MainWindow::updateStatusBar()
     m_statusLabel->setText(text);
     m_jobsLabel->setText(tr("%n job(s) running", nullptr, m_jobs->runningCount()));
     m_restoreAction->setEnabled(m_engine != nullptr);
+    m_resetStatusAction->setEnabled(m_engine != nullptr && selected == 1);
 }
 
 void MainWindow::onJobFinished(JobHandle *job, const QString &status, const QString &error)

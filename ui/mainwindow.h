@@ -44,6 +44,7 @@ public:
     QAction *backupAction() const { return m_backupAction; }
     QAction *restoreAction() const { return m_restoreAction; }
     QAction *refreshAction() const { return m_refreshAction; }
+    QAction *resetStatusAction() const { return m_resetStatusAction; }
     QString statusText() const;
     QStringList selectedVolumeIds() const;
     // The last notification shown (tray balloon or status bar), for tests.
@@ -58,6 +59,9 @@ public Q_SLOTS:
     void openSettings();
     void showHistory();
     void showVolumes();
+    // Asks for a confirmation (a non-modal box), then resets the selected volume's status to
+    // 'available' through the engine; the reset is logged in the history.
+    void resetVolumeStatus();
 
 private:
     void createActions();
@@ -92,6 +96,7 @@ private:
     QAction *m_backupAction = nullptr;
     QAction *m_restoreAction = nullptr;
     QAction *m_refreshAction = nullptr;
+    QAction *m_resetStatusAction = nullptr;
     QAction *m_historyAction = nullptr;
     QAction *m_volumesAction = nullptr;
     QAction *m_reportAction = nullptr;

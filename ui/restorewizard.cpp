@@ -1,4 +1,5 @@
 #include "restorewizard.h"
+#include "backup/restoretarget.h"
 
 #include "engine/engine.h"
 #include "jobwidget.h"
@@ -269,6 +270,15 @@ QString RestoreTargetPage::problem() const
             return tr("%1 is a directory.").arg(filePath());
         if (!fi.absoluteDir().exists())
             return tr("The folder %1 does not exist.").arg(fi.absolutePath());
+        // Pools, repository, catalog, attached images: refused before the confirmation page.
+        // Overwriting an ordinary existing file is asked there.
+        if (const auto *wiz = qobject_cast<const RestoreWizard *>(wizard()); wiz && wiz->engine()) {
+            try {
+                checkRestoreFileTarget(wiz->engine()->config(), filePath(), true);
+            } catch (const Error &e) {
+                return e.message();
+            }
+        }
         return {};
     }
     }
@@ -443,6 +453,8 @@ RestoreRequest RestoreWizard::request() const
         break;
     case RestoreRequest::Target::File:
         r.filePath = m_targetPage->filePath();
+        // Only what the user confirmed on the confirmation page may be replaced.
+        r.overwrite = m_confirmPage->overwrites() && m_confirmPage->confirmCheckBox()->isChecked();
         break;
     }
     return r;

@@ -55,9 +55,10 @@ public:
     QLineEdit *filePathEdit() const { return m_file; }
     QLineEdit *newNameEdit() const { return m_newName; }
     QComboBox *existingCombo() const { return m_existing; }
+    // Why the target cannot be used (shown under the fields); empty when it can.
+    QString problem() const;
 
 private:
-    QString problem() const;
     void updateEnabled();
 
     QList<Volume> m_volumes;

@@ -1,8 +1,10 @@
 #include "backupservice.h"
 
+#include "backup/restoretarget.h"
 #include "backup/transfer.h"
 #include "catalog/backupstore.h"
 #include "catalog/catalog.h"
+#include "catalog/jobstore.h"
 #include "catalog/volumestore.h"
 #include "jobs/jobcontext.h"
 #include "model/backup.h"
@@ -317,17 +319,11 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
     QString targetVolumeId;
     VolumeDriver *targetDriver = nullptr;
     bool createdVolume = false;
+    bool targetWasError = false;
     QString newVolumeName;
     switch (request.target) {
     case RestoreRequest::Target::File: {
-        if (request.filePath.isEmpty())
-            throw Error(QStringLiteral("restore to a file needs a file path"));
-        const QFileInfo info(request.filePath);
-        if (info.exists() && !info.isFile())
-            throw RefusedError(QStringLiteral("%1 exists and is not a regular file").arg(request.filePath));
-        if (!info.absoluteDir().exists())
-            throw NotFoundError(QStringLiteral("directory %1 does not exist").arg(info.absolutePath()));
-        targetPath = info.absoluteFilePath();
+        targetPath = checkRestoreFileTarget(m_config, request.filePath, request.overwrite);
         break;
     }
     case RestoreRequest::Target::ExistingVolume: {
@@ -341,6 +337,7 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
                                    .arg(target.name, humanSize(target.size), humanSize(manifest.size)));
         if (!m_volumes->beginOperation(target, VolumeStatus::RestoringBackup))
             throw RefusedError(QStringLiteral("Volume %1 is busy with another operation.").arg(target.name));
+        targetWasError = target.status == VolumeStatus::Error;
         targetPath = target.path;
         targetVolumeId = target.id;
         break;
@@ -371,9 +368,14 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
     }
 
     // A file target is written beside its final name and renamed only when complete.
-    const QString writePath = request.target == RestoreRequest::Target::File ? targetPath + QStringLiteral(".ndbackup-partial") : targetPath;
+    const QString writePath = request.target == RestoreRequest::Target::File ? targetPath + QLatin1String(kPartialSuffix) : targetPath;
+    JobStore jobs(m_catalog);
     std::exception_ptr failure;
     try {
+        // Recorded with this job (and so its process) before the file exists: a kill leaves
+        // enough for the startup cleanup to remove it once this process is gone.
+        if (writePath != targetPath)
+            jobs.setPartialFile(m_job.jobId(), writePath);
         m_job.setPhase(Phase::Transfer, QStringLiteral("restoring %1 to %2").arg(backup.id, targetPath));
         std::unique_ptr<BlockSink> sink = openFileSink(writePath, request.target == RestoreRequest::Target::File ? manifest.size : 0);
         TransferOptions options;
@@ -397,10 +399,18 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
         failure = std::current_exception();
     }
 
+    if (writePath != targetPath) {
+        if (failure)
+            QFile::remove(writePath);
+        jobs.setPartialFile(m_job.jobId(), QString());
+    }
     if (!failure) {
         m_catalog.transaction([&] {
             m_backups->setStatus(backup.id, BackupStatus::Available);
-            if (!targetVolumeId.isEmpty())
+            // The volume now holds the backup's complete bytes: a partial restore's 'error' is over.
+            if (targetWasError)
+                m_volumes->setStatus(targetVolumeId, VolumeStatus::Available);
+            else if (!targetVolumeId.isEmpty())
                 m_volumes->restorePreviousStatus(targetVolumeId);
         });
         m_job.setPhase(Phase::Done, QStringLiteral("restore finished"));
@@ -409,8 +419,6 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
 
     const QString reason = describeException(failure);
     m_job.setPhase(Phase::Cleanup, QStringLiteral("restore failed: %1").arg(reason));
-    if (writePath != targetPath)
-        QFile::remove(writePath);
     if (createdVolume) {
         // Nothing is lost by removing a volume this restore created itself.
         m_volumes->restorePreviousStatus(targetVolumeId);

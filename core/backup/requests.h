@@ -23,7 +23,8 @@ struct RestoreRequest
     QString volumeId;      // ExistingVolume: must be available and at least the backup's size
     QString driverId;      // NewVolume: driver to create it in
     QString newVolumeName; // NewVolume
-    QString filePath;      // File: written (created or overwritten) with the backup's bytes
+    QString filePath;      // File: written with the backup's bytes (never inside storage, repository, catalog)
+    bool overwrite = false; // File: an existing file is replaced only when this is set
     qint64 bandwidthLimit = 0;
 };
 

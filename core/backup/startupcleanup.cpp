@@ -1,6 +1,7 @@
 #include "startupcleanup.h"
 
 #include "backup/backupservice.h"
+#include "backup/restoretarget.h"
 #include "catalog/backupstore.h"
 #include "catalog/catalog.h"
 #include "catalog/freezestore.h"
@@ -13,6 +14,7 @@
 #include "volumes/fsfreeze.h"
 #include "volumes/lvm/devmapper.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QSet>
 #include <QSqlQuery>
@@ -33,6 +35,7 @@ QCoro::Task<CleanupReport> StartupCleanup::run()
     co_await removeOrphanTemporaries(report);
     co_await removeDriverLeftovers(report);
     resetVolumes(report);
+    removePartialFiles(report);
     failDeadJobs();
     co_return report;
 }
@@ -247,6 +250,26 @@ void StartupCleanup::resetVolumes(CleanupReport &report)
             report.messages << QStringLiteral("volume %1 status restored").arg(id);
         }
         ++report.volumesRestored;
+    }
+}
+
+void StartupCleanup::removePartialFiles(CleanupReport &report)
+{
+    // The `<target>.ndbackup-partial` of a killed restore into a file (up to the volume's size).
+    JobStore jobs(m_catalog);
+    for (const JobStore::PartialFile &p : jobs.partialFiles()) {
+        if (workerIsAlive(p.worker))
+            continue; // that restore is still writing it
+        // Only ever a file of our own naming, whatever the row says.
+        if (p.path.endsWith(QLatin1String(kPartialSuffix)) && QFileInfo(p.path).isFile()) {
+            if (!QFile::remove(p.path)) {
+                report.messages << QStringLiteral("could not remove the partial restore %1").arg(p.path);
+                continue;
+            }
+            ++report.temporariesRemoved;
+            report.messages << QStringLiteral("removed the partial file %1 of an interrupted restore").arg(p.path);
+        }
+        jobs.setPartialFile(p.jobId, QString());
     }
 }
 

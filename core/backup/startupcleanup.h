@@ -26,6 +26,7 @@ private:
     QCoro::Task<void> removeDriverLeftovers(CleanupReport &report);
     void thawDeadFreezes(CleanupReport &report);
     void resetVolumes(CleanupReport &report);
+    void removePartialFiles(CleanupReport &report);
     void failDeadJobs();
 
     const EngineConfig &m_config;

@@ -10,6 +10,8 @@
 #include <QSysInfo>
 #include <QVariant>
 
+#include <cerrno>
+#include <cstring>
 #include <unistd.h>
 
 namespace ndb {
@@ -119,6 +121,11 @@ CREATE TABLE freezes (
     started_at TEXT NOT NULL
 );
 )SQL",
+    // 3: the partial file a restore into a file writes, so that cleanup can remove what a
+    //    killed restore left (only once the job's worker is dead).
+    R"SQL(
+ALTER TABLE jobs ADD COLUMN partial_file TEXT;
+)SQL",
 };
 
 QAtomicInteger<quint64> s_connectionCounter;
@@ -130,6 +137,17 @@ Catalog::Catalog(const QString &path)
     , m_connectionName(QStringLiteral("ndb-catalog-%1").arg(s_connectionCounter.fetchAndAddRelaxed(1)))
 {
     QDir().mkpath(QFileInfo(m_path).absolutePath());
+    // SQLite only says "unable to open database file" for these; every command writes the
+    // catalog (jobs, statuses) and WAL mode creates -wal/-shm files beside it.
+    const QString dir = QFileInfo(m_path).absolutePath();
+    if (QFileInfo::exists(m_path) && ::access(QFile::encodeName(m_path).constData(), W_OK) != 0)
+        throw InvalidInputError(QStringLiteral("catalog %1 is read-only (%2): ndbackup records every job in it, so it must be "
+                                               "writable; fix its permissions or mount, or use another catalog (--catalog)")
+                                    .arg(m_path, QString::fromLocal8Bit(strerror(errno))));
+    if (QFileInfo(dir).isDir() && ::access(QFile::encodeName(dir).constData(), W_OK) != 0)
+        throw InvalidInputError(QStringLiteral("the directory %1 of catalog %2 is read-only (%3): the catalog's journal files "
+                                               "are created there; make it writable or use another catalog (--catalog)")
+                                    .arg(dir, m_path, QString::fromLocal8Bit(strerror(errno))));
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
     db.setDatabaseName(m_path);
     db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=30000"));

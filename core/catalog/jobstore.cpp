@@ -81,6 +81,20 @@ QString JobStore::workerOf(qint64 id) const
     return q.next() ? q.value(0).toString() : QString();
 }
 
+void JobStore::setPartialFile(qint64 id, const QString &path)
+{
+    m_catalog.exec(QStringLiteral("UPDATE jobs SET partial_file=? WHERE id=?"), {sql::text(path), id});
+}
+
+QList<JobStore::PartialFile> JobStore::partialFiles() const
+{
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT id, partial_file, worker FROM jobs WHERE partial_file IS NOT NULL"));
+    QList<PartialFile> out;
+    while (q.next())
+        out << PartialFile{q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString()};
+    return out;
+}
+
 void JobStore::markStarted(qint64 id)
 {
     m_catalog.exec(QStringLiteral("UPDATE jobs SET status=?, started_at=? WHERE id=?"), {JobStatus::Running, sql::now(), id});

@@ -27,6 +27,11 @@ public:
     void setSubject(qint64 id, const QString &backupId, const QString &volumeId);
     void finish(qint64 id, const QString &status, const QString &error);
     QString workerOf(qint64 id) const;
+    // The file a restore writes before renaming it onto its target (empty = none left).
+    void setPartialFile(qint64 id, const QString &path);
+    // (job id, partial file, worker) of every job that still records a partial file.
+    struct PartialFile { qint64 jobId; QString path; QString worker; };
+    QList<PartialFile> partialFiles() const;
 
     // `time` invalid = now.
     void addEvent(qint64 jobId, const QString &phase, const QString &level, const QString &message, qint64 bytesDone,

@@ -117,4 +117,18 @@ void VolumeStore::setStatus(const QString &id, const QString &status)
     m_catalog.exec(QStringLiteral("UPDATE volumes SET status = ?, status_worker = NULL, updated_at = ? WHERE id = ?"), {status, sql::now(), id});
 }
 
+bool VolumeStore::resetStatus(const QString &id, const QString &status)
+{
+    bool ok = false;
+    m_catalog.transaction([&] {
+        QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT status, status_worker FROM volumes WHERE id = ?"), {id});
+        if (q.next() && isEngineStatus(q.value(0).toString()) && workerIsAlive(q.value(1).toString()))
+            return;
+        m_catalog.exec(QStringLiteral("UPDATE volumes SET status = ?, previous_status = NULL, status_worker = NULL, updated_at = ? WHERE id = ?"),
+                       {status, sql::now(), id});
+        ok = true;
+    });
+    return ok;
+}
+
 } // namespace ndb

@@ -30,6 +30,9 @@ public:
     // status = previous_status (the spec's rule for success and failure).
     void restorePreviousStatus(const QString &id);
     void setStatus(const QString &id, const QString &status);
+    // An administrator's reset (e.g. of a sticky `error`): status = `status`, previous_status
+    // cleared, in one transaction. Returns false while a live operation holds the volume.
+    bool resetStatus(const QString &id, const QString &status);
 
 private:
     Catalog &m_catalog;

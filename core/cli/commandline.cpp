@@ -43,7 +43,7 @@ const QStringList kValueOptions = {
 };
 const QStringList kFlags = {
     QStringLiteral("force"), QStringLiteral("json"), QStringLiteral("quiet"), QStringLiteral("help"),
-    QStringLiteral("all"), QStringLiteral("version"), QStringLiteral("no-progress"),
+    QStringLiteral("all"), QStringLiteral("version"), QStringLiteral("no-progress"), QStringLiteral("overwrite"),
 };
 
 const char *const kHelp = R"(Usage: ndbackupctl [global options] COMMAND [options]
@@ -58,15 +58,21 @@ Commands:
                                   create a raw image volume in an image pool (SIZE: 64M, 10G ...)
   volume attach VOLUME            attach an image volume to a loop device (it becomes in-use)
   volume detach VOLUME            release its loop device (refused while a filesystem on it is mounted)
+  volume reset-status VOLUME [--to available|error]
+                                  an administrator's reset of a volume's status, e.g. the 'error' a
+                                  killed restore leaves (logged as a job; refused while one runs on it)
   backup create --volume VOLUME [--container C] [--name N] [--description D] [--force]
                 [--bandwidth MB/s] [--io-priority idle|best-effort|none]
                                   back up a volume; prints the backup (id first)
   backup list [--volume VOLUME] [--all]
                                   backups, newest first (--all includes deleted ones)
   backup show ID                  one backup (a unique id prefix of 4+ characters is enough)
-  backup restore ID (--to-volume VOLUME | --new-volume NAME [--driver DRIVER] | --to-file PATH)
+  backup restore ID (--to-volume VOLUME | --new-volume NAME [--driver DRIVER] | --to-file PATH [--overwrite])
+                 [--bandwidth MB/s]
                                   restore onto an available volume of at least the backup's size,
-                                  into a new volume, or into a file
+                                  into a new volume, or into a file; an existing file is replaced only
+                                  with --overwrite, and a file inside an image pool, the repository or
+                                  the catalog, or one a loop device uses, is refused (exit 3)
   backup verify ID                re-read and re-hash every chunk; damaged backups become 'error'
   backup delete ID                delete a backup (run gc to free its space)
   gc [--container C]              remove chunks no backup references any more
@@ -86,7 +92,7 @@ Global options:
   --repository-root DIR           containers live below it (default: $XDG_DATA_HOME/ndbackup/repository)
   --pool DIR                      manage the image pool DIR (repeatable)
   --vg NAME                       manage the LVM volume group NAME (repeatable)
-  --jobs N                        concurrent jobs
+  --jobs N                        concurrent jobs (1 to 64)
   --json                          machine-readable output for listings and results
   --quiet                         no progress line, no informational messages
   --help, --version
@@ -97,11 +103,15 @@ Exit codes:
   0    success
   1    the operation failed (reason on stderr)
   2    bad command line or invalid name/value; nothing was done
-  3    refused by a status rule, e.g. "Backing up an in-use volume must use the force flag."
+  3    refused by a status rule, e.g. "Backing up an in-use volume must use the force flag.",
+       or a restore target that must not be written (existing file without --overwrite ...)
   4    no such volume, backup or container
   5    verify or restore found damaged data
   130  interrupted by SIGINT/SIGTERM; temporaries were cleaned up
 )";
+
+// 1 TB/s: far above any storage; larger values are typos (and overflow bytes per second).
+constexpr int kMaxBandwidthMBs = 1000000;
 
 int s_signalPipe[2] = {-1, -1};
 void onSignal(int)
@@ -159,6 +169,30 @@ QJsonObject toJson(const Job &j)
             {QStringLiteral("finished_at"), j.finishedAt.toString(Qt::ISODate)}};
 }
 
+// The value of --NAME as an integer in [min, max]; UsageError naming the value otherwise.
+int intOption(const QString &name, const QString &text, int min, int max)
+{
+    bool ok = false;
+    const qint64 n = text.trimmed().toLongLong(&ok);
+    if (!ok || n < min || n > max)
+        throw UsageError(QStringLiteral("--%1 '%2' is not valid: give a whole number from %3 to %4")
+                             .arg(name, text).arg(min).arg(max));
+    return int(n);
+}
+
+// --bandwidth MB/s as bytes per second.
+qint64 bandwidthOption(const QString &text)
+{
+    bool ok = false;
+    const double mbs = text.toDouble(&ok);
+    if (!ok || mbs <= 0)
+        throw UsageError(QStringLiteral("--bandwidth '%1' is not valid: give MB/s as a positive number (e.g. 50)").arg(text));
+    if (mbs > kMaxBandwidthMBs)
+        throw UsageError(QStringLiteral("--bandwidth '%1' is too large: at most %2 MB/s; leave the option out for no limit")
+                             .arg(text).arg(kMaxBandwidthMBs));
+    return qint64(mbs * 1e6);
+}
+
 // Column of at least `w` characters, always followed by two spaces so long values stay apart.
 QString pad(const QString &s, int w) { return s.leftJustified(w - 2) + QStringLiteral("  "); }
 
@@ -173,7 +207,9 @@ qint64 parseSize(const QString &text)
     double value = m.captured(1).toDouble();
     const QString unit = m.captured(2).toLower();
     const int shift = unit == QLatin1String("k") ? 10 : unit == QLatin1String("m") ? 20 : unit == QLatin1String("g") ? 30 : unit == QLatin1String("t") ? 40 : 0;
-    return qint64(value * double(1ll << shift));
+    const double bytes = value * double(1ll << shift);
+    // Beyond 2^62 the conversion overflows; no volume is that large.
+    return bytes < double(1ll << 62) ? qint64(bytes) : -1;
 }
 
 CommandLine::CommandLine(QStringList arguments)
@@ -246,9 +282,28 @@ int CommandLine::run()
         m_err << "ndbackupctl: configuration file " << configFile << " does not exist" << Qt::endl;
         return ExitUsage;
     }
-    EngineConfig config = EngineConfig::load(configFile);
-    if (flag(QStringLiteral("catalog")))
-        config.catalogPath = QFileInfo(option(QStringLiteral("catalog"))).absoluteFilePath();
+    EngineConfig config;
+    try {
+        if (flag(QStringLiteral("config")) || QFileInfo::exists(configFile))
+            EngineConfig::checkFile(configFile);
+        config = EngineConfig::load(configFile);
+        if (flag(QStringLiteral("catalog"))) {
+            config.catalogPath = QFileInfo(option(QStringLiteral("catalog"))).absoluteFilePath();
+            // A typo must not silently start a new, empty catalog (an empty inventory).
+            const QString dir = QFileInfo(config.catalogPath).absolutePath();
+            if (!QFileInfo(dir).isDir())
+                throw UsageError(QStringLiteral("--catalog %1: the directory %2 does not exist; check the path, or create "
+                                                "the directory to start a new catalog there").arg(option(QStringLiteral("catalog")), dir));
+        }
+        if (flag(QStringLiteral("jobs")))
+            config.maxConcurrentJobs = intOption(QStringLiteral("jobs"), option(QStringLiteral("jobs")), 1, 64);
+        if (flag(QStringLiteral("container")) && option(QStringLiteral("container")).isEmpty())
+            throw UsageError(QStringLiteral("--container must not be empty: give a container name, or leave the option "
+                                            "out to use the default container '%1'").arg(config.defaultContainer));
+    } catch (const Error &e) {
+        m_err << "ndbackupctl: " << e.message() << Qt::endl;
+        return ExitUsage;
+    }
     if (flag(QStringLiteral("repository-root")))
         config.repositoryRoot = QFileInfo(option(QStringLiteral("repository-root"))).absoluteFilePath();
     for (const QString &pool : values(QStringLiteral("pool"))) {
@@ -259,8 +314,6 @@ int CommandLine::run()
     for (const QString &vg : values(QStringLiteral("vg")))
         if (!config.lvmVolumeGroups.contains(vg))
             config.lvmVolumeGroups << vg;
-    if (flag(QStringLiteral("jobs")))
-        config.maxConcurrentJobs = option(QStringLiteral("jobs")).toInt();
     if (m_words.first() == QLatin1String("demo"))
         DemoPool::ensure(config);
 
@@ -272,6 +325,15 @@ int CommandLine::run()
                 throw NotFoundError(QStringLiteral("image pool %1 is not a directory").arg(pool));
         Engine engine(config);
         const CleanupReport report = engine.start();
+        // A volume group named on the command line must exist: a typo would list nothing and succeed.
+        for (const QString &vg : values(QStringLiteral("vg"))) {
+            try {
+                runSync(engine.driver(QStringLiteral("lvm:") + vg)->listVolumes());
+            } catch (const Error &e) {
+                throw InvalidInputError(QStringLiteral("--vg %1: the volume group cannot be used (%2); check the name with 'vgs'")
+                                            .arg(vg, e.message()));
+            }
+        }
         if (!m_quiet && m_words.first() != QLatin1String("cleanup"))
             for (const QString &m : report.messages)
                 m_err << "ndbackupctl: " << m << Qt::endl;
@@ -285,6 +347,9 @@ int CommandLine::run()
     } catch (const NotFoundError &e) {
         m_err << "ndbackupctl: " << e.message() << Qt::endl;
         return ExitNotFound;
+    } catch (const InvalidInputError &e) {
+        m_err << "ndbackupctl: " << e.message() << Qt::endl;
+        return ExitUsage;
     } catch (const CorruptDataError &e) {
         m_err << "ndbackupctl: " << e.message() << Qt::endl;
         return ExitCorrupt;
@@ -380,9 +445,12 @@ int CommandLine::cmdVolume(Engine &engine, const QStringList &w)
     if (sub == QLatin1String("create")) {
         const QString pool = QFileInfo(option(QStringLiteral("pool"))).absoluteFilePath();
         const QString name = option(QStringLiteral("name"));
-        const qint64 size = parseSize(option(QStringLiteral("size")));
-        if (option(QStringLiteral("pool")).isEmpty() || name.isEmpty() || size <= 0)
+        if (option(QStringLiteral("pool")).isEmpty() || name.isEmpty() || !flag(QStringLiteral("size")))
             throw UsageError(QStringLiteral("'volume create' needs --pool DIR --name NAME --size SIZE"));
+        const qint64 size = parseSize(option(QStringLiteral("size")));
+        if (size <= 0)
+            throw UsageError(QStringLiteral("--size '%1' is not a volume size: give a positive number with an optional "
+                                            "unit k, M, G or T (e.g. 64M, 10G), at most a few exabytes").arg(option(QStringLiteral("size"))));
         validateUserName(name, QStringLiteral("volume"));
         VolumeDriver *driver = engine.driver(QStringLiteral("image:") + pool);
         if (!driver)
@@ -393,6 +461,18 @@ int CommandLine::cmdVolume(Engine &engine, const QStringList &w)
             m_out << QJsonDocument(toJson(v)).toJson(QJsonDocument::Indented);
         else
             m_out << v.id << Qt::endl;
+        return ExitOk;
+    }
+    if (sub == QLatin1String("reset-status")) {
+        if (w.size() < 3)
+            throw UsageError(QStringLiteral("'volume reset-status' needs a volume"));
+        const QString to = flag(QStringLiteral("to")) ? option(QStringLiteral("to")) : QString(VolumeStatus::Available);
+        const Volume before = engine.findVolume(w.at(2));
+        const Volume v = engine.resetVolumeStatus(before.id, to);
+        if (m_json)
+            m_out << QJsonDocument(toJson(v)).toJson(QJsonDocument::Indented);
+        else if (!m_quiet)
+            m_err << "volume " << v.name << ": status reset from '" << before.status << "' to '" << v.status << "'" << Qt::endl;
         return ExitOk;
     }
     if (sub == QLatin1String("attach") || sub == QLatin1String("detach")) {
@@ -409,7 +489,7 @@ int CommandLine::cmdVolume(Engine &engine, const QStringList &w)
         engine.refreshVolumes();
         return ExitOk;
     }
-    throw UsageError(QStringLiteral("unknown command 'volume %1' (create, attach, detach)").arg(sub));
+    throw UsageError(QStringLiteral("unknown command 'volume %1' (create, attach, detach, reset-status)").arg(sub));
 }
 
 int CommandLine::cmdBackupCreate(Engine &engine)
@@ -423,13 +503,8 @@ int CommandLine::cmdBackupCreate(Engine &engine)
     req.name = option(QStringLiteral("name"));
     req.description = option(QStringLiteral("description"));
     req.force = flag(QStringLiteral("force"));
-    if (flag(QStringLiteral("bandwidth"))) {
-        bool ok = false;
-        const double mbs = option(QStringLiteral("bandwidth")).toDouble(&ok);
-        if (!ok || mbs <= 0)
-            throw UsageError(QStringLiteral("--bandwidth takes MB/s, a positive number"));
-        req.bandwidthLimit = qint64(mbs * 1e6);
-    }
+    if (flag(QStringLiteral("bandwidth")))
+        req.bandwidthLimit = bandwidthOption(option(QStringLiteral("bandwidth")));
     if (flag(QStringLiteral("io-priority")))
         req.ioPriority = option(QStringLiteral("io-priority"));
     JobHandle *job = engine.submitBackup(req);
@@ -508,7 +583,10 @@ int CommandLine::cmdBackupRestore(Engine &engine, const QString &id)
     } else {
         req.target = RestoreRequest::Target::File;
         req.filePath = QFileInfo(option(QStringLiteral("to-file"))).absoluteFilePath();
+        req.overwrite = flag(QStringLiteral("overwrite"));
     }
+    if (flag(QStringLiteral("bandwidth")))
+        req.bandwidthLimit = bandwidthOption(option(QStringLiteral("bandwidth")));
     return waitForJob(engine.submitRestore(req));
 }
 
@@ -516,7 +594,7 @@ int CommandLine::cmdJobs(Engine &engine)
 {
     HistoryFilter f;
     if (flag(QStringLiteral("limit")))
-        f.limit = option(QStringLiteral("limit")).toInt();
+        f.limit = intOption(QStringLiteral("limit"), option(QStringLiteral("limit")), 1, 1000000);
     if (flag(QStringLiteral("volume")))
         f.volumeId = engine.findVolume(option(QStringLiteral("volume"))).id;
     f.status = option(QStringLiteral("status"));
@@ -698,6 +776,8 @@ int CommandLine::waitForJob(JobHandle *job)
         return ExitRefused;
     if (kind == QLatin1String("not-found"))
         return ExitNotFound;
+    if (kind == QLatin1String("invalid"))
+        return ExitUsage;
     if (kind == QLatin1String("corrupt"))
         return ExitCorrupt;
     return ExitFailed;

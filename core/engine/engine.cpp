@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include "backup/backupservice.h"
+#include "backup/restoretarget.h"
 #include "backup/startupcleanup.h"
 #include "catalog/backupstore.h"
 #include "catalog/catalog.h"
@@ -20,6 +21,8 @@
 #include <QThread>
 #include <QUuid>
 
+#include <unistd.h>
+
 namespace ndb {
 
 struct Engine::Private
@@ -38,6 +41,8 @@ struct Engine::Private
 };
 
 namespace {
+// Shorter prefixes of a backup id (a UUID) match too much to be meant.
+constexpr int kMinIdPrefix = 4;
 QList<Volume> inventory(Catalog &catalog, DriverSet &drivers, QStringList &errors)
 {
     VolumeStore store(catalog);
@@ -100,6 +105,31 @@ VolumeDriver *Engine::driver(const QString &driverId) const
 }
 
 JobQueue *Engine::jobQueue() const { return d->queue; }
+
+Volume Engine::resetVolumeStatus(const QString &idOrName, const QString &status)
+{
+    d->requireStarted();
+    if (status != VolumeStatus::Available && status != VolumeStatus::Error)
+        throw InvalidInputError(QStringLiteral("a volume status can be reset to '%1' or '%2', not '%3'")
+                                    .arg(VolumeStatus::Available, VolumeStatus::Error, status));
+    const Volume v = findVolume(idOrName);
+    VolumeStore volumes(*d->catalog);
+    if (!volumes.resetStatus(v.id, status))
+        throw RefusedError(QStringLiteral("Volume %1 is '%2' and an operation is running on it; wait until it ends.")
+                               .arg(v.name, v.status));
+    // Logged like every other change an administrator makes, in the job history.
+    JobStore jobs(*d->catalog);
+    Job job;
+    job.kind = QStringLiteral("reset-status");
+    job.volumeId = v.id;
+    const qint64 jobId = jobs.create(job);
+    jobs.addEvent(jobId, Phase::Done, QStringLiteral("info"),
+                  QStringLiteral("status of volume %1 reset from '%2' to '%3' by %4")
+                      .arg(v.name, v.status, status, qEnvironmentVariable("USER", QStringLiteral("uid %1").arg(::getuid()))),
+                  0);
+    jobs.finish(jobId, JobStatus::Succeeded, QString());
+    return *volumes.find(v.id);
+}
 
 CleanupReport Engine::cleanup()
 {
@@ -187,9 +217,12 @@ Backup Engine::backup(const QString &id) const
     if (auto b = store.find(id))
         return *b;
     // A unique prefix is enough, as with git commits.
+    if (id.size() < kMinIdPrefix)
+        throw InvalidInputError(QStringLiteral("backup id prefix '%1' is too short: give at least %2 characters of the id "
+                                               "(see 'backup list')").arg(id).arg(kMinIdPrefix));
     QList<Backup> matches;
     for (const Backup &b : store.list({}, true))
-        if (id.size() >= 4 && b.id.startsWith(id))
+        if (b.id.startsWith(id))
             matches << b;
     if (matches.size() == 1)
         return matches.first();
@@ -219,9 +252,9 @@ JobHandle *Engine::submitBackup(const BackupRequest &request)
     validateText(req.name, QStringLiteral("backup name"), 255);
     validateText(req.description, QStringLiteral("description"), 4096);
     if (req.bandwidthLimit < 0)
-        throw Error(QStringLiteral("bandwidth limit must not be negative"));
+        throw InvalidInputError(QStringLiteral("bandwidth limit must not be negative"));
     if (req.ioPriority != QLatin1String("idle") && req.ioPriority != QLatin1String("best-effort") && req.ioPriority != QLatin1String("none"))
-        throw Error(QStringLiteral("I/O priority must be idle, best-effort or none"));
+        throw InvalidInputError(QStringLiteral("I/O priority '%1' is not known: use idle, best-effort or none").arg(req.ioPriority));
 
     // The status rules are checked here against the storage so a refusal creates nothing, and
     // again by the job (the volume may be attached in between).
@@ -259,6 +292,9 @@ JobHandle *Engine::submitRestore(const RestoreRequest &request)
         validateUserName(req.newVolumeName, QStringLiteral("volume"));
     if (req.target == RestoreRequest::Target::ExistingVolume)
         req.volumeId = findVolume(req.volumeId).id;
+    // Checked here so a refusal creates no job, and again by the job just before it writes.
+    if (req.target == RestoreRequest::Target::File)
+        checkRestoreFileTarget(d->config, req.filePath, req.overwrite);
     if (b.status != BackupStatus::Available)
         throw RefusedError(QStringLiteral("Backup %1 is '%2'%3; only 'available' backups can be restored.")
                                .arg(b.id, b.status, b.failReason.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(b.failReason)));

@@ -68,6 +68,11 @@ public:
     JobHandle *submitGarbageCollection(const QString &container);
     JobQueue *jobQueue() const;
 
+    // An administrator's explicit reset of a volume's status (clears a sticky `error`), logged as
+    // a job of kind "reset-status". `status` is "available" or "error". Refused (RefusedError)
+    // while a backup or restore runs on the volume. Returns the updated volume.
+    Volume resetVolumeStatus(const QString &idOrName, const QString &status = QStringLiteral("available"));
+
     // Runs the same cleanup as start() again (ndbackupctl cleanup).
     CleanupReport cleanup();
 

@@ -1,4 +1,5 @@
 #include "engineconfig.h"
+#include "util/error.h"
 
 #include <QDir>
 #include <QFile>
@@ -41,6 +42,31 @@ EngineConfig EngineConfig::load(const QString &iniFile)
     c.preSnapshotHook = s.value(QStringLiteral("pre_snapshot_hook"), c.preSnapshotHook).toString();
     c.postSnapshotHook = s.value(QStringLiteral("post_snapshot_hook"), c.postSnapshotHook).toString();
     return c;
+}
+
+void EngineConfig::checkFile(const QString &iniFile)
+{
+    const QFileInfo info(iniFile);
+    if (info.isDir())
+        throw InvalidInputError(QStringLiteral("configuration file %1 is a directory; give the path of an INI file").arg(iniFile));
+    QFile f(iniFile);
+    if (!f.open(QIODevice::ReadOnly))
+        throw InvalidInputError(QStringLiteral("cannot read configuration file %1: %2").arg(iniFile, f.errorString()));
+    const QList<QByteArray> lines = f.readAll().split('\n');
+    for (int i = 0; i < lines.size(); ++i) {
+        const QByteArray line = lines.at(i).trimmed();
+        if (line.isEmpty() || line.startsWith(';') || line.startsWith('#'))
+            continue;
+        const bool section = line.startsWith('[') && line.endsWith(']');
+        const int eq = line.indexOf('=');
+        if (line.contains('\0') || (!section && eq <= 0))
+            throw InvalidInputError(QStringLiteral("configuration file %1, line %2 is not 'key = value' or a [section]: "
+                                                   "fix the file (see ndbackup.conf keys in the documentation) or use another --config")
+                                        .arg(iniFile).arg(i + 1));
+    }
+    QSettings s(iniFile, QSettings::IniFormat);
+    if (s.status() != QSettings::NoError)
+        throw InvalidInputError(QStringLiteral("configuration file %1 is not a valid INI file").arg(iniFile));
 }
 
 void EngineConfig::save(const QString &iniFile) const

@@ -29,6 +29,9 @@ struct EngineConfig
     // default_container, freeze_filesystems, freeze_limit_ms, lvm_snapshot_percent,
     // pre_snapshot_hook, post_snapshot_hook). A missing file is not an error.
     static EngineConfig load(const QString &iniFile);
+    // Throws InvalidInputError naming the file (and line) when it is a directory, unreadable or
+    // not an INI file of `key = value` lines and [sections]: load() would silently ignore it.
+    static void checkFile(const QString &iniFile);
     // $XDG_CONFIG_HOME/ndbackup/ndbackup.conf
     static QString defaultConfigFile();
     void save(const QString &iniFile) const;

@@ -25,6 +25,8 @@ QString exceptionKind(const std::exception_ptr &error)
         return QStringLiteral("refused");
     } catch (const NotFoundError &) {
         return QStringLiteral("not-found");
+    } catch (const InvalidInputError &) {
+        return QStringLiteral("invalid");
     } catch (const CorruptDataError &) {
         return QStringLiteral("corrupt");
     } catch (...) {

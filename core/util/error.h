@@ -40,6 +40,9 @@ public:
     using Error::Error;
 };
 
+// A value given by the user (name, number, size, path, option) is not acceptable; nothing was done.
+class InvalidInputError : public Error { public: using Error::Error; };
+
 // Stored data failed its checksum or could not be decoded: the backup must not be trusted.
 class CorruptDataError : public Error
 {
@@ -49,7 +52,7 @@ public:
 
 // The user-facing sentence of any exception (ndb::Error's message, what() otherwise).
 QString describeException(const std::exception_ptr &error);
-// "cancelled", "refused", "not-found", "corrupt" or "failed": the class of a failure, for exit
+// "cancelled", "refused", "not-found", "invalid", "corrupt" or "failed": the class of a failure, for exit
 // codes and for deciding what a failure means for the data.
 QString exceptionKind(const std::exception_ptr &error);
 

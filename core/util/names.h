@@ -7,7 +7,7 @@ namespace ndb {
 // Prefix reserved for the engine's temporary objects; users cannot create names with it.
 inline constexpr auto kTempPrefix = "ndbackup-";
 
-// Throws ndb::Error naming `what` unless `name` is 1..128 characters of [A-Za-z0-9._+-],
+// Throws ndb::InvalidInputError naming `what` unless `name` is 1..128 characters of [A-Za-z0-9._+-],
 // starts with a letter or digit and is not "." / "..": no path separators, no shell syntax.
 void validateName(const QString &name, const QString &what);
 // validateName() plus: must not use the reserved temporary prefix.

@@ -3,12 +3,15 @@
 // in-use volume is never offered as a target. Screenshots of each screen are taken here.
 #include "support/guienv.h"
 
+#include "catalog/catalog.h"
 #include "engine/demopool.h"
 #include "jobs/jobhandle.h"
 #include "jobwidget.h"
 #include "mainwindow.h"
 #include "model/status.h"
 #include "restorewizard.h"
+#include "util/error.h"
+#include "volumemodel.h"
 
 #include <QAbstractButton>
 #include <QCheckBox>
@@ -16,6 +19,9 @@
 #include <QCryptographicHash>
 #include <QFile>
 #include <QLineEdit>
+#include <QMessageBox>
+#include <QSqlQuery>
+#include <QTreeView>
 #include <QTest>
 
 using namespace ndb;
@@ -153,6 +159,86 @@ private Q_SLOTS:
             QCOMPARE(sha256(archiveImage, archiveSize), archiveSum);
         }
         QVERIFY(env.temporaries().isEmpty());
+    }
+
+    // An existing file is replaced only when the user ticked the confirmation; a file in the
+    // pool (an image) is refused on the target page already.
+    void overwriteFileOnlyAfterConfirmation()
+    {
+        GuiEnv env;
+        NDB_TRY(env.setUp());
+        const QString archiveImage = env.imagePath(DemoPool::availableVolumeName());
+        BackupRequest r;
+        r.volumeId = env.availableVolumeId();
+        JobHandle *job = nullptr;
+        NDB_TRY(job = env.engine()->submitBackup(r));
+        QVERIFY(waitFor([&] { return job->isFinished(); }, 60000));
+        QVERIFY2(job->status() == JobStatus::Succeeded, qPrintable(job->error()));
+        const QString existing = env.dir() + QStringLiteral("/existing.img");
+        QFile f(existing);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("keep me unless confirmed");
+        f.close();
+
+        RestoreWizard wizard(env.engine(), job->resultId());
+        wizard.show();
+        wizard.next();
+        wizard.targetPage()->setTarget(RestoreRequest::Target::File);
+        wizard.targetPage()->filePathEdit()->setText(archiveImage);
+        QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled());
+        QVERIFY2(wizard.targetPage()->problem().contains(QLatin1String("image pool")), qPrintable(wizard.targetPage()->problem()));
+        wizard.targetPage()->filePathEdit()->setText(existing);
+        QVERIFY2(wizard.button(QWizard::NextButton)->isEnabled(), qPrintable(wizard.targetPage()->problem()));
+        wizard.next();
+        QVERIFY(wizard.confirmPage()->overwrites());
+        QVERIFY(!wizard.button(QWizard::CommitButton)->isEnabled());
+        QVERIFY(!wizard.request().overwrite);
+        // Without the confirmation the engine refuses to replace the file.
+        QVERIFY_THROWS_EXCEPTION(RefusedError, env.engine()->submitRestore(wizard.request()));
+        wizard.confirmPage()->confirmCheckBox()->setChecked(true);
+        QVERIFY(wizard.request().overwrite);
+        wizard.next();
+        QVERIFY(wizard.job());
+        QVERIFY(waitFor([&] { return wizard.progressPage()->isComplete(); }, 60000));
+        QVERIFY2(wizard.job()->status() == JobStatus::Succeeded, qPrintable(wizard.job()->error()));
+        QCOMPARE(sha256(existing, QFileInfo(archiveImage).size()), sha256(archiveImage, QFileInfo(archiveImage).size()));
+    }
+
+    // The administrator's reset of a sticky 'error' from the volume list, after a confirmation.
+    void resetVolumeStatusFromVolumeList()
+    {
+        GuiEnv env;
+        NDB_TRY(env.setUp());
+        const QString archive = env.availableVolumeId();
+        auto status = [&] {
+            Catalog catalog(env.engine()->config().catalogPath);
+            QSqlQuery q = catalog.exec(QStringLiteral("SELECT status FROM volumes WHERE id = ?"), {archive});
+            return q.next() ? q.value(0).toString() : QString();
+        };
+        {
+            Catalog catalog(env.engine()->config().catalogPath);
+            catalog.exec(QStringLiteral("UPDATE volumes SET status = 'error' WHERE id = ?"), {archive});
+        }
+        MainWindow window(env.engine(), env.dir() + QStringLiteral("/ndbackup.conf"));
+        window.show();
+        window.reloadFromCatalog();
+        const QModelIndexList found = window.filterModel()->match(window.filterModel()->index(0, 0), VolumeModel::VolumeIdRole, archive,
+                                                                 1, Qt::MatchRecursive | Qt::MatchExactly);
+        QCOMPARE(found.size(), 1);
+        window.volumeView()->selectionModel()->select(found.first(), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        QVERIFY(window.volumeView()->actions().contains(window.resetStatusAction()));
+        QVERIFY(window.resetStatusAction()->isEnabled());
+        window.resetStatusAction()->trigger();
+        auto *box = window.findChild<QMessageBox *>(QStringLiteral("resetStatusConfirmation"));
+        QVERIFY(box);
+        QVERIFY(box->text().contains(QLatin1String("demo-archive")));
+        QCOMPARE(status(), QStringLiteral("error")); // nothing before the confirmation
+        saveScreenshot(box, QStringLiteral("reset-volume-status"));
+        box->button(QMessageBox::Yes)->click();
+        QCOMPARE(status(), QStringLiteral("available"));
+        HistoryFilter f;
+        f.kind = QStringLiteral("reset-status");
+        QCOMPARE(env.engine()->jobs(f).size(), 1);
     }
 };
 

@@ -1,6 +1,6 @@
 // ndbackupctl as a script sees it: exit codes, messages, JSON, and a SIGKILL in the middle of a
 // backup followed by `ndbackupctl cleanup`.
-#include "support/ctlrun.h"
+#include "support/ctlrunner.h"
 #include "support/scratchfs.h"
 
 #include "catalog/catalog.h"
@@ -30,64 +30,28 @@ class TestCli : public QObject
 {
     Q_OBJECT
 
-    std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<ScratchCleanup> m_cleanup;
-    QString m_pool;
+    using Run = CtlRun;
+    std::unique_ptr<CtlFixture> m_dir;
 
-    QStringList globalArgs() const
-    {
-        return {QStringLiteral("--catalog"), m_dir->filePath(QStringLiteral("catalog.sqlite")),
-                QStringLiteral("--repository-root"), m_dir->filePath(QStringLiteral("repo")),
-                QStringLiteral("--pool"), m_pool};
-    }
-
-    Run ctl(const QStringList &args, int timeoutMs = 120000)
-    {
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir->filePath(QStringLiteral("config")));
-        env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir->filePath(QStringLiteral("data")));
-        p.setProcessEnvironment(env);
-        p.start(ctlPath(), globalArgs() + args);
-        Run r;
-        if (!p.waitForFinished(timeoutMs)) {
-            p.kill();
-            p.waitForFinished();
-            r.err = QStringLiteral("timed out");
-            return r;
-        }
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = QString::fromUtf8(p.readAllStandardOutput());
-        r.err = QString::fromUtf8(p.readAllStandardError());
-        return r;
-    }
-
-    QString queryOne(const QString &sql)
-    {
-        Catalog catalog(m_dir->filePath(QStringLiteral("catalog.sqlite")));
-        QSqlQuery q = catalog.exec(sql);
-        return q.next() ? q.value(0).toString() : QString();
-    }
+    QStringList globalArgs() const { return m_dir->globalArgs(); }
+    CtlRun ctl(const QStringList &args, int timeoutMs = 120000) { return m_dir->run(args, timeoutMs); }
+    QString queryOne(const QString &sql) { return m_dir->queryOne(sql); }
 
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY2(QFile::exists(ctlPath()), "ndbackupctl not built (NDB_BUILD_DIR must point at the build tree)");
-        QVERIFY2(::geteuid() == 0, "these tests need root for loop devices; CI runs as root");
+        QString why;
+        QVERIFY2(CtlFixture::canRun(&why), qPrintable(why));
     }
 
     void init()
     {
-        m_dir = std::make_unique<QTemporaryDir>();
-        QVERIFY(m_dir->isValid());
-        m_cleanup = std::make_unique<ScratchCleanup>(m_dir->path());
-        m_pool = m_dir->filePath(QStringLiteral("pool"));
-        QVERIFY(QDir().mkpath(m_pool));
+        m_dir = std::make_unique<CtlFixture>();
+        QVERIFY(m_dir->setUp());
     }
 
     void cleanup()
     {
-        m_cleanup.reset();
         m_dir.reset();
     }
 
@@ -104,7 +68,7 @@ private Q_SLOTS:
 
     void exitCodesAndMessages()
     {
-        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_pool,
+        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_dir->pool,
                       QStringLiteral("--name"), QStringLiteral("web"), QStringLiteral("--size"), QStringLiteral("4M")}).exitCode, 0);
         const Run attach = ctl({QStringLiteral("volume"), QStringLiteral("attach"), QStringLiteral("web")});
         QVERIFY2(attach.exitCode == 0, qPrintable(attach.err));
@@ -162,7 +126,7 @@ private Q_SLOTS:
     // 'error' with that reason; gc skips the damaged manifest, says so, and does not fail.
     void damagedContainersMarkBackupsError()
     {
-        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_pool,
+        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_dir->pool,
                       QStringLiteral("--name"), QStringLiteral("db"), QStringLiteral("--size"), QStringLiteral("1M")}).exitCode, 0);
         auto backupInto = [&](const QString &container) {
             const Run r = ctl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"), QStringLiteral("db"),
@@ -222,12 +186,12 @@ private Q_SLOTS:
         // ext4 pool (a plain directory of the temp dir may be anything): no reflink, so the
         // engine makes a temporary volume and attaches it to a loop device — both must go.
         ScratchFilesystem fs(m_dir->path(), QStringLiteral("ext4"), 512, QStringLiteral("ext4"));
-        m_pool = fs.mountPoint() + QStringLiteral("/pool");
-        QVERIFY(QDir().mkpath(m_pool));
-        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_pool,
+        m_dir->pool = fs.mountPoint() + QStringLiteral("/pool");
+        QVERIFY(QDir().mkpath(m_dir->pool));
+        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_dir->pool,
                       QStringLiteral("--name"), QStringLiteral("db"), QStringLiteral("--size"), QStringLiteral("96M")}).exitCode, 0);
         {
-            QFile f(m_pool + QStringLiteral("/db.img"));
+            QFile f(m_dir->pool + QStringLiteral("/db.img"));
             QVERIFY(f.open(QIODevice::ReadWrite));
             QByteArray block(1 << 20, Qt::Uninitialized);
             for (int i = 0; i < 96; ++i) {
@@ -264,12 +228,12 @@ private Q_SLOTS:
         // The crash left its temporary volume behind, as a crash does.
         QCOMPARE(queryOne(QStringLiteral("SELECT status FROM backups")), QStringLiteral("creating"));
         QCOMPARE(queryOne(QStringLiteral("SELECT status FROM volumes WHERE name='db'")), QStringLiteral("backing-up"));
-        QVERIFY(!QDir(m_pool).entryList({QStringLiteral("ndbackup-vol-*")}, QDir::Files).isEmpty());
+        QVERIFY(!QDir(m_dir->pool).entryList({QStringLiteral("ndbackup-vol-*")}, QDir::Files).isEmpty());
 
         const Run cleanup = ctl({QStringLiteral("cleanup")});
         QVERIFY2(cleanup.exitCode == 0, qPrintable(cleanup.err));
-        QVERIFY2(QDir(m_pool).entryList({QStringLiteral("ndbackup-*")}, QDir::Files).isEmpty(),
-                 qPrintable(QDir(m_pool).entryList().join(QLatin1Char(' '))));
+        QVERIFY2(QDir(m_dir->pool).entryList({QStringLiteral("ndbackup-*")}, QDir::Files).isEmpty(),
+                 qPrintable(QDir(m_dir->pool).entryList().join(QLatin1Char(' '))));
         // No loop device is still bound to a (deleted) temporary.
         for (const QString &e : QDir(QStringLiteral("/sys/block")).entryList({QStringLiteral("loop*")}, QDir::Dirs)) {
             QFile f(QStringLiteral("/sys/block/%1/loop/backing_file").arg(e));

@@ -8,7 +8,7 @@
 //
 // The instants come from a seed printed at the start; NDB_KILL_SEED=<n> replays a run.
 #include "support/freezecheck.h"
-#include "support/ctlrun.h"
+#include "support/ctlrunner.h"
 #include "support/scratchfs.h"
 #include "support/writercheck.h"
 
@@ -32,6 +32,7 @@
 
 using namespace ndb;
 using namespace ndbtest;
+using Run = CtlRun;
 
 namespace {
 
