@@ -219,9 +219,9 @@ JobHandle *Engine::submitBackup(const BackupRequest &request)
     validateText(req.name, QStringLiteral("backup name"), 255);
     validateText(req.description, QStringLiteral("description"), 4096);
     if (req.bandwidthLimit < 0)
-        throw Error(QStringLiteral("bandwidth limit must not be negative"));
+        throw InvalidInputError(QStringLiteral("bandwidth limit must not be negative"));
     if (req.ioPriority != QLatin1String("idle") && req.ioPriority != QLatin1String("best-effort") && req.ioPriority != QLatin1String("none"))
-        throw Error(QStringLiteral("I/O priority must be idle, best-effort or none"));
+        throw InvalidInputError(QStringLiteral("I/O priority must be idle, best-effort or none"));
 
     // The status rules are checked here against the storage so a refusal creates nothing, and
     // again by the job (the volume may be attached in between).
