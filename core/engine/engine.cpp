@@ -223,26 +223,29 @@ JobHandle *Engine::submitBackup(const BackupRequest &request)
     if (req.ioPriority != QLatin1String("idle") && req.ioPriority != QLatin1String("best-effort") && req.ioPriority != QLatin1String("none"))
         throw InvalidInputError(QStringLiteral("I/O priority must be idle, best-effort or none"));
 
-    // The status rules are checked here against the storage so a refusal creates nothing, and
-    // again by the job (the volume may be attached in between).
-    VolumeDriver &driver = d->drivers->forVolume(req.volumeId);
-    const Volume fresh = runSync(driver.volume(DriverSet::volumeName(req.volumeId)));
-    const Volume merged = VolumeStore(*d->catalog).upsertFromInventory(fresh);
-    if (merged.status == VolumeStatus::InUse && !req.force)
-        throw RefusedError(kForceRequiredMessage);
-    if (merged.status != VolumeStatus::Available && merged.status != VolumeStatus::InUse)
-        throw RefusedError(QStringLiteral("Volume %1 is '%2'; only 'available' or 'in-use' volumes can be backed up.")
-                               .arg(merged.name, merged.status));
+    // The caller may be the GUI thread, which never waits for storage: the status rules are
+    // checked here against the last known inventory (the catalog), so that a refusal we can
+    // already see creates nothing, and against the storage itself by the job's first phase.
+    d->drivers->forVolume(req.volumeId); // a storage this engine has, or NotFoundError
+    QString subject = DriverSet::volumeName(req.volumeId);
+    if (const std::optional<Volume> known = VolumeStore(*d->catalog).find(req.volumeId)) {
+        subject = known->name;
+        if (known->status == VolumeStatus::InUse && !req.force)
+            throw RefusedError(kForceRequiredMessage);
+        if (known->status != VolumeStatus::Available && known->status != VolumeStatus::InUse)
+            throw RefusedError(QStringLiteral("Volume %1 is '%2'; only 'available' or 'in-use' volumes can be backed up.")
+                                   .arg(known->name, known->status));
+    }
 
     Job job;
     job.kind = QStringLiteral("backup");
-    job.volumeId = merged.id;
+    job.volumeId = req.volumeId;
     job.bandwidthLimit = req.bandwidthLimit;
     job.ioPriority = req.ioPriority;
     const QString backupId = QUuid::createUuid().toString(QUuid::WithoutBraces);
     job.backupId = backupId;
     const qint64 jobId = JobStore(*d->catalog).create(job);
-    JobHandle *handle = d->queue->enqueue(jobId, job.kind, merged.name, [req, backupId](BackupService &s, JobContext &) {
+    JobHandle *handle = d->queue->enqueue(jobId, job.kind, subject, [req, backupId](BackupService &s, JobContext &) {
         return s.createBackup(req, backupId);
     });
     Q_EMIT jobSubmitted(handle);
