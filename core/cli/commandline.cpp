@@ -665,12 +665,13 @@ int CommandLine::waitForJob(JobHandle *job)
         lastLen = int(line.size());
     });
     QObject::connect(job, &JobHandle::eventLogged, [&](const QString &phase, const QString &level, const QString &message) {
-        if (m_quiet || level == QLatin1String("command") || !tty)
+        // Warnings always (a script's log must show "not a point-in-time copy"); phases on a terminal.
+        if (m_quiet || !(level == QLatin1String("warning") || (tty && level == QLatin1String("phase"))))
             return;
-        if (level == QLatin1String("warning") || level == QLatin1String("phase")) {
-            m_err << '\r' << QString(lastLen, QLatin1Char(' ')) << '\r' << phase << ": " << message << Qt::endl;
-            lastLen = 0;
-        }
+        if (tty)
+            m_err << '\r' << QString(lastLen, QLatin1Char(' ')) << '\r';
+        m_err << phase << ": " << (level == QLatin1String("warning") ? "warning: " : "") << message << Qt::endl;
+        lastLen = 0;
     });
     QEventLoop loop;
     if (!job->isFinished()) {

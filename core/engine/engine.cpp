@@ -69,7 +69,7 @@ Engine::~Engine()
     delete d->queue; // waits for running jobs after cancelling them
 }
 
-CleanupReport Engine::start()
+void Engine::open()
 {
     if (d->started)
         throw Error(QStringLiteral("engine already started"));
@@ -80,11 +80,45 @@ CleanupReport Engine::start()
     d->queue = new JobQueue(d->config);
     connect(d->queue, &JobQueue::jobFinished, this, &Engine::jobFinished);
     d->started = true;
+}
+
+CleanupReport Engine::start()
+{
+    open();
     CleanupReport report = cleanup();
     QStringList errors;
     inventory(*d->catalog, *d->drivers, errors);
     report.messages << errors;
     return report;
+}
+
+void Engine::startAsync()
+{
+    open();
+    // Like refreshVolumesAsync: a worker with its own catalog connection and drivers.
+    QPointer<Engine> self(this);
+    const EngineConfig config = d->config;
+    QThread *thread = QThread::create([self, config] {
+        CleanupReport report;
+        QList<Volume> volumes;
+        try {
+            Catalog catalog(config.catalogPath);
+            DriverSet drivers(config);
+            StartupCleanup cleanup(config, catalog, drivers);
+            report = runSync(cleanup.run());
+            volumes = inventory(catalog, drivers, report.messages);
+        } catch (const Error &e) {
+            report.messages << e.message();
+        }
+        QMetaObject::invokeMethod(self, [self, report, volumes] {
+            if (!self)
+                return;
+            Q_EMIT self->startupFinished(report);
+            Q_EMIT self->volumesRefreshed(volumes);
+        }, Qt::QueuedConnection);
+    });
+    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+    thread->start();
 }
 
 const EngineConfig &Engine::config() const { return d->config; }
