@@ -95,30 +95,7 @@ CleanupReport Engine::start()
 void Engine::startAsync()
 {
     open();
-    // Like refreshVolumesAsync: a worker with its own catalog connection and drivers.
-    QPointer<Engine> self(this);
-    const EngineConfig config = d->config;
-    QThread *thread = QThread::create([self, config] {
-        CleanupReport report;
-        QList<Volume> volumes;
-        try {
-            Catalog catalog(config.catalogPath);
-            DriverSet drivers(config);
-            StartupCleanup cleanup(config, catalog, drivers);
-            report = runSync(cleanup.run());
-            volumes = inventory(catalog, drivers, report.messages);
-        } catch (const Error &e) {
-            report.messages << e.message();
-        }
-        QMetaObject::invokeMethod(self, [self, report, volumes] {
-            if (!self)
-                return;
-            Q_EMIT self->startupFinished(report);
-            Q_EMIT self->volumesRefreshed(volumes);
-        }, Qt::QueuedConnection);
-    });
-    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
-    thread->start();
+    refreshOnWorker(true);
 }
 
 const EngineConfig &Engine::config() const { return d->config; }
@@ -156,24 +133,39 @@ QList<Volume> Engine::refreshVolumes()
 void Engine::refreshVolumesAsync()
 {
     d->requireStarted();
+    refreshOnWorker(false);
+}
+
+void Engine::refreshOnWorker(bool cleanupFirst)
+{
     // Storage is asked on a worker thread with its own connection and drivers: the GUI never waits.
     QPointer<Engine> self(this);
     const EngineConfig config = d->config;
-    QThread *thread = QThread::create([self, config] {
+    QThread *thread = QThread::create([self, config, cleanupFirst] {
+        CleanupReport report;
         QStringList errors;
         QList<Volume> volumes;
         try {
             Catalog catalog(config.catalogPath);
             DriverSet drivers(config);
+            if (cleanupFirst) {
+                StartupCleanup cleanup(config, catalog, drivers);
+                report = runSync(cleanup.run());
+            }
             volumes = inventory(catalog, drivers, errors);
         } catch (const Error &e) {
             errors << e.message();
         }
-        QMetaObject::invokeMethod(self, [self, volumes, errors] {
+        QMetaObject::invokeMethod(self, [self, cleanupFirst, report, volumes, errors] {
             if (!self)
                 return;
-            if (!errors.isEmpty())
+            if (cleanupFirst) {
+                CleanupReport r = report;
+                r.messages << errors;
+                Q_EMIT self->startupFinished(r);
+            } else if (!errors.isEmpty()) {
                 Q_EMIT self->refreshFailed(errors.join(QLatin1Char('\n')));
+            }
             Q_EMIT self->volumesRefreshed(volumes);
         }, Qt::QueuedConnection);
     });

@@ -85,6 +85,9 @@ Q_SIGNALS:
 
 private:
     void open();
+    // The inventory (after the startup cleanup when `cleanupFirst`) on a worker thread; emits
+    // startupFinished (cleanupFirst) or refreshFailed, then volumesRefreshed.
+    void refreshOnWorker(bool cleanupFirst);
     // A job on one existing backup (verify, delete) that returns the backup's id.
     JobHandle *submitBackupJob(const QString &kind, const Backup &backup,
                                QCoro::Task<> (*operation)(BackupService &, QString));
