@@ -46,8 +46,7 @@ int main(int argc, char *argv[])
 
     ndb::Engine engine(engineConfig);
     try {
-        const ndb::CleanupReport report = engine.start();
-        notes << report.messages;
+        engine.startAsync(); // opens the catalog now; cleanup and inventory follow on a worker
     } catch (const ndb::Error &e) {
         QMessageBox::critical(nullptr, QCoreApplication::translate("main", "ndbackup cannot start"),
                               QCoreApplication::translate("main", "The engine could not start:\n%1\n\nSettings file: %2")
@@ -57,8 +56,13 @@ int main(int argc, char *argv[])
 
     ndb::MainWindow window(&engine, configFile);
     window.show();
-    if (!notes.isEmpty())
-        window.statusBar()->showMessage(notes.join(QStringLiteral(" · ")), 20000);
-    engine.refreshVolumesAsync();
+    auto showNotes = [&window](const QStringList &notes) {
+        if (!notes.isEmpty())
+            window.statusBar()->showMessage(notes.join(QStringLiteral(" · ")), 20000);
+    };
+    showNotes(notes);
+    QObject::connect(&engine, &ndb::Engine::startupFinished, &window, [showNotes, notes](const ndb::CleanupReport &report) {
+        showNotes(notes + report.messages);
+    });
     return app.exec();
 }

@@ -32,8 +32,8 @@ const QString kDataPathTempVolume = QStringLiteral("temp-volume");
 
 QString newId() { return QUuid::createUuid().toString(QUuid::WithoutBraces); }
 
-bool isCancelled(const std::exception_ptr &e) { return exceptionKind(e) == QLatin1String("cancelled"); }
-bool isCorruption(const std::exception_ptr &e) { return exceptionKind(e) == QLatin1String("corrupt"); }
+bool isCancelled(const std::exception_ptr &e) { return exceptionKind(e) == ErrorKind::Cancelled; }
+bool isCorruption(const std::exception_ptr &e) { return exceptionKind(e) == ErrorKind::CorruptData; }
 
 QString humanSize(qint64 bytes)
 {

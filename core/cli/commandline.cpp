@@ -123,8 +123,30 @@ void onSignal(int)
 class UsageError : public Error
 {
 public:
-    using Error::Error;
+    explicit UsageError(QString message) : Error(std::move(message), ErrorKind::InvalidInput) {}
 };
+
+// The one mapping from what a failure means to what a script sees.
+ExitCode exitCodeFor(ErrorKind kind)
+{
+    switch (kind) {
+    case ErrorKind::InvalidInput:
+        return ExitUsage;
+    case ErrorKind::Refused:
+        return ExitRefused;
+    case ErrorKind::NotFound:
+        return ExitNotFound;
+    case ErrorKind::CorruptData:
+        return ExitCorrupt;
+    case ErrorKind::Cancelled:
+        return ExitCancelled;
+    case ErrorKind::Failed:
+    case ErrorKind::Storage:
+    case ErrorKind::Network:
+        break;
+    }
+    return ExitFailed;
+}
 
 QString human(qint64 bytes)
 {
@@ -338,27 +360,9 @@ int CommandLine::run()
             for (const QString &m : report.messages)
                 m_err << "ndbackupctl: " << m << Qt::endl;
         return dispatch(engine, m_words);
-    } catch (const UsageError &e) {
-        m_err << "ndbackupctl: " << e.message() << Qt::endl;
-        return ExitUsage;
-    } catch (const RefusedError &e) {
-        m_err << "ndbackupctl: " << e.message() << Qt::endl;
-        return ExitRefused;
-    } catch (const NotFoundError &e) {
-        m_err << "ndbackupctl: " << e.message() << Qt::endl;
-        return ExitNotFound;
-    } catch (const InvalidInputError &e) {
-        m_err << "ndbackupctl: " << e.message() << Qt::endl;
-        return ExitUsage;
-    } catch (const CorruptDataError &e) {
-        m_err << "ndbackupctl: " << e.message() << Qt::endl;
-        return ExitCorrupt;
     } catch (const Error &e) {
         m_err << "ndbackupctl: " << e.message() << Qt::endl;
-        // Validation errors (names, values) are raised before anything runs.
-        return e.message().startsWith(QLatin1String("invalid ")) || e.message().contains(QLatin1String(" name must"))
-                       || e.message().contains(QLatin1String("characters long"))
-                   ? ExitUsage : ExitFailed;
+        return exitCodeFor(e.kind());
     }
 }
 
@@ -749,12 +753,13 @@ int CommandLine::waitForJob(JobHandle *job)
         lastLen = int(line.size());
     });
     QObject::connect(job, &JobHandle::eventLogged, [&](const QString &phase, const QString &level, const QString &message) {
-        if (m_quiet || level == QLatin1String("command") || !tty)
+        // Warnings always (a script's log must show "not a point-in-time copy"); phases on a terminal.
+        if (m_quiet || !(level == QLatin1String("warning") || (tty && level == QLatin1String("phase"))))
             return;
-        if (level == QLatin1String("warning") || level == QLatin1String("phase")) {
-            m_err << '\r' << QString(lastLen, QLatin1Char(' ')) << '\r' << phase << ": " << message << Qt::endl;
-            lastLen = 0;
-        }
+        if (tty)
+            m_err << '\r' << QString(lastLen, QLatin1Char(' ')) << '\r';
+        m_err << phase << ": " << (level == QLatin1String("warning") ? "warning: " : "") << message << Qt::endl;
+        lastLen = 0;
     });
     QEventLoop loop;
     if (!job->isFinished()) {
@@ -769,18 +774,7 @@ int CommandLine::waitForJob(JobHandle *job)
         return ExitOk;
     }
     m_err << "ndbackupctl: " << job->kind() << " failed: " << job->error() << Qt::endl;
-    const QString kind = job->errorKind();
-    if (kind == QLatin1String("cancelled"))
-        return ExitCancelled;
-    if (kind == QLatin1String("refused"))
-        return ExitRefused;
-    if (kind == QLatin1String("not-found"))
-        return ExitNotFound;
-    if (kind == QLatin1String("invalid"))
-        return ExitUsage;
-    if (kind == QLatin1String("corrupt"))
-        return ExitCorrupt;
-    return ExitFailed;
+    return exitCodeFor(job->errorKind());
 }
 
 } // namespace ndb

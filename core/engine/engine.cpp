@@ -74,7 +74,7 @@ Engine::~Engine()
     delete d->queue; // waits for running jobs after cancelling them
 }
 
-CleanupReport Engine::start()
+void Engine::open()
 {
     if (d->started)
         throw Error(QStringLiteral("engine already started"));
@@ -85,11 +85,22 @@ CleanupReport Engine::start()
     d->queue = new JobQueue(d->config);
     connect(d->queue, &JobQueue::jobFinished, this, &Engine::jobFinished);
     d->started = true;
+}
+
+CleanupReport Engine::start()
+{
+    open();
     CleanupReport report = cleanup();
     QStringList errors;
     inventory(*d->catalog, *d->drivers, errors);
     report.messages << errors;
     return report;
+}
+
+void Engine::startAsync()
+{
+    open();
+    refreshOnWorker(true);
 }
 
 const EngineConfig &Engine::config() const { return d->config; }
@@ -152,24 +163,39 @@ QList<Volume> Engine::refreshVolumes()
 void Engine::refreshVolumesAsync()
 {
     d->requireStarted();
+    refreshOnWorker(false);
+}
+
+void Engine::refreshOnWorker(bool cleanupFirst)
+{
     // Storage is asked on a worker thread with its own connection and drivers: the GUI never waits.
     QPointer<Engine> self(this);
     const EngineConfig config = d->config;
-    QThread *thread = QThread::create([self, config] {
+    QThread *thread = QThread::create([self, config, cleanupFirst] {
+        CleanupReport report;
         QStringList errors;
         QList<Volume> volumes;
         try {
             Catalog catalog(config.catalogPath);
             DriverSet drivers(config);
+            if (cleanupFirst) {
+                StartupCleanup cleanup(config, catalog, drivers);
+                report = runSync(cleanup.run());
+            }
             volumes = inventory(catalog, drivers, errors);
         } catch (const Error &e) {
             errors << e.message();
         }
-        QMetaObject::invokeMethod(self, [self, volumes, errors] {
+        QMetaObject::invokeMethod(self, [self, cleanupFirst, report, volumes, errors] {
             if (!self)
                 return;
-            if (!errors.isEmpty())
+            if (cleanupFirst) {
+                CleanupReport r = report;
+                r.messages << errors;
+                Q_EMIT self->startupFinished(r);
+            } else if (!errors.isEmpty()) {
                 Q_EMIT self->refreshFailed(errors.join(QLatin1Char('\n')));
+            }
             Q_EMIT self->volumesRefreshed(volumes);
         }, Qt::QueuedConnection);
     });
@@ -256,26 +282,29 @@ JobHandle *Engine::submitBackup(const BackupRequest &request)
     if (req.ioPriority != QLatin1String("idle") && req.ioPriority != QLatin1String("best-effort") && req.ioPriority != QLatin1String("none"))
         throw InvalidInputError(QStringLiteral("I/O priority '%1' is not known: use idle, best-effort or none").arg(req.ioPriority));
 
-    // The status rules are checked here against the storage so a refusal creates nothing, and
-    // again by the job (the volume may be attached in between).
-    VolumeDriver &driver = d->drivers->forVolume(req.volumeId);
-    const Volume fresh = runSync(driver.volume(DriverSet::volumeName(req.volumeId)));
-    const Volume merged = VolumeStore(*d->catalog).upsertFromInventory(fresh);
-    if (merged.status == VolumeStatus::InUse && !req.force)
-        throw RefusedError(kForceRequiredMessage);
-    if (merged.status != VolumeStatus::Available && merged.status != VolumeStatus::InUse)
-        throw RefusedError(QStringLiteral("Volume %1 is '%2'; only 'available' or 'in-use' volumes can be backed up.")
-                               .arg(merged.name, merged.status));
+    // The caller may be the GUI thread, which never waits for storage: the status rules are
+    // checked here against the last known inventory (the catalog), so that a refusal we can
+    // already see creates nothing, and against the storage itself by the job's first phase.
+    d->drivers->forVolume(req.volumeId); // a storage this engine has, or NotFoundError
+    QString subject = DriverSet::volumeName(req.volumeId);
+    if (const std::optional<Volume> known = VolumeStore(*d->catalog).find(req.volumeId)) {
+        subject = known->name;
+        if (known->status == VolumeStatus::InUse && !req.force)
+            throw RefusedError(kForceRequiredMessage);
+        if (known->status != VolumeStatus::Available && known->status != VolumeStatus::InUse)
+            throw RefusedError(QStringLiteral("Volume %1 is '%2'; only 'available' or 'in-use' volumes can be backed up.")
+                                   .arg(known->name, known->status));
+    }
 
     Job job;
     job.kind = QStringLiteral("backup");
-    job.volumeId = merged.id;
+    job.volumeId = req.volumeId;
     job.bandwidthLimit = req.bandwidthLimit;
     job.ioPriority = req.ioPriority;
     const QString backupId = QUuid::createUuid().toString(QUuid::WithoutBraces);
     job.backupId = backupId;
     const qint64 jobId = JobStore(*d->catalog).create(job);
-    JobHandle *handle = d->queue->enqueue(jobId, job.kind, merged.name, [req, backupId](BackupService &s, JobContext &) {
+    JobHandle *handle = d->queue->enqueue(jobId, job.kind, subject, [req, backupId](BackupService &s, JobContext &) {
         return s.createBackup(req, backupId);
     });
     Q_EMIT jobSubmitted(handle);

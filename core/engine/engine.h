@@ -39,8 +39,14 @@ public:
     ~Engine() override;
 
     // Opens (and migrates) the catalog, creates the drivers and runs the startup cleanup of
-    // incomplete operations. Throws ndb::Error. Must be called once before anything else.
+    // incomplete operations. Throws ndb::Error. Must be called once before anything else
+    // (start() or startAsync()). Blocking: for the CLI and tests.
     CleanupReport start();
+    // The same for a window, which never waits for storage: opens the catalog here (throws when
+    // it cannot), then runs the cleanup and the first inventory on a worker thread and emits
+    // startupFinished, then volumesRefreshed. Jobs may be submitted meanwhile: the cleanup leaves
+    // this live process's operations alone.
+    void startAsync();
     const EngineConfig &config() const;
 
     QList<VolumeDriver *> drivers() const;
@@ -77,12 +83,17 @@ public:
     CleanupReport cleanup();
 
 Q_SIGNALS:
+    void startupFinished(const ndb::CleanupReport &report);
     void volumesRefreshed(const QList<ndb::Volume> &volumes);
     void refreshFailed(const QString &error);
     void jobSubmitted(ndb::JobHandle *job);
     void jobFinished(ndb::JobHandle *job);
 
 private:
+    void open();
+    // The inventory (after the startup cleanup when `cleanupFirst`) on a worker thread; emits
+    // startupFinished (cleanupFirst) or refreshFailed, then volumesRefreshed.
+    void refreshOnWorker(bool cleanupFirst);
     // A job on one existing backup (verify, delete) that returns the backup's id.
     JobHandle *submitBackupJob(const QString &kind, const Backup &backup,
                                QCoro::Task<> (*operation)(BackupService &, QString));

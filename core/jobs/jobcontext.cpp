@@ -4,11 +4,12 @@
 #include "util/error.h"
 
 #include <QMetaObject>
+#include <QThread>
 
 namespace ndb {
 
 JobContext::JobContext(qint64 jobId, JobStore *store, JobHandle *handle, const std::atomic<bool> *cancel)
-    : m_jobId(jobId), m_store(store), m_handle(handle), m_cancel(cancel)
+    : m_jobId(jobId), m_thread(QThread::currentThread()), m_store(store), m_handle(handle), m_cancel(cancel)
 {
     m_clock.start();
 }
@@ -42,13 +43,37 @@ QString JobContext::phase() const
 
 void JobContext::event(const QString &level, const QString &message)
 {
-    const QString ph = phase();
-    if (m_store)
-        m_store->addEvent(m_jobId, ph, level, message, m_progress.bytesDone);
+    QString ph;
+    qint64 bytesDone = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        ph = m_progress.phase;
+        bytesDone = m_progress.bytesDone;
+        if (QThread::currentThread() != m_thread)
+            m_pendingEvents.append({QDateTime::currentDateTimeUtc(), ph, level, message, bytesDone});
+    }
+    if (QThread::currentThread() == m_thread) {
+        writePendingEvents(); // what other threads logged before this line
+        if (m_store)
+            m_store->addEvent(m_jobId, ph, level, message, bytesDone);
+    }
     if (m_handle) {
         QPointer<JobHandle> h = m_handle;
         QMetaObject::invokeMethod(h, [h, ph, level, message] { if (h) h->onEvent(ph, level, message); }, Qt::QueuedConnection);
     }
+}
+
+void JobContext::writePendingEvents()
+{
+    QList<PendingEvent> pending;
+    {
+        std::lock_guard lock(m_mutex);
+        pending.swap(m_pendingEvents);
+    }
+    if (!m_store)
+        return;
+    for (const PendingEvent &e : pending)
+        m_store->addEvent(m_jobId, e.phase, e.level, e.message, e.bytesDone, e.time);
 }
 
 void JobContext::setSubject(const QString &backupId, const QString &volumeId)
@@ -66,6 +91,7 @@ void JobContext::saveProgress()
         p = m_progress;
         milestones.swap(m_milestones);
     }
+    writePendingEvents();
     if (!m_store)
         return;
     for (const Milestone &m : milestones)

@@ -2,6 +2,7 @@
 // What a running job offers the code it runs: its phase and event log (written to job_events),
 // progress in the KJob shape (throttled, forwarded to the front end's JobHandle), cancellation.
 #include "model/job.h"
+#include "util/joblog.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -10,12 +11,14 @@
 #include <atomic>
 #include <mutex>
 
+class QThread;
+
 namespace ndb {
 
 class JobHandle;
 class JobStore;
 
-class JobContext
+class JobContext : public JobLog
 {
 public:
     JobContext(qint64 jobId, JobStore *store, JobHandle *handle, const std::atomic<bool> *cancel);
@@ -24,14 +27,15 @@ public:
 
     // Job thread only (they write the catalog).
     void setPhase(const QString &phase, const QString &message = {});
-    void info(const QString &message) { event(QStringLiteral("info"), message); }
-    void warning(const QString &message) { event(QStringLiteral("warning"), message); }
-    void error(const QString &message) { event(QStringLiteral("error"), message); }
-    void event(const QString &level, const QString &message);
     void setSubject(const QString &backupId, const QString &volumeId);
     // Writes the last progress figures to the jobs row, and the progress milestones collected
     // since the last call to job_events (with the times they were reached).
     void saveProgress();
+
+    // Any thread (JobLog). The job thread writes the event to the catalog at once; a line from
+    // another thread (a watchdog, a reader) is shown at once and written by the job thread at its
+    // next event, phase or progress save (connections belong to their thread).
+    void event(const QString &level, const QString &message) override;
 
     // Any thread: throttled to a few updates per second, the last one always delivered by flush.
     void progress(qint64 bytesDone, qint64 bytesTotal, qint64 bytesStored);
@@ -44,8 +48,11 @@ public:
 
 private:
     void emitProgress(const Progress &p);
+    void writePendingEvents(); // job thread
+
 
     qint64 m_jobId;
+    QThread *m_thread; // the job thread, which owns m_store's connection
     JobStore *m_store;
     QPointer<JobHandle> m_handle;
     const std::atomic<bool> *m_cancel;
@@ -68,6 +75,16 @@ private:
         double bytesPerSecond;
     };
     QList<Milestone> m_milestones;
+
+    struct PendingEvent
+    {
+        QDateTime time;
+        QString phase;
+        QString level;
+        QString message;
+        qint64 bytesDone;
+    };
+    QList<PendingEvent> m_pendingEvents;
     int m_lastMilestonePercent = 0;
 };
 

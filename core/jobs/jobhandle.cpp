@@ -39,7 +39,7 @@ void JobHandle::onEvent(const QString &phase, const QString &level, const QStrin
 }
 
 void JobHandle::onFinished(const QString &status, const QString &error, const QString &resultId,
-                           const QString &errorKind)
+                           ErrorKind errorKind)
 {
     m_errorKind = errorKind;
     m_status = status;

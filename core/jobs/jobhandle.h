@@ -2,6 +2,7 @@
 // The front ends' view of one running job: lives in the thread that submitted it (the GUI
 // thread), receives progress from the job's worker thread through queued signals.
 #include "model/job.h"
+#include "util/error.h"
 
 #include <QObject>
 #include <atomic>
@@ -20,8 +21,8 @@ public:
     QString subject() const { return m_subject; } // volume or backup the job works on
     QString status() const { return m_status; }   // JobStatus
     QString error() const { return m_error; }
-    // Why it failed, for exit codes: "refused", "not-found", "corrupt", "failed"; empty on success.
-    QString errorKind() const { return m_errorKind; }
+    // Why it failed (exit codes map from it); meaningless while the job has not failed.
+    ErrorKind errorKind() const { return m_errorKind; }
     QString resultId() const { return m_resultId; } // e.g. the backup id a backup job created
     Progress progress() const { return m_progress; }
     bool isFinished() const;
@@ -42,7 +43,7 @@ public Q_SLOTS:
     void onProgress(const ndb::Progress &progress);
     void onEvent(const QString &phase, const QString &level, const QString &message);
     void onFinished(const QString &status, const QString &error, const QString &resultId,
-                    const QString &errorKind = {});
+                    ndb::ErrorKind errorKind = ndb::ErrorKind::Failed);
 
 private:
     qint64 m_id;
@@ -50,7 +51,7 @@ private:
     QString m_subject;
     QString m_status;
     QString m_error;
-    QString m_errorKind;
+    ErrorKind m_errorKind = ErrorKind::Failed;
     QString m_resultId;
     Progress m_progress;
     std::shared_ptr<std::atomic<bool>> m_cancel;

@@ -7,7 +7,6 @@
 #include "catalog/freezestore.h"
 #include "catalog/jobstore.h"
 #include "model/status.h"
-#include "util/commandrunner.h"
 #include "util/error.h"
 #include "util/runsync.h"
 #include "volumes/driverset.h"
@@ -74,7 +73,7 @@ void JobQueue::startNext()
             // Cancelled before it started: nothing to clean up.
             Catalog catalog(m_config.catalogPath);
             JobStore(catalog).finish(handle->id(), JobStatus::Cancelled, QStringLiteral("cancelled before start"));
-            handle->onFinished(JobStatus::Cancelled, QStringLiteral("cancelled before start"), {}, QStringLiteral("cancelled"));
+            handle->onFinished(JobStatus::Cancelled, QStringLiteral("cancelled before start"), {}, ErrorKind::Cancelled);
             Q_EMIT jobFinished(handle);
             continue;
         }
@@ -92,13 +91,12 @@ void JobQueue::runInThread(JobHandle *handle, Work work)
     QThread *thread = QThread::create([config, jobId, target, work = std::move(work), cancel = handle->cancelFlag()] {
         QString status = JobStatus::Succeeded;
         QString error;
-        QString errorKind;
+        ErrorKind errorKind = ErrorKind::Failed;
         QString result;
         try {
             Catalog catalog(config.catalogPath);
             JobStore store(catalog);
             JobContext context(jobId, &store, target.data(), cancel);
-            CommandRunner::setThreadLogSink([&context](const QString &line) { context.event(QStringLiteral("command"), line); });
             // Freezes this job takes are recorded, so a start or cleanup thaws them if the process dies.
             FreezeStore freezes(catalog);
             const FreezeJournalScope journal(&freezes);
@@ -106,7 +104,7 @@ void JobQueue::runInThread(JobHandle *handle, Work work)
             QMetaObject::invokeMethod(target, [target] { if (target) target->onStarted(); }, Qt::QueuedConnection);
             std::exception_ptr failure;
             try {
-                DriverSet drivers(config);
+                DriverSet drivers(config, &context);
                 BackupService service(config, catalog, drivers, context);
                 result = runSync(work(service, context));
             } catch (...) {
@@ -115,17 +113,16 @@ void JobQueue::runInThread(JobHandle *handle, Work work)
             if (failure) {
                 error = describeException(failure);
                 errorKind = exceptionKind(failure);
-                status = errorKind == QLatin1String("cancelled") ? JobStatus::Cancelled : JobStatus::Failed;
+                status = errorKind == ErrorKind::Cancelled ? JobStatus::Cancelled : JobStatus::Failed;
                 context.event(QStringLiteral("error"), error);
             }
             context.saveProgress();
             store.finish(jobId, status, error);
-            CommandRunner::setThreadLogSink({});
         } catch (const Error &e) {
             // The catalog itself failed: report it, there is nowhere else to write it.
             status = JobStatus::Failed;
             error = e.message();
-            errorKind = QStringLiteral("failed");
+            errorKind = e.kind();
         }
         QMetaObject::invokeMethod(target, [target, status, error, result, errorKind] {
             if (target) target->onFinished(status, error, result, errorKind);

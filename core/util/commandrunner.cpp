@@ -1,19 +1,10 @@
 #include "commandrunner.h"
 #include "error.h"
+#include "joblog.h"
 
 #include <QProcess>
 
 namespace ndb {
-
-namespace {
-thread_local CommandRunner::LogSink t_logSink;
-
-void log(const QString &line)
-{
-    if (t_logSink)
-        t_logSink(line);
-}
-} // namespace
 
 QString CommandResult::commandLine() const
 {
@@ -37,12 +28,17 @@ QString CommandResult::errorText() const
 }
 
 CommandResult CommandRunner::run(const QString &program, const QStringList &arguments,
-                                 std::chrono::milliseconds timeout, const QProcessEnvironment &environment)
+                                 std::chrono::milliseconds timeout, const QProcessEnvironment &environment,
+                                 JobLog *log)
 {
+    const auto logLine = [log](const QString &line) {
+        if (log)
+            log->command(line);
+    };
     CommandResult result;
     result.program = program;
     result.arguments = arguments;
-    log(QStringLiteral("$ ") + result.commandLine());
+    logLine(QStringLiteral("$ ") + result.commandLine());
 
     QProcess process;
     process.setProcessEnvironment(environment);
@@ -52,7 +48,7 @@ CommandResult CommandRunner::run(const QString &program, const QStringList &argu
     process.start();
     if (!process.waitForStarted(int(timeout.count()))) {
         result.failedToStart = true;
-        log(result.errorText());
+        logLine(result.errorText());
         return result;
     }
     if (!process.waitForFinished(int(timeout.count()))) {
@@ -65,29 +61,20 @@ CommandResult CommandRunner::run(const QString &program, const QStringList &argu
     if (!result.timedOut)
         result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
     if (!result.stdErr.trimmed().isEmpty())
-        log(QString::fromLocal8Bit(result.stdErr).trimmed());
+        logLine(QString::fromLocal8Bit(result.stdErr).trimmed());
     if (!result.ok())
-        log(result.errorText());
+        logLine(result.errorText());
     return result;
 }
 
 CommandResult CommandRunner::runChecked(const QString &program, const QStringList &arguments,
-                                        std::chrono::milliseconds timeout, const QProcessEnvironment &environment)
+                                        std::chrono::milliseconds timeout, const QProcessEnvironment &environment,
+                                        JobLog *log)
 {
-    CommandResult r = run(program, arguments, timeout, environment);
+    CommandResult r = run(program, arguments, timeout, environment, log);
     if (!r.ok())
         throw Error(r.errorText());
     return r;
-}
-
-void CommandRunner::setThreadLogSink(LogSink sink)
-{
-    t_logSink = std::move(sink);
-}
-
-void CommandRunner::logLine(const QString &line)
-{
-    log(line);
 }
 
 } // namespace ndb

@@ -1,16 +1,17 @@
 #pragma once
 // The only place that starts external programs (lvm, losetup, fsfreeze helpers, mkfs in tests).
-// Programs get an argument list, never a shell string; every run has a time limit; what a command
-// printed goes to the calling thread's log sink (the running job's event log).
+// Programs get an argument list, never a shell string; every run has a time limit; the command
+// line and what it printed go to the JobLog the caller passes (the running job's event log).
 #include <QByteArray>
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
 #include <chrono>
-#include <functional>
 
 namespace ndb {
+
+class JobLog;
 
 struct CommandResult
 {
@@ -30,20 +31,16 @@ struct CommandResult
 class CommandRunner
 {
 public:
-    using LogSink = std::function<void(const QString &line)>;
-
+    // `log` may be null (tools, tests): the command then runs unlogged.
     static CommandResult run(const QString &program, const QStringList &arguments,
                              std::chrono::milliseconds timeout = std::chrono::seconds(120),
-                             const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
+                             const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment(),
+                             JobLog *log = nullptr);
     // run(), throwing ndb::Error(errorText()) unless ok().
     static CommandResult runChecked(const QString &program, const QStringList &arguments,
                                     std::chrono::milliseconds timeout = std::chrono::seconds(120),
-                                    const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
-
-    // Per-thread sink for command lines and their output; a job installs one for its thread.
-    static void setThreadLogSink(LogSink sink);
-    // Writes one line to the calling thread's sink (a note that belongs in the job's event log).
-    static void logLine(const QString &line);
+                                    const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment(),
+                                    JobLog *log = nullptr);
 };
 
 } // namespace ndb

@@ -2,6 +2,29 @@
 
 namespace ndb {
 
+QString errorKindName(ErrorKind kind)
+{
+    switch (kind) {
+    case ErrorKind::Failed:
+        return QStringLiteral("failed");
+    case ErrorKind::Refused:
+        return QStringLiteral("refused");
+    case ErrorKind::NotFound:
+        return QStringLiteral("not-found");
+    case ErrorKind::InvalidInput:
+        return QStringLiteral("invalid");
+    case ErrorKind::CorruptData:
+        return QStringLiteral("corrupt");
+    case ErrorKind::Cancelled:
+        return QStringLiteral("cancelled");
+    case ErrorKind::Storage:
+        return QStringLiteral("storage");
+    case ErrorKind::Network:
+        return QStringLiteral("network");
+    }
+    return QStringLiteral("failed");
+}
+
 QString describeException(const std::exception_ptr &error)
 {
     try {
@@ -15,22 +38,14 @@ QString describeException(const std::exception_ptr &error)
     }
 }
 
-QString exceptionKind(const std::exception_ptr &error)
+ErrorKind exceptionKind(const std::exception_ptr &error)
 {
     try {
         std::rethrow_exception(error);
-    } catch (const CancelledError &) {
-        return QStringLiteral("cancelled");
-    } catch (const RefusedError &) {
-        return QStringLiteral("refused");
-    } catch (const NotFoundError &) {
-        return QStringLiteral("not-found");
-    } catch (const InvalidInputError &) {
-        return QStringLiteral("invalid");
-    } catch (const CorruptDataError &) {
-        return QStringLiteral("corrupt");
+    } catch (const Error &e) {
+        return e.kind();
     } catch (...) {
-        return QStringLiteral("failed");
+        return ErrorKind::Failed;
     }
 }
 

@@ -5,10 +5,10 @@
 
 namespace ndb {
 
-DriverSet::DriverSet(const EngineConfig &config)
+DriverSet::DriverSet(const EngineConfig &config, JobLog *log)
 {
     for (const QString &pool : config.imagePools)
-        m_drivers.push_back(std::make_unique<ImageDriver>(pool, config.freezeFilesystems, config.freezeLimitMs));
+        m_drivers.push_back(std::make_unique<ImageDriver>(pool, config.freezeFilesystems, config.freezeLimitMs, log));
     LvmOptions lvm;
     lvm.snapshotPercent = config.lvmSnapshotPercent;
     lvm.freezeFilesystems = config.freezeFilesystems;
@@ -16,7 +16,7 @@ DriverSet::DriverSet(const EngineConfig &config)
     lvm.preSnapshotHook = config.preSnapshotHook;
     lvm.postSnapshotHook = config.postSnapshotHook;
     for (const QString &vg : config.lvmVolumeGroups)
-        m_drivers.push_back(std::make_unique<LvmDriver>(vg, lvm));
+        m_drivers.push_back(std::make_unique<LvmDriver>(vg, lvm, log));
 }
 
 DriverSet::~DriverSet() = default;

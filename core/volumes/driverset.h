@@ -9,10 +9,13 @@
 
 namespace ndb {
 
+class JobLog;
+
 class DriverSet
 {
 public:
-    explicit DriverSet(const EngineConfig &config);
+    // The drivers write their commands and notes to `log` (the job's; null outside a job).
+    explicit DriverSet(const EngineConfig &config, JobLog *log = nullptr);
     ~DriverSet();
 
     QList<VolumeDriver *> all() const;

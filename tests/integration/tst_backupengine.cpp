@@ -210,7 +210,7 @@ private Q_SLOTS:
         job = engine.submitRestore(toExisting);
         QVERIFY(waitFor(engine, job));
         QCOMPARE(job->status(), JobStatus::Failed);
-        QCOMPARE(job->errorKind(), QStringLiteral("refused"));
+        QCOMPARE(job->errorKind(), ErrorKind::Refused);
         QCOMPARE(engine.findVolume(QStringLiteral("small")).status, VolumeStatus::Available);
 
         // History records every job with its phases.
@@ -476,7 +476,7 @@ private Q_SLOTS:
         JobHandle *job = engine.submitRestore(r);
         QVERIFY(waitFor(engine, job));
         QCOMPARE(job->status(), JobStatus::Failed);
-        QCOMPARE(job->errorKind(), QStringLiteral("corrupt"));
+        QCOMPARE(job->errorKind(), ErrorKind::CorruptData);
         QVERIFY(!QFile::exists(r.filePath));
         QVERIFY(!QFile::exists(r.filePath + QStringLiteral(".ndbackup-partial")));
         QCOMPARE(engine.backup(spoil).status, BackupStatus::Error);
@@ -489,7 +489,7 @@ private Q_SLOTS:
         });
         QVERIFY(waitFor(engine, job));
         QCOMPARE(job->status(), JobStatus::Failed);
-        QCOMPARE(job->errorKind(), QStringLiteral("corrupt"));
+        QCOMPARE(job->errorKind(), ErrorKind::CorruptData);
         QVERIFY2(!errors.isEmpty() && errors.first().startsWith(QLatin1String("chunk ")), qPrintable(errors.join(QLatin1Char('\n'))));
         QCOMPARE(engine.backup(spoil).status, BackupStatus::Error);
         QVERIFY_THROWS_EXCEPTION(RefusedError, engine.submitRestore(r));

@@ -252,6 +252,35 @@ private Q_SLOTS:
                  QStringLiteral("in-use"));
         QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("detach"), QStringLiteral("db")}).exitCode, 0);
     }
+
+    void warningsArePrintedAndStoredAsWarnings()
+    {
+        // ext4 pool, raw in-use volume (no filesystem to freeze): the temporary volume is a plain
+        // copy, not a point-in-time one. A script (stderr not a terminal) sees the warning while
+        // the job runs; the job's log keeps it with the level warning, and `job show` prints it so.
+        ScratchFilesystem fs(m_dir->path(), QStringLiteral("ext4"), 256, QStringLiteral("ext4"));
+        m_dir->pool = fs.mountPoint() + QStringLiteral("/pool");
+        QVERIFY(QDir().mkpath(m_dir->pool));
+        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_dir->pool,
+                      QStringLiteral("--name"), QStringLiteral("raw"), QStringLiteral("--size"), QStringLiteral("4M")}).exitCode, 0);
+        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("attach"), QStringLiteral("raw")}).exitCode, 0);
+        const Run backup = ctl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"), QStringLiteral("raw"),
+                                QStringLiteral("--force")});
+        QVERIFY2(backup.exitCode == 0, qPrintable(backup.err));
+        QVERIFY2(backup.err.contains(QLatin1String("warning: ")) && backup.err.contains(QLatin1String("not a point-in-time copy")),
+                 qPrintable(backup.err));
+
+        QCOMPARE(queryOne(QStringLiteral("SELECT level FROM job_events WHERE message LIKE '%not a point-in-time copy%'")),
+                 QStringLiteral("warning"));
+        const QString jobId = queryOne(QStringLiteral("SELECT MAX(id) FROM jobs"));
+        const Run show = ctl({QStringLiteral("job"), QStringLiteral("show"), jobId});
+        QCOMPARE(show.exitCode, 0);
+        bool shown = false;
+        for (const QString &line : show.out.split(QLatin1Char('\n')))
+            shown = shown || (line.contains(QLatin1String("not a point-in-time copy")) && line.contains(QLatin1String("warning ")));
+        QVERIFY2(shown, qPrintable(show.out));
+        QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("detach"), QStringLiteral("raw")}).exitCode, 0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)

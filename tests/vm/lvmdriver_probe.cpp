@@ -4,6 +4,7 @@
 // its own and is handy when poking at a guest by hand.
 #include "model/status.h"
 #include "util/error.h"
+#include "util/joblog.h"
 #include "util/runsync.h"
 #include "volumes/lvm/lvmdriver.h"
 
@@ -125,14 +126,22 @@ int restore(LvmDriver &driver, const QStringList &args)
     return 0;
 }
 
+// --verbose: the driver's commands and notes on stderr.
+struct StderrLog : JobLog
+{
+    void event(const QString &level, const QString &message) override { err << "  " << level << ": " << message << Qt::endl; }
+};
+
 int run(const QStringList &all)
 {
     LvmOptions options;
+    StderrLog stderrLog;
+    JobLog *log = nullptr;
     QStringList args = all;
     while (!args.isEmpty() && args.first().startsWith(QLatin1String("--"))) {
         const QString opt = args.takeFirst();
         if (opt == QLatin1String("--verbose"))
-            CommandRunner::setThreadLogSink([](const QString &line) { err << "  " << line << Qt::endl; });
+            log = &stderrLog;
         else if (opt == QLatin1String("--no-freeze"))
             options.freezeFilesystems = false;
         else if (args.isEmpty())
@@ -151,7 +160,7 @@ int run(const QStringList &all)
     if (args.size() < 2)
         return usage();
     const QString command = args.takeFirst();
-    LvmDriver driver(args.first(), options);
+    LvmDriver driver(args.first(), options, log);
     if (command == QLatin1String("list")) {
         for (const Volume &v : runSync(driver.listVolumes()))
             out << v.id << '\t' << v.status << '\t' << v.size << '\t' << v.uuid << '\t' << v.path << '\t'

@@ -1,6 +1,6 @@
 #include "imagedriver.h"
 #include "model/status.h"
-#include "util/commandrunner.h"
+#include "util/joblog.h"
 #include "util/error.h"
 #include "util/names.h"
 #include "volumes/fsfreeze.h"
@@ -138,10 +138,11 @@ struct ImageDriver::Holders
     QMap<FileKey, QStringList> processes; // "pid 1234 (qemu)"
 };
 
-ImageDriver::ImageDriver(const QString &poolDirectory, bool freezeFilesystems, int freezeLimitMs)
+ImageDriver::ImageDriver(const QString &poolDirectory, bool freezeFilesystems, int freezeLimitMs, JobLog *log)
     : m_pool(QDir::cleanPath(QDir(poolDirectory).absolutePath()))
     , m_freeze(freezeFilesystems)
     , m_freezeLimitMs(freezeLimitMs)
+    , m_log(log)
 {
     reflinkSupported(); // probe once now when the pool exists; otherwise at first use
 }
@@ -393,15 +394,16 @@ void ImageDriver::cloneImage(const QString &sourceName, const QString &targetNam
             for (const auto &[mp, loop] : std::as_const(mountPoints))
                 freezes.push_back(std::make_unique<FilesystemFreeze>(mp, std::chrono::milliseconds(m_freezeLimitMs), loop));
         }
-        if (inUse && freezes.empty()) {
+        if (inUse && freezes.empty() && m_log) {
             // Without a filesystem we can quiesce, a reflink is still one instant (crash
             // consistent); a plain copy is not: blocks written during the copy may or may not
             // be in it. Make that visible in the job's log.
-            CommandRunner::logLine(reflinkSupported()
-                                       ? QStringLiteral("note: %1 is crash-consistent only: the source is in use without a "
-                                                        "mounted filesystem that could be frozen").arg(what)
-                                       : QStringLiteral("warning: %1 is a plain copy of an in-use volume without a "
-                                                        "filesystem that could be frozen; it is not a point-in-time copy").arg(what));
+            if (reflinkSupported())
+                m_log->info(QStringLiteral("%1 is crash-consistent only: the source is in use without a "
+                                           "mounted filesystem that could be frozen").arg(what));
+            else
+                m_log->warning(QStringLiteral("%1 is a plain copy of an in-use volume without a "
+                                              "filesystem that could be frozen; it is not a point-in-time copy").arg(what));
         }
 
         QElapsedTimer clock;
@@ -486,9 +488,9 @@ void ImageDriver::releaseLoops(const QString &name, bool refuseMounted)
     }
     for (const QString &loop : loops) {
         LoopDevice::detach(loop);
-        if (!LoopDevice::waitUnbound(loop, 2000))
-            CommandRunner::logLine(QStringLiteral("%1 (volume '%2') is still open elsewhere; the kernel releases it "
-                                                  "at its last close").arg(loop, name));
+        if (!LoopDevice::waitUnbound(loop, 2000) && m_log)
+            m_log->info(QStringLiteral("%1 (volume '%2') is still open elsewhere; the kernel releases it "
+                                       "at its last close").arg(loop, name));
     }
 }
 

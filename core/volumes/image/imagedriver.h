@@ -13,10 +13,14 @@
 
 namespace ndb {
 
+class JobLog;
+
 class ImageDriver : public VolumeDriver
 {
 public:
-    explicit ImageDriver(const QString &poolDirectory, bool freezeFilesystems = true, int freezeLimitMs = 10000);
+    // Notes and warnings (e.g. "not a point-in-time copy") go to `log` (may be null).
+    explicit ImageDriver(const QString &poolDirectory, bool freezeFilesystems = true, int freezeLimitMs = 10000,
+                         JobLog *log = nullptr);
     ~ImageDriver() override;
 
     QString id() const override;
@@ -32,7 +36,7 @@ public:
     // copy_file_range) while every filesystem mounted from the source's loop devices is frozen;
     // a copy that cannot finish within freezeLimitMs fails and is removed. An in-use source
     // without a filesystem we can freeze (raw writer, a VM holding the file) is still copied,
-    // but that copy is not point-in-time: a warning goes to the thread's CommandRunner log sink.
+    // but that copy is not point-in-time: a warning goes to the driver's job log.
     QCoro::Task<Volume> createVolumeFromSource(QString source, QString name) override;
 
     // Persistent loop device for user volumes (administrators serve volumes this way). For the
@@ -70,6 +74,7 @@ private:
     QString m_pool;
     bool m_freeze;
     int m_freezeLimitMs;
+    JobLog *m_log;
     mutable std::optional<bool> m_reflink;
     mutable std::mutex m_mutex;
     QHash<QString, int> m_heldLoops; // temporaries attached with autoclear: name -> open fd

@@ -3,6 +3,7 @@
 
 #include "model/status.h"
 #include "util/error.h"
+#include "util/joblog.h"
 #include "util/names.h"
 #include "volumes/fsfreeze.h"
 
@@ -69,8 +70,8 @@ void syncFilesystem(const QString &mountPoint)
 class SuspendWatchdog
 {
 public:
-    SuspendWatchdog(const QString &dmName, std::chrono::milliseconds limit)
-        : m_dmName(dmName), m_limit(limit), m_thread([this] { watch(); })
+    SuspendWatchdog(const QString &dmName, std::chrono::milliseconds limit, JobLog *log)
+        : m_dmName(dmName), m_limit(limit), m_log(log), m_thread([this] { watch(); })
     {
     }
     ~SuspendWatchdog() { stop(); }
@@ -108,10 +109,12 @@ private:
             } else if (now - *suspendedSince > m_limit) {
                 try {
                     dm::resumeDevice(m_dmName);
-                    CommandRunner::logLine(QStringLiteral("resumed %1: suspended longer than %2 ms")
-                                               .arg(m_dmName).arg(m_limit.count()));
+                    if (m_log)
+                        m_log->warning(QStringLiteral("resumed %1: suspended longer than %2 ms")
+                                           .arg(m_dmName).arg(m_limit.count()));
                 } catch (const Error &e) {
-                    CommandRunner::logLine(e.message());
+                    if (m_log)
+                        m_log->error(e.message());
                 }
                 m_fired = true;
                 suspendedSince.reset();
@@ -123,6 +126,7 @@ private:
 
     QString m_dmName;
     std::chrono::milliseconds m_limit;
+    JobLog *m_log; // thread-safe; this runs on the watchdog's own thread
     std::mutex m_mutex;
     std::condition_variable m_wake;
     bool m_stop = false;
@@ -141,9 +145,10 @@ bool LvInfo::isUserVolume() const
     return QStringLiteral("-oOVrRmMC").contains(type);
 }
 
-LvmDriver::LvmDriver(const QString &volumeGroup, const LvmOptions &options)
+LvmDriver::LvmDriver(const QString &volumeGroup, const LvmOptions &options, JobLog *log)
     : m_vg(volumeGroup)
     , m_options(options)
+    , m_log(log)
 {
     validateName(volumeGroup, QStringLiteral("volume group"));
 }
@@ -166,7 +171,7 @@ bool LvmDriver::udevLess()
     return !QFileInfo::exists(QStringLiteral("/run/udev/control"));
 }
 
-CommandResult LvmDriver::runLvm(const QString &command, const QStringList &arguments)
+CommandResult LvmDriver::runLvm(const QString &command, const QStringList &arguments) const
 {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("LVM_SUPPRESS_FD_WARNINGS"), QStringLiteral("1"));
@@ -176,7 +181,7 @@ CommandResult LvmDriver::runLvm(const QString &command, const QStringList &argum
         args << QStringLiteral("--config") << kUdevLessConfig;
     }
     args << arguments;
-    return CommandRunner::run(QStringLiteral("lvm"), args, std::chrono::seconds(120), env);
+    return CommandRunner::run(QStringLiteral("lvm"), args, std::chrono::seconds(120), env, m_log);
 }
 
 QString LvmDriver::devicePath(const QString &lvName) const
@@ -364,7 +369,8 @@ void LvmDriver::runHook(const QString &program, const QStringList &arguments, bo
 {
     if (program.isEmpty())
         return;
-    const CommandResult r = CommandRunner::run(program, arguments, std::chrono::seconds(60));
+    const CommandResult r = CommandRunner::run(program, arguments, std::chrono::seconds(60),
+                                               QProcessEnvironment::systemEnvironment(), m_log);
     if (!r.ok() && checked)
         throw Error(QStringLiteral("snapshot hook %1").arg(r.errorText()));
 }
@@ -418,7 +424,7 @@ SnapshotHandle LvmDriver::doCreateSnapshot(const LvInfo &origin, const QString &
             recordId = journal->add(record);
         }
         watchdog = std::make_unique<SuspendWatchdog>(dm::deviceName(m_vg, origin.name),
-                                                     std::chrono::milliseconds(m_options.freezeLimitMs));
+                                                     std::chrono::milliseconds(m_options.freezeLimitMs), m_log);
     }
     const CommandResult r = runLvm(QStringLiteral("lvcreate"), args);
     const bool withinLimit = watchdog ? watchdog->stop() : true;

@@ -11,6 +11,8 @@
 
 namespace ndb {
 
+class JobLog;
+
 struct LvmOptions
 {
     int snapshotPercent = 20;     // thick snapshot copy-on-write size, share of the origin
@@ -51,7 +53,8 @@ struct LvInfo
 class LvmDriver : public VolumeDriver
 {
 public:
-    LvmDriver(const QString &volumeGroup, const LvmOptions &options = {});
+    // Commands, their output and the driver's notes go to `log` (may be null).
+    LvmDriver(const QString &volumeGroup, const LvmOptions &options = {}, JobLog *log = nullptr);
 
     QString id() const override;
     QString kind() const override { return QStringLiteral("lvm"); }
@@ -88,7 +91,7 @@ public:
     QString devicePath(const QString &lvName) const;
 
     // Runs an lvm2 command (lvs, lvcreate ...) with the environment and --config this host needs.
-    static CommandResult runLvm(const QString &command, const QStringList &arguments);
+    CommandResult runLvm(const QString &command, const QStringList &arguments) const;
     // Whether lvm runs with the udev-less configuration here (no udev daemon on this system).
     static bool udevLess();
 
@@ -99,6 +102,7 @@ private:
 
     QString m_vg;
     LvmOptions m_options;
+    JobLog *m_log;
 };
 
 } // namespace ndb
