@@ -15,9 +15,9 @@ namespace ndb {
 namespace {
 
 // The guard's side. libdevmapper cannot be used after fork() in a multi-threaded process (locks,
-// allocation), and a helper binary would have to be installed and found; the two ioctls it needs
-// (DM_DEV_STATUS to ask, DM_DEV_SUSPEND without DM_SUSPEND_FLAG to resume) are plain system calls
-// on /dev/mapper/control, so the guard issues them itself.
+// allocation), and a helper binary would have to be installed and found; the ioctls it needs
+// (DM_DEV_STATUS to ask, DM_TABLE_CLEAR and DM_DEV_SUSPEND without DM_SUSPEND_FLAG to resume) are
+// plain system calls on /dev/mapper/control, so the guard issues them itself.
 struct DmGuard
 {
     int controlFd = -1;
@@ -33,7 +33,14 @@ struct DmGuard
     }
     void resume() const
     {
+        // lvcreate loads the origin's new table (snapshot-origin over a "-real" device that goes
+        // live only in lvm's own resume) before it suspends; resuming with that table gives the
+        // workload I/O errors (seen in the vm guest). Dropping the inactive table first resumes
+        // the origin with the table it had, over the same data; an lvm still running loads its
+        // table again when it resumes.
         dm_ioctl io = request;
+        ::ioctl(controlFd, DM_TABLE_CLEAR, &io);
+        io = request;
         io.flags = 0; // no DM_SUSPEND_FLAG: resume (and thaw what dm's lockfs froze)
         ::ioctl(controlFd, DM_DEV_SUSPEND, &io);
     }
