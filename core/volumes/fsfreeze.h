@@ -6,6 +6,7 @@
 // (the catalog's `freezes` table) records the freeze before FIFREEZE, so that the next engine
 // start or `ndbackupctl cleanup` thaws what a process killed together with its guard left frozen.
 #include "model/freeze.h"
+#include "volumes/guardprocess.h"
 
 #include <QString>
 
@@ -36,15 +37,14 @@ public:
     // Thaws now; returns false when the guard had thawed it already (the limit was exceeded).
     bool thaw();
     QString mountPoint() const { return m_mountPoint; }
-    pid_t guardPid() const { return m_guard; }
+    pid_t guardPid() const { return m_guard.pid(); }
 
     // FITHAW on `mountPoint`: true when it was frozen and is thawed now (EINVAL = not frozen).
     static bool thawMountPoint(const QString &mountPoint, QString *error = nullptr);
 
 private:
     QString m_mountPoint;
-    pid_t m_guard = -1;
-    int m_socket = -1; // to the guard: one byte = thaw; its closing (also by dying) = thaw
+    GuardProcess m_guard; // holds FIFREEZE; thaws when told, when this process dies, at the limit
     bool m_thawed = false;
     bool m_thawedByLimit = false;
     qint64 m_recordId = 0;

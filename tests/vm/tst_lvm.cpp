@@ -30,6 +30,7 @@ private Q_SLOTS:
     void thinInUse() { checkScenario(QStringLiteral("4-thin")); }
     void killDuringTransferThenCleanup() { checkScenario(QStringLiteral("5-kill-cleanup")); }
     void snapshotOverflow() { checkScenario(QStringLiteral("6-overflow")); }
+    void killWhileSuspendedResumedByGuard() { checkScenario(QStringLiteral("7-kill-suspended")); }
     void cleanupTestCase();
 
 private:

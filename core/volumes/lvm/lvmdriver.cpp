@@ -1,5 +1,6 @@
 #include "lvmdriver.h"
 #include "devmapper.h"
+#include "suspendguard.h"
 
 #include "model/status.h"
 #include "util/error.h"
@@ -15,13 +16,8 @@
 
 #include <QFile>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <thread>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -66,72 +62,37 @@ void syncFilesystem(const QString &mountPoint)
 }
 
 // Hard limit on how long the origin may stay suspended (its filesystem frozen) while lvm takes
-// a snapshot: polls the device's suspended flag and resumes it once the limit is exceeded.
+// a snapshot: a guard process resumes it once the limit is exceeded, or when this process dies
+// while it is suspended (see suspendguard.h).
 class SuspendWatchdog
 {
 public:
     SuspendWatchdog(const QString &dmName, std::chrono::milliseconds limit, JobLog *log)
-        : m_dmName(dmName), m_limit(limit), m_log(log), m_thread([this] { watch(); })
+        : m_dmName(dmName), m_limit(limit), m_log(log), m_guard(dmName, limit)
     {
     }
     ~SuspendWatchdog() { stop(); }
+    pid_t guardPid() const { return m_guard.guardPid(); }
     // Returns false when the watchdog had to resume the device.
     bool stop()
     {
-        {
-            std::lock_guard lock(m_mutex);
-            m_stop = true;
-        }
-        m_wake.notify_all();
-        if (m_thread.joinable())
-            m_thread.join();
+        if (m_stopped)
+            return !m_fired;
+        m_stopped = true;
+        m_fired = !m_guard.stop();
+        if (m_fired && m_log)
+            m_log->warning(QStringLiteral("resumed %1: suspended longer than %2 ms")
+                               .arg(m_dmName).arg(m_limit.count()));
         return !m_fired;
     }
 
 private:
-    void watch()
-    {
-        using Clock = std::chrono::steady_clock;
-        std::optional<Clock::time_point> suspendedSince;
-        std::unique_lock lock(m_mutex);
-        while (!m_stop) {
-            lock.unlock();
-            bool suspended = false;
-            try {
-                suspended = dm::deviceInfo(m_dmName).suspended;
-            } catch (const Error &) {
-            }
-            const auto now = Clock::now();
-            if (!suspended) {
-                suspendedSince.reset();
-            } else if (!suspendedSince) {
-                suspendedSince = now;
-            } else if (now - *suspendedSince > m_limit) {
-                try {
-                    dm::resumeDevice(m_dmName);
-                    if (m_log)
-                        m_log->warning(QStringLiteral("resumed %1: suspended longer than %2 ms")
-                                           .arg(m_dmName).arg(m_limit.count()));
-                } catch (const Error &e) {
-                    if (m_log)
-                        m_log->error(e.message());
-                }
-                m_fired = true;
-                suspendedSince.reset();
-            }
-            lock.lock();
-            m_wake.wait_for(lock, std::chrono::milliseconds(50), [this] { return m_stop; });
-        }
-    }
-
     QString m_dmName;
     std::chrono::milliseconds m_limit;
-    JobLog *m_log; // thread-safe; this runs on the watchdog's own thread
-    std::mutex m_mutex;
-    std::condition_variable m_wake;
-    bool m_stop = false;
-    std::atomic<bool> m_fired = false;
-    std::thread m_thread;
+    JobLog *m_log;
+    SuspendGuard m_guard;
+    bool m_stopped = false;
+    bool m_fired = false;
 };
 
 } // namespace
@@ -407,8 +368,9 @@ SnapshotHandle LvmDriver::doCreateSnapshot(const LvInfo &origin, const QString &
     // thaw then blocks; seen in the vm guest), so for LVM the freeze is device-mapper's. What we
     // add: a syncfs first so the frozen instant is short, and a hard limit: a watchdog resumes
     // (and so thaws) the origin if it stays suspended longer than freezeLimitMs, whatever lvm does.
-    // The watchdog is a thread of this process; if the process dies while lvm has the origin
-    // suspended, the suspend recorded in the journal first is resumed by the next start or cleanup.
+    // The watchdog is a guard process that also resumes the origin when this process dies while lvm
+    // has it suspended; if both die, the suspend recorded in the journal first is resumed by the
+    // next start or cleanup.
     std::unique_ptr<SuspendWatchdog> watchdog;
     FreezeJournal *journal = FilesystemFreeze::threadJournal();
     qint64 recordId = 0;
@@ -423,8 +385,21 @@ SnapshotHandle LvmDriver::doCreateSnapshot(const LvInfo &origin, const QString &
             record.device = originPath;
             recordId = journal->add(record);
         }
-        watchdog = std::make_unique<SuspendWatchdog>(dm::deviceName(m_vg, origin.name),
-                                                     std::chrono::milliseconds(m_options.freezeLimitMs), m_log);
+        try {
+            watchdog = std::make_unique<SuspendWatchdog>(dm::deviceName(m_vg, origin.name),
+                                                         std::chrono::milliseconds(m_options.freezeLimitMs), m_log);
+        } catch (const Error &) {
+            if (recordId)
+                journal->remove(recordId);
+            throw;
+        }
+        if (recordId) {
+            try {
+                journal->setGuard(recordId, watchdog->guardPid());
+            } catch (const Error &) {
+                // Only informative; the record itself is what cleanup needs.
+            }
+        }
     }
     const CommandResult r = runLvm(QStringLiteral("lvcreate"), args);
     const bool withinLimit = watchdog ? watchdog->stop() : true;

@@ -138,6 +138,71 @@ c6_overflow() {
     note "$(backup_field $id fail_reason)"
 }
 
+# Killed while lvm has the origin suspended (issue #9, item 1): the guard process resumes it when
+# the engine dies, without waiting for `cleanup`. The suspended window is made long and
+# observable: the VG's PV is a dm device whose first MiB (lvm's metadata area) delays every write
+# by SLOW_MS, and lvcreate commits the snapshot's metadata while the origin is suspended; once the
+# origin is seen suspended, lvcreate is stopped (a stuck lvm) and the ctl SIGKILLed.
+SVG=ndbsvg
+SLOW_MS=3000
+dm_state() { dmsetup info "$1" 2>/dev/null | sed -n 's/^State: *//p'; }
+# slow_table WRITE_DELAY_MS: delay target over the metadata area (reads and flushes undelayed),
+# linear over the rest. The dm device starts 1 MiB into the loop device, so that lvm does not see
+# the PV label twice (on the loop device and on the dm device).
+slow_table() {
+    printf '0 2048 delay %s 2048 0 %s 2048 %s %s 2048 0\n2048 %s linear %s 4096\n' \
+        "$SLOWLOOP" "$SLOWLOOP" "$1" "$SLOWLOOP" $(( $(blockdev --getsz "$SLOWLOOP") - 4096 )) "$SLOWLOOP"
+}
+c7_kill_suspended() {
+    modprobe dm-delay || why "module dm-delay not available"
+    truncate -s 256M $S/slow.img
+    SLOWLOOP=$(losetup -f --show $S/slow.img)
+    slow_table 0 | dmsetup create ndbslow || why "cannot create the delay device"
+    l pvcreate -q /dev/mapper/ndbslow && l vgcreate -q $SVG /dev/mapper/ndbslow || why "cannot create VG $SVG"
+    l lvcreate -q -y -L 64M -n c7 $SVG
+    mkfs.ext4 -F -q /dev/$SVG/c7
+    mkdir -p $S/mc7 && mount /dev/$SVG/c7 $S/mc7
+    fill_random $S/mc7/data 8
+    printf 'lvm_volume_groups=%s\nfreeze_filesystems=true\nfreeze_limit_ms=600000\n' $SVG > $S/slow.conf
+    slow_table $SLOW_MS | dmsetup reload ndbslow && dmsetup resume ndbslow || why "cannot slow down the PV"
+    "$NDB_CTL" --config $S/slow.conf --catalog $CAT --repository-root $REPO --vg $SVG --quiet \
+        backup create --volume lvm:$SVG/c7 --force > $S/c7.out 2>&1 & bpid=$!
+    end=$(( $(date +%s) + 120 ))
+    while [ "$(dm_state $SVG-c7)" != SUSPENDED ] && [ "$(date +%s)" -lt $end ] && kill -0 $bpid 2>/dev/null; do sleep 0.1; done
+    lvpid=$(pgrep -P $bpid -x lvm || true)
+    [ -n "$lvpid" ] && kill -STOP $lvpid
+    state=$(dm_state $SVG-c7)
+    kill -9 $bpid 2>/dev/null || true; wait $bpid 2>/dev/null || true
+    cat $S/c7.out
+    log "origin $state, lvm pid ${lvpid:-none} stopped, ctl killed"
+    problem=""
+    if [ -z "$lvpid" ] || [ "$state" != SUSPENDED ]; then
+        problem="the origin was not seen suspended with lvcreate running (state '$state')"
+    else
+        # Within a few seconds, without cleanup: resumed, and a write+fsync into the mount completes.
+        ( dd if=/dev/urandom of=$S/mc7/after-kill bs=4k count=16 conv=fsync status=none && touch $S/c7.written ) &
+        end=$(( $(date +%s) + 5 ))
+        while { [ "$(dm_state $SVG-c7)" != ACTIVE ] || [ ! -e $S/c7.written ]; } && [ "$(date +%s)" -lt $end ]; do sleep 0.1; done
+        state=$(dm_state $SVG-c7)
+        log "5 s after the kill: origin $state, write+fsync $([ -e $S/c7.written ] && echo done || echo blocked)"
+        [ "$state" = ACTIVE ] || problem="origin still $state 5 s after the ctl was killed"
+        [ -n "$problem" ] || [ -e $S/c7.written ] || problem="write+fsync into the mount still blocked 5 s after the kill"
+    fi
+    # Let the stuck lvcreate go on (it finishes the snapshot), then a normal-speed PV for cleanup.
+    [ -n "$lvpid" ] && kill -CONT $lvpid
+    end=$(( $(date +%s) + 120 ))
+    while [ -n "$lvpid" ] && kill -0 $lvpid 2>/dev/null && [ "$(date +%s)" -lt $end ]; do sleep 0.2; done
+    wait
+    slow_table 0 | dmsetup reload ndbslow && dmsetup resume ndbslow
+    [ -z "$problem" ] || why "$problem"
+    "$NDB_CTL" --config $S/slow.conf --catalog $CAT --repository-root $REPO --vg $SVG --quiet cleanup || why "cleanup failed"
+    if l lvs --noheadings -o lv_name,lv_tags $SVG | grep ndbackup; then why "cleanup left the snapshot"; fi
+    [ "$(dm_state $SVG-c7)" = ACTIVE ] || why "origin $(dm_state $SVG-c7) after cleanup"
+    umount $S/mc7
+    l vgremove -q -f $SVG && dmsetup remove ndbslow && losetup -d $SLOWLOOP
+    note "origin resumed and write+fsync done within 5 s of the SIGKILL, lvcreate stuck; cleanup removed the snapshot"
+}
+
 run_scenario 1-available c1_available
 run_scenario 2-in-use-ext4 c2_in_use_ext4
 run_scenario 3-no-force c3_no_force
@@ -146,3 +211,4 @@ sleep 1; umount $S/mc2 2>/dev/null || true
 run_scenario 4-thin c4_thin
 run_scenario 5-kill-cleanup c5_kill
 run_scenario 6-overflow c6_overflow
+run_scenario 7-kill-suspended c7_kill_suspended
