@@ -15,6 +15,7 @@
 #include <QFile>
 #include <QSqlQuery>
 #include <QSysInfo>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 
 #include <memory>
@@ -120,6 +121,8 @@ private Q_SLOTS:
         ndbtest::ScratchCleanup scratch(dir.path());
         std::unique_ptr<ndbtest::ScratchFilesystem> fs;
         NDB_TRY(fs = std::make_unique<ndbtest::ScratchFilesystem>(dir.path(), QStringLiteral("ext4"), 64, QStringLiteral("inner")));
+        // A failing check must not leave the machine a frozen filesystem: thawed before it is unmounted.
+        const auto thawAtEnd = qScopeGuard([&] { FilesystemFreeze::thawMountPoint(fs->mountPoint()); });
         const EngineConfig config = configIn(dir, {});
         const QString dead = QSysInfo::machineHostName() + QStringLiteral(":999999:1");
         const QString insert = QStringLiteral("INSERT INTO freezes (kind, target, device, worker, guard_pid, started_at) VALUES ('fsfreeze', ?, ?, ?, 0, '2024-01-01T00:00:00Z')");

@@ -31,6 +31,7 @@ private Q_SLOTS:
     void killDuringTransferThenCleanup() { checkScenario(QStringLiteral("5-kill-cleanup")); }
     void snapshotOverflow() { checkScenario(QStringLiteral("6-overflow")); }
     void killWhileSuspendedResumedByGuard() { checkScenario(QStringLiteral("7-kill-suspended")); }
+    void killAllWhileSuspendedResumedByCleanup() { checkScenario(QStringLiteral("8-kill-all-suspended")); }
     void cleanupTestCase();
 
 private:

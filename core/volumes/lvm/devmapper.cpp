@@ -93,6 +93,10 @@ void resumeDevice(const QString &dmName)
 {
     std::lock_guard lock(g_mutex);
     dm_info info {};
+    // An lvcreate that died while the origin was suspended had already loaded the origin's new
+    // table (snapshot-origin over a "-real" device that never went live): resuming into it gives
+    // the workload I/O errors. Dropping the inactive table first resumes the table the origin had.
+    runTask(DM_DEVICE_CLEAR, dmName, info);
     runTask(DM_DEVICE_RESUME, dmName, info);
 }
 

@@ -25,7 +25,8 @@ struct DeviceInfo
 // Throws ndb::Error when device-mapper cannot be asked; a missing device is exists == false.
 DeviceInfo deviceInfo(const QString &dmName);
 
-// Resumes a suspended device (DM_DEVICE_RESUME), which also thaws a filesystem that
+// Resumes a suspended device with the table it has live (the inactive table a dead lvm loaded is
+// dropped first: DM_DEVICE_CLEAR, then DM_DEVICE_RESUME), which also thaws a filesystem that
 // device-mapper froze for the suspend. Throws ndb::Error on failure.
 void resumeDevice(const QString &dmName);
 

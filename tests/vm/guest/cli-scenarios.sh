@@ -153,55 +153,86 @@ slow_table() {
     printf '0 2048 delay %s 2048 0 %s 2048 %s %s 2048 0\n2048 %s linear %s 4096\n' \
         "$SLOWLOOP" "$SLOWLOOP" "$1" "$SLOWLOOP" $(( $(blockdev --getsz "$SLOWLOOP") - 4096 )) "$SLOWLOOP"
 }
-c7_kill_suspended() {
+# c7 and c8: the ctl is SIGKILLed while lvcreate (stopped, as if stuck) has the origin suspended.
+# c7: its guard process resumes the origin within 5 s, without cleanup.
+# c8: the guard and lvcreate die too; `cleanup` resumes the origin with the table it had live (not
+#     the one the dead lvcreate loaded), so the workload's writes complete without I/O errors and
+#     the data written before is intact.
+kill_suspended() {
+    mode=$1; lv=$2
     modprobe dm-delay || why "module dm-delay not available"
     truncate -s 256M $S/slow.img
     SLOWLOOP=$(losetup -f --show $S/slow.img)
     slow_table 0 | dmsetup create ndbslow || why "cannot create the delay device"
     l pvcreate -q /dev/mapper/ndbslow && l vgcreate -q $SVG /dev/mapper/ndbslow || why "cannot create VG $SVG"
-    l lvcreate -q -y -L 64M -n c7 $SVG
-    mkfs.ext4 -F -q /dev/$SVG/c7
-    mkdir -p $S/mc7 && mount /dev/$SVG/c7 $S/mc7
-    fill_random $S/mc7/data 8
+    l lvcreate -q -y -L 64M -n $lv $SVG
+    mkfs.ext4 -F -q /dev/$SVG/$lv
+    mkdir -p $S/m$lv && mount /dev/$SVG/$lv $S/m$lv
+    fill_random $S/m$lv/data 8
+    sync; before=$(md5sum < $S/m$lv/data)
     printf 'lvm_volume_groups=%s\nfreeze_filesystems=true\nfreeze_limit_ms=600000\n' $SVG > $S/slow.conf
     slow_table $SLOW_MS | dmsetup reload ndbslow && dmsetup resume ndbslow || why "cannot slow down the PV"
     "$NDB_CTL" --config $S/slow.conf --catalog $CAT --repository-root $REPO --vg $SVG --quiet \
-        backup create --volume lvm:$SVG/c7 --force > $S/c7.out 2>&1 & bpid=$!
+        backup create --volume lvm:$SVG/$lv --force > $S/$lv.out 2>&1 & bpid=$!
     end=$(( $(date +%s) + 120 ))
-    while [ "$(dm_state $SVG-c7)" != SUSPENDED ] && [ "$(date +%s)" -lt $end ] && kill -0 $bpid 2>/dev/null; do sleep 0.1; done
+    while [ "$(dm_state $SVG-$lv)" != SUSPENDED ] && [ "$(date +%s)" -lt $end ] && kill -0 $bpid 2>/dev/null; do sleep 0.1; done
     lvpid=$(pgrep -P $bpid -x lvm || true)
     [ -n "$lvpid" ] && kill -STOP $lvpid
-    state=$(dm_state $SVG-c7)
+    guardpid=$(pgrep -P $bpid -x ndb-dm-guard || true)
+    state=$(dm_state $SVG-$lv)
+    if [ "$mode" = all ]; then
+        [ -n "$guardpid" ] || why "no ndb-dm-guard process under the ctl while the origin was $state"
+        kill -9 $guardpid
+    fi
     kill -9 $bpid 2>/dev/null || true; wait $bpid 2>/dev/null || true
-    cat $S/c7.out
-    log "origin $state, lvm pid ${lvpid:-none} stopped, ctl killed"
+    cat $S/$lv.out
+    log "origin $state, lvm pid ${lvpid:-none} stopped, guard ${guardpid:-none}, ctl killed ($mode)"
     problem=""
     if [ -z "$lvpid" ] || [ "$state" != SUSPENDED ]; then
         problem="the origin was not seen suspended with lvcreate running (state '$state')"
-    else
+    elif [ "$mode" = guard ]; then
         # Within a few seconds, without cleanup: resumed, and a write+fsync into the mount completes.
-        ( dd if=/dev/urandom of=$S/mc7/after-kill bs=4k count=16 conv=fsync status=none && touch $S/c7.written ) &
+        ( dd if=/dev/urandom of=$S/m$lv/after-kill bs=4k count=16 conv=fsync status=none && touch $S/$lv.written ) &
         end=$(( $(date +%s) + 5 ))
-        while { [ "$(dm_state $SVG-c7)" != ACTIVE ] || [ ! -e $S/c7.written ]; } && [ "$(date +%s)" -lt $end ]; do sleep 0.1; done
-        state=$(dm_state $SVG-c7)
-        log "5 s after the kill: origin $state, write+fsync $([ -e $S/c7.written ] && echo done || echo blocked)"
+        while { [ "$(dm_state $SVG-$lv)" != ACTIVE ] || [ ! -e $S/$lv.written ]; } && [ "$(date +%s)" -lt $end ]; do sleep 0.1; done
+        state=$(dm_state $SVG-$lv)
+        log "5 s after the kill: origin $state, write+fsync $([ -e $S/$lv.written ] && echo done || echo blocked)"
         [ "$state" = ACTIVE ] || problem="origin still $state 5 s after the ctl was killed"
-        [ -n "$problem" ] || [ -e $S/c7.written ] || problem="write+fsync into the mount still blocked 5 s after the kill"
+        [ -n "$problem" ] || [ -e $S/$lv.written ] || problem="write+fsync into the mount still blocked 5 s after the kill"
     fi
-    # Let the stuck lvcreate go on (it finishes the snapshot), then a normal-speed PV for cleanup.
-    [ -n "$lvpid" ] && kill -CONT $lvpid
-    end=$(( $(date +%s) + 120 ))
-    while [ -n "$lvpid" ] && kill -0 $lvpid 2>/dev/null && [ "$(date +%s)" -lt $end ]; do sleep 0.2; done
+    if [ "$mode" = all ]; then
+        # Nobody is left to resume it: lvcreate dies as well, with its new table loaded.
+        kill -9 $lvpid 2>/dev/null; sleep 0.5
+        state=$(dm_state $SVG-$lv)
+        [ -n "$problem" ] || [ "$state" = SUSPENDED ] || problem="origin $state after guard and lvcreate died (expected SUSPENDED)"
+    else
+        # Let the stuck lvcreate go on (it finishes the snapshot).
+        [ -n "$lvpid" ] && kill -CONT $lvpid
+        end=$(( $(date +%s) + 120 ))
+        while [ -n "$lvpid" ] && kill -0 $lvpid 2>/dev/null && [ "$(date +%s)" -lt $end ]; do sleep 0.2; done
+    fi
     wait
     slow_table 0 | dmsetup reload ndbslow && dmsetup resume ndbslow
     [ -z "$problem" ] || why "$problem"
     "$NDB_CTL" --config $S/slow.conf --catalog $CAT --repository-root $REPO --vg $SVG --quiet cleanup || why "cleanup failed"
+    [ "$(dm_state $SVG-$lv)" = ACTIVE ] || why "origin $(dm_state $SVG-$lv) after cleanup"
+    if [ "$mode" = all ]; then
+        timeout 20 dd if=/dev/urandom of=$S/m$lv/after-cleanup bs=4k count=16 conv=fsync status=none \
+            || why "write+fsync into the mount failed after cleanup resumed the origin"
+        echo 3 > /proc/sys/vm/drop_caches
+        [ "$(md5sum < $S/m$lv/data)" = "$before" ] || why "the data written before the backup changed"
+    fi
     if l lvs --noheadings -o lv_name,lv_tags $SVG | grep ndbackup; then why "cleanup left the snapshot"; fi
-    [ "$(dm_state $SVG-c7)" = ACTIVE ] || why "origin $(dm_state $SVG-c7) after cleanup"
-    umount $S/mc7
+    umount $S/m$lv
     l vgremove -q -f $SVG && dmsetup remove ndbslow && losetup -d $SLOWLOOP
-    note "origin resumed and write+fsync done within 5 s of the SIGKILL, lvcreate stuck; cleanup removed the snapshot"
+    if [ "$mode" = all ]; then
+        note "guard and lvcreate killed with the origin suspended: cleanup resumed it, write+fsync done, data intact"
+    else
+        note "origin resumed and write+fsync done within 5 s of the SIGKILL, lvcreate stuck; cleanup removed the snapshot"
+    fi
 }
+c7_kill_suspended() { kill_suspended guard c7; }
+c8_kill_all_suspended() { kill_suspended all c8; }
 
 run_scenario 1-available c1_available
 run_scenario 2-in-use-ext4 c2_in_use_ext4
@@ -212,3 +243,4 @@ run_scenario 4-thin c4_thin
 run_scenario 5-kill-cleanup c5_kill
 run_scenario 6-overflow c6_overflow
 run_scenario 7-kill-suspended c7_kill_suspended
+run_scenario 8-kill-all-suspended c8_kill_all_suspended
