@@ -456,11 +456,16 @@ int CommandLine::cmdVolume(Engine &engine, const QStringList &w)
             throw UsageError(QStringLiteral("--size '%1' is not a volume size: give a positive number with an optional "
                                             "unit k, M, G or T (e.g. 64M, 10G), at most a few exabytes").arg(option(QStringLiteral("size"))));
         validateUserName(name, QStringLiteral("volume"));
-        VolumeDriver *driver = engine.driver(QStringLiteral("image:") + pool);
-        if (!driver)
+        const QString driverId = QStringLiteral("image:") + pool;
+        if (!engine.driver(driverId))
             throw NotFoundError(QStringLiteral("image pool %1 is not configured").arg(pool));
-        const Volume v = runSync(driver->createVolume(name, size));
+        // Like everything that touches storage, a logged job (see 'jobs').
+        JobHandle *job = engine.submitCreateVolume(driverId, name, size);
+        const int rc = waitForJob(job);
+        if (rc != ExitOk)
+            return rc;
         engine.refreshVolumes();
+        const Volume v = engine.findVolume(job->resultId());
         if (m_json)
             m_out << QJsonDocument(toJson(v)).toJson(QJsonDocument::Indented);
         else
@@ -482,14 +487,12 @@ int CommandLine::cmdVolume(Engine &engine, const QStringList &w)
     if (sub == QLatin1String("attach") || sub == QLatin1String("detach")) {
         if (w.size() < 3)
             throw UsageError(QStringLiteral("'volume %1' needs a volume").arg(sub));
-        const Volume v = engine.findVolume(w.at(2));
-        VolumeDriver *driver = engine.driver(v.driverId);
-        if (!driver)
-            throw NotFoundError(QStringLiteral("storage %1 is not configured").arg(v.driverId));
+        JobHandle *job = sub == QLatin1String("attach") ? engine.submitAttachVolume(w.at(2)) : engine.submitDetachVolume(w.at(2));
+        const int rc = waitForJob(job);
+        if (rc != ExitOk)
+            return rc;
         if (sub == QLatin1String("attach"))
-            m_out << runSync(driver->attach(v.name)) << Qt::endl;
-        else
-            runSync(driver->detach(v.name));
+            m_out << job->resultId() << Qt::endl;
         engine.refreshVolumes();
         return ExitOk;
     }
@@ -668,7 +671,7 @@ int CommandLine::cmdReport(Engine &engine)
     if (format != QLatin1String("history-csv") && format != QLatin1String("inventory-csv") && format != QLatin1String("html"))
         throw UsageError(QStringLiteral("--format is history-csv, inventory-csv or html"));
     engine.refreshVolumes();
-    const ReportData data = Report::collect(engine, date(QStringLiteral("from"), false), date(QStringLiteral("to"), true));
+    const ReportData data = engine.report(date(QStringLiteral("from"), false), date(QStringLiteral("to"), true));
     const QString text = format == QLatin1String("html") ? Report::html(data)
                          : format == QLatin1String("inventory-csv") ? Report::inventoryCsv(data)
                                                                      : Report::historyCsv(data);
