@@ -80,6 +80,35 @@ private Q_SLOTS:
                                                  + offenders.join(QLatin1Char('\n'))));
     }
 
+    // #10 part 3: no nested event loop waits for a coroutine in the library; runSync is for
+    // main()s and tests. Storage work runs on a worker thread's own loop (util/coroutinethread.h).
+    void runSyncOnlyInMainsAndTests()
+    {
+        static const QRegularExpression call(QStringLiteral("\\brunSync\\s*[(<]"));
+        QStringList offenders;
+        for (const QString &dir : {QStringLiteral("core"), QStringLiteral("ui")}) {
+            QDirIterator it(m_root + QLatin1Char('/') + dir, {QStringLiteral("*.h"), QStringLiteral("*.cpp")}, QDir::Files,
+                            QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                const QString path = it.next();
+                const QString rel = QDir(m_root).relativeFilePath(path);
+                if (rel == QLatin1String("core/util/runsync.h"))
+                    continue;
+                QFile f(path);
+                QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(path));
+                int n = 0;
+                while (!f.atEnd()) {
+                    ++n;
+                    const QString line = QString::fromUtf8(f.readLine());
+                    if (call.match(line).hasMatch() && !line.trimmed().startsWith(QLatin1String("//")))
+                        offenders << QStringLiteral("%1:%2: %3").arg(rel).arg(n).arg(line.trimmed());
+                }
+            }
+        }
+        QVERIFY2(offenders.isEmpty(), qPrintable(QStringLiteral("runSync outside main()s and tests (use a worker thread):\n")
+                                                 + offenders.join(QLatin1Char('\n'))));
+    }
+
     // No front end lives in core: the command line is app/cli, the widgets ui/.
     void frontEndsLiveOutsideCore()
     {
