@@ -66,6 +66,30 @@ private Q_SLOTS:
         QVERIFY(bad.err.contains(QLatin1String("unknown option --bogus")));
     }
 
+    // Each command has its own parser: its --help lists its options, and an option it does not
+    // take is refused (exit 2, named) instead of silently ignored.
+    void commandOptions()
+    {
+        const Run help = ctl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--help")});
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY2(help.out.startsWith(QLatin1String("Usage: ndbackupctl backup create [options]")), qPrintable(help.out));
+        QVERIFY2(help.out.contains(QLatin1String("--io-priority <P>")) && help.out.contains(QLatin1String("--force")), qPrintable(help.out));
+        QVERIFY2(!help.out.contains(QLatin1String("--to-file")), qPrintable(help.out));
+        const Run restoreHelp = ctl({QStringLiteral("backup"), QStringLiteral("restore"), QStringLiteral("-h")});
+        QCOMPARE(restoreHelp.exitCode, 0);
+        QVERIFY2(restoreHelp.out.contains(QLatin1String("--to-file <PATH>")), qPrintable(restoreHelp.out));
+
+        const Run wrong = ctl({QStringLiteral("volumes"), QStringLiteral("--force")});
+        QCOMPARE(wrong.exitCode, 2);
+        QVERIFY2(wrong.err.contains(QLatin1String("unknown option --force for 'volumes'")), qPrintable(wrong.err));
+        const Run noValue = ctl({QStringLiteral("jobs"), QStringLiteral("--limit")});
+        QCOMPARE(noValue.exitCode, 2);
+        QVERIFY2(noValue.err.contains(QLatin1String("option --limit needs a value")), qPrintable(noValue.err));
+        const Run flagValue = ctl({QStringLiteral("volumes"), QStringLiteral("--json=yes")});
+        QCOMPARE(flagValue.exitCode, 2);
+        QVERIFY2(flagValue.err.contains(QLatin1String("option --json takes no value")), qPrintable(flagValue.err));
+    }
+
     void exitCodesAndMessages()
     {
         QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_dir->pool,
