@@ -7,9 +7,9 @@
 #include "model/backup.h"
 #include "model/status.h"
 #include "report/report.h"
+#include "util/coroutinethread.h"
 #include "util/error.h"
 #include "util/names.h"
-#include "util/runsync.h"
 #include "volumes/driverset.h"
 #include "volumes/volumedriver.h"
 
@@ -470,7 +470,15 @@ int CommandLine::run()
         // A volume group named on the command line must exist: a typo would list nothing and succeed.
         for (const QString &vg : values(QStringLiteral("vg"))) {
             try {
-                runSync(engine.driver(QStringLiteral("lvm:") + vg)->listVolumes());
+                // Asked on a worker with its own driver, like all storage calls outside main().
+                const DriverSettings settings = config.driverSettings();
+                waitOnWorker<QList<Volume>>([settings, vg]() -> QCoro::Task<QList<Volume>> {
+                    DriverSet drivers(settings);
+                    VolumeDriver *driver = drivers.byId(QStringLiteral("lvm:") + vg);
+                    if (!driver)
+                        throw NotFoundError(QStringLiteral("no LVM driver for it"));
+                    co_return co_await driver->listVolumes();
+                });
             } catch (const Error &e) {
                 throw InvalidInputError(QStringLiteral("--vg %1: the volume group cannot be used (%2); check the name with 'vgs'")
                                             .arg(vg, e.message()));
