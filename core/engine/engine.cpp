@@ -67,6 +67,23 @@ QCoro::Task<QString> runWithDriver(DriverSettings settings, QString driverId, Dr
     co_return co_await work(*driver, context);
 }
 
+// Attaches (the result is the device) or detaches volume `name`, with the job's events.
+DriverWork attachment(const QString &name, bool attach)
+{
+    return [name, attach](VolumeDriver &driver, JobContext &context) -> QCoro::Task<QString> {
+        context.setPhase(attach ? Phase::Attach : Phase::Detach,
+                         (attach ? QStringLiteral("attaching volume %1") : QStringLiteral("detaching volume %1")).arg(name));
+        QString device;
+        if (attach)
+            device = co_await driver.attach(name);
+        else
+            co_await driver.detach(name);
+        context.event(QStringLiteral("info"), attach ? QStringLiteral("volume %1 attached as %2").arg(name, device)
+                                                     : QStringLiteral("volume %1 detached").arg(name));
+        co_return device;
+    };
+}
+
 QCoro::Task<QList<Volume>> inventory(Catalog &catalog, DriverSet &drivers, QStringList &errors)
 {
     VolumeStore store(catalog);
@@ -456,28 +473,14 @@ JobHandle *Engine::submitAttachVolume(const QString &idOrName)
 {
     d->requireStarted();
     const Volume v = findVolume(idOrName);
-    const QString name = v.name;
-    return submitVolumeJob(QStringLiteral("volume-attach"), v.driverId, v.id, name,
-                           [name](VolumeDriver &driver, JobContext &context) -> QCoro::Task<QString> {
-        context.setPhase(Phase::Attach, QStringLiteral("attaching volume %1").arg(name));
-        const QString device = co_await driver.attach(name);
-        context.event(QStringLiteral("info"), QStringLiteral("volume %1 attached as %2").arg(name, device));
-        co_return device;
-    });
+    return submitVolumeJob(QStringLiteral("volume-attach"), v.driverId, v.id, v.name, attachment(v.name, true));
 }
 
 JobHandle *Engine::submitDetachVolume(const QString &idOrName)
 {
     d->requireStarted();
     const Volume v = findVolume(idOrName);
-    const QString name = v.name;
-    return submitVolumeJob(QStringLiteral("volume-detach"), v.driverId, v.id, name,
-                           [name](VolumeDriver &driver, JobContext &context) -> QCoro::Task<QString> {
-        context.setPhase(Phase::Detach, QStringLiteral("detaching volume %1").arg(name));
-        co_await driver.detach(name);
-        context.event(QStringLiteral("info"), QStringLiteral("volume %1 detached").arg(name));
-        co_return QString();
-    });
+    return submitVolumeJob(QStringLiteral("volume-detach"), v.driverId, v.id, v.name, attachment(v.name, false));
 }
 
 JobHandle *Engine::submitVolumeJob(const QString &kind, const QString &driverId, const QString &volumeId, const QString &name,
