@@ -2,6 +2,7 @@
 
 #include "reportexporter.h"
 #include "uitext.h"
+#include "engine/engine.h"
 #include "util/error.h"
 
 #include <QCheckBox>
@@ -123,8 +124,8 @@ QStringList ReportsDialog::exportNow()
     try {
         if (m_from->date() > m_to->date())
             throw Error(tr("The period starts after it ends."));
-        const ReportData data = Report::collect(*m_engine, QDateTime(m_from->date(), QTime(0, 0)),
-                                                QDateTime(m_to->date(), QTime(23, 59, 59, 999)));
+        const ReportData data = m_engine->report(QDateTime(m_from->date(), QTime(0, 0)),
+                                                 QDateTime(m_to->date(), QTime(23, 59, 59, 999)));
         const QStringList files = ReportExporter::exportReport(data, m_dir->text(), baseName(), formats);
         QStringList names;
         for (const QString &f : files)

@@ -1,5 +1,5 @@
-// ndbackupctl: thin main; the command line front end lives in core/cli.
-#include "cli/commandline.h"
+// ndbackupctl: thin main; the command line front end lives next to it (commandline.*).
+#include "commandline.h"
 
 #include <QCoreApplication>
 

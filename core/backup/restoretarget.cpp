@@ -1,6 +1,5 @@
 #include "restoretarget.h"
 
-#include "engine/engineconfig.h"
 #include "util/error.h"
 
 #include <QDir>
@@ -55,7 +54,7 @@ QStringList openFiles()
 
 } // namespace
 
-QString checkRestoreFileTarget(const EngineConfig &config, const QString &path, bool overwrite)
+QString checkRestoreFileTarget(const ProtectedPaths &config, const QString &path, bool overwrite)
 {
     if (path.isEmpty())
         throw InvalidInputError(QStringLiteral("restore to a file needs a file path"));

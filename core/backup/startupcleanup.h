@@ -1,13 +1,14 @@
 #pragma once
 // Undoes what a crashed process left: at every engine start (and on `ndbackupctl cleanup`).
 // Rows owned by a live process (GUI and CLI may run side by side) are left alone.
-#include "engine/engine.h"
+#include "backup/cleanupreport.h"
 
 #include <QCoro/QCoroTask>
 
 namespace ndb {
 
 class Catalog;
+struct EngineConfig; // only handed on to BackupService::containerPath
 class DriverSet;
 
 class StartupCleanup

@@ -1,7 +1,7 @@
 #include "engine/demopool.h"
 
+#include "util/coroutinethread.h"
 #include "util/error.h"
-#include "util/runsync.h"
 #include "volumes/image/imagedriver.h"
 #include "volumes/loopdevice.h"
 
@@ -78,8 +78,12 @@ DemoPoolResult DemoPool::create(const QString &poolPath, qint64 inUseSize, qint6
     // "Attached" = bound to a loop device, exactly what the image driver reports as in-use; the
     // driver's attach is idempotent, so a second run keeps the existing device.
     try {
-        ImageDriver driver(result.poolPath);
-        result.loopDevice = runSync(driver.attach(inUseVolumeName()));
+        // On a worker thread with its own driver: the GUI's main() calls this before its window.
+        const QString pool = result.poolPath;
+        result.loopDevice = waitOnWorker<QString>([pool]() -> QCoro::Task<QString> {
+            ImageDriver driver(pool);
+            co_return co_await driver.attach(inUseVolumeName());
+        });
     } catch (const Error &e) {
         result.warnings << QStringLiteral("could not attach %1 to a loop device (%2); it shows as available")
                                .arg(inUseVolumeName(), e.message());

@@ -13,7 +13,7 @@
 #include "model/status.h"
 #include "util/error.h"
 #include "util/names.h"
-#include "util/runsync.h"
+#include "util/coroutinethread.h"
 #include "volumes/driverset.h"
 
 #include <QDir>
@@ -43,12 +43,53 @@ struct Engine::Private
 namespace {
 // Shorter prefixes of a backup id (a UUID) match too much to be meant.
 constexpr int kMinIdPrefix = 4;
-QList<Volume> inventory(Catalog &catalog, DriverSet &drivers, QStringList &errors)
+// A job that runs through a BackupService, built on the job thread over that thread's drivers.
+using ServiceWork = std::function<QCoro::Task<QString>(BackupService &, JobContext &)>;
+QCoro::Task<QString> runWithService(EngineConfig config, ServiceWork work, Catalog &catalog, JobContext &context)
+{
+    DriverSet drivers(config.driverSettings(), &context);
+    BackupService service(config, catalog, drivers, context);
+    co_return co_await work(service, context);
+}
+JobQueue::Work withService(const EngineConfig &config, ServiceWork work)
+{
+    return [config, work](Catalog &catalog, JobContext &context) { return runWithService(config, work, catalog, context); };
+}
+
+// A job on one storage (volume create, attach, detach): the job thread's own driver of `driverId`.
+using DriverWork = std::function<QCoro::Task<QString>(VolumeDriver &, JobContext &)>;
+QCoro::Task<QString> runWithDriver(DriverSettings settings, QString driverId, DriverWork work, JobContext &context)
+{
+    DriverSet drivers(settings, &context);
+    VolumeDriver *driver = drivers.byId(driverId);
+    if (!driver)
+        throw NotFoundError(QStringLiteral("storage %1 is not configured").arg(driverId));
+    co_return co_await work(*driver, context);
+}
+
+// Attaches (the result is the device) or detaches volume `name`, with the job's events.
+DriverWork attachment(const QString &name, bool attach)
+{
+    return [name, attach](VolumeDriver &driver, JobContext &context) -> QCoro::Task<QString> {
+        context.setPhase(attach ? Phase::Attach : Phase::Detach,
+                         (attach ? QStringLiteral("attaching volume %1") : QStringLiteral("detaching volume %1")).arg(name));
+        QString device;
+        if (attach)
+            device = co_await driver.attach(name);
+        else
+            co_await driver.detach(name);
+        context.event(QStringLiteral("info"), attach ? QStringLiteral("volume %1 attached as %2").arg(name, device)
+                                                     : QStringLiteral("volume %1 detached").arg(name));
+        co_return device;
+    };
+}
+
+QCoro::Task<QList<Volume>> inventory(Catalog &catalog, DriverSet &drivers, QStringList &errors)
 {
     VolumeStore store(catalog);
     for (VolumeDriver *driver : drivers.all()) {
         try {
-            const QList<Volume> found = runSync(driver->listVolumes());
+            const QList<Volume> found = co_await driver->listVolumes();
             QStringList ids;
             for (const Volume &v : found) {
                 store.upsertFromInventory(v);
@@ -59,7 +100,29 @@ QList<Volume> inventory(Catalog &catalog, DriverSet &drivers, QStringList &error
             errors << QStringLiteral("%1: %2").arg(driver->id(), e.message());
         }
     }
-    return store.all();
+    co_return store.all();
+}
+
+// The startup cleanup (when `cleanupFirst`) and the inventory, with this thread's own catalog
+// connection and drivers: run on a worker, so that no caller's thread waits for storage in it.
+struct Refresh
+{
+    CleanupReport report;
+    QList<Volume> volumes;
+    QStringList errors; // drivers that could not list their volumes
+};
+QCoro::Task<Refresh> refresh(EngineConfig config, bool cleanupFirst, bool withInventory = true)
+{
+    Refresh r;
+    Catalog catalog(config.catalogPath);
+    DriverSet drivers(config.driverSettings());
+    if (cleanupFirst) {
+        StartupCleanup cleanup(config, catalog, drivers);
+        r.report = co_await cleanup.run();
+    }
+    if (withInventory)
+        r.volumes = co_await inventory(catalog, drivers, r.errors);
+    co_return r;
 }
 } // namespace
 
@@ -81,8 +144,8 @@ void Engine::open()
     if (!QDir().mkpath(d->config.repositoryRoot))
         throw Error(QStringLiteral("cannot create repository root %1").arg(d->config.repositoryRoot));
     d->catalog = std::make_unique<Catalog>(d->config.catalogPath);
-    d->drivers = std::make_unique<DriverSet>(d->config);
-    d->queue = new JobQueue(d->config);
+    d->drivers = std::make_unique<DriverSet>(d->config.driverSettings());
+    d->queue = new JobQueue(d->config.catalogPath, d->config.maxConcurrentJobs);
     connect(d->queue, &JobQueue::jobFinished, this, &Engine::jobFinished);
     d->started = true;
 }
@@ -90,11 +153,10 @@ void Engine::open()
 CleanupReport Engine::start()
 {
     open();
-    CleanupReport report = cleanup();
-    QStringList errors;
-    inventory(*d->catalog, *d->drivers, errors);
-    report.messages << errors;
-    return report;
+    const EngineConfig config = d->config;
+    Refresh r = waitOnWorker<Refresh>([config] { return refresh(config, true); });
+    r.report.messages << r.errors;
+    return r.report;
 }
 
 void Engine::startAsync()
@@ -145,19 +207,19 @@ Volume Engine::resetVolumeStatus(const QString &idOrName, const QString &status)
 CleanupReport Engine::cleanup()
 {
     d->requireStarted();
-    StartupCleanup cleanup(d->config, *d->catalog, *d->drivers);
-    return runSync(cleanup.run());
+    const EngineConfig config = d->config;
+    return waitOnWorker<Refresh>([config] { return refresh(config, true, false); }).report;
 }
 
 QList<Volume> Engine::refreshVolumes()
 {
     d->requireStarted();
-    QStringList errors;
-    const QList<Volume> volumes = inventory(*d->catalog, *d->drivers, errors);
-    if (!errors.isEmpty())
-        Q_EMIT refreshFailed(errors.join(QLatin1Char('\n')));
-    Q_EMIT volumesRefreshed(volumes);
-    return volumes;
+    const EngineConfig config = d->config;
+    const Refresh r = waitOnWorker<Refresh>([config] { return refresh(config, false); });
+    if (!r.errors.isEmpty())
+        Q_EMIT refreshFailed(r.errors.join(QLatin1Char('\n')));
+    Q_EMIT volumesRefreshed(r.volumes);
+    return r.volumes;
 }
 
 void Engine::refreshVolumesAsync()
@@ -171,36 +233,26 @@ void Engine::refreshOnWorker(bool cleanupFirst)
     // Storage is asked on a worker thread with its own connection and drivers: the GUI never waits.
     QPointer<Engine> self(this);
     const EngineConfig config = d->config;
-    QThread *thread = QThread::create([self, config, cleanupFirst] {
-        CleanupReport report;
-        QStringList errors;
-        QList<Volume> volumes;
+    CoroutineThread::startDetached([self, config, cleanupFirst]() -> QCoro::Task<> {
+        Refresh r;
         try {
-            Catalog catalog(config.catalogPath);
-            DriverSet drivers(config);
-            if (cleanupFirst) {
-                StartupCleanup cleanup(config, catalog, drivers);
-                report = runSync(cleanup.run());
-            }
-            volumes = inventory(catalog, drivers, errors);
+            r = co_await refresh(config, cleanupFirst);
         } catch (const Error &e) {
-            errors << e.message();
+            r.errors << e.message();
         }
-        QMetaObject::invokeMethod(self, [self, cleanupFirst, report, volumes, errors] {
+        QMetaObject::invokeMethod(self, [self, cleanupFirst, r] {
             if (!self)
                 return;
             if (cleanupFirst) {
-                CleanupReport r = report;
-                r.messages << errors;
-                Q_EMIT self->startupFinished(r);
-            } else if (!errors.isEmpty()) {
-                Q_EMIT self->refreshFailed(errors.join(QLatin1Char('\n')));
+                CleanupReport report = r.report;
+                report.messages << r.errors;
+                Q_EMIT self->startupFinished(report);
+            } else if (!r.errors.isEmpty()) {
+                Q_EMIT self->refreshFailed(r.errors.join(QLatin1Char('\n')));
             }
-            Q_EMIT self->volumesRefreshed(volumes);
+            Q_EMIT self->volumesRefreshed(r.volumes);
         }, Qt::QueuedConnection);
     });
-    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
-    thread->start();
 }
 
 QList<Volume> Engine::volumes() const
@@ -268,6 +320,12 @@ QList<JobEvent> Engine::jobEvents(qint64 jobId) const
     return JobStore(*d->catalog).events(jobId);
 }
 
+ReportData Engine::report(const QDateTime &from, const QDateTime &to) const
+{
+    d->requireStarted();
+    return Report::collect(*d->catalog, from, to);
+}
+
 JobHandle *Engine::submitBackup(const BackupRequest &request)
 {
     d->requireStarted();
@@ -304,9 +362,9 @@ JobHandle *Engine::submitBackup(const BackupRequest &request)
     const QString backupId = QUuid::createUuid().toString(QUuid::WithoutBraces);
     job.backupId = backupId;
     const qint64 jobId = JobStore(*d->catalog).create(job);
-    JobHandle *handle = d->queue->enqueue(jobId, job.kind, subject, [req, backupId](BackupService &s, JobContext &) {
+    JobHandle *handle = d->queue->enqueue(jobId, job.kind, subject, withService(d->config, [req, backupId](BackupService &s, JobContext &) {
         return s.createBackup(req, backupId);
-    });
+    }));
     Q_EMIT jobSubmitted(handle);
     return handle;
 }
@@ -333,10 +391,10 @@ JobHandle *Engine::submitRestore(const RestoreRequest &request)
     job.volumeId = req.volumeId;
     job.bandwidthLimit = req.bandwidthLimit;
     const qint64 jobId = JobStore(*d->catalog).create(job);
-    JobHandle *handle = d->queue->enqueue(jobId, job.kind, b.volumeName, [req](BackupService &s, JobContext &) -> QCoro::Task<QString> {
+    JobHandle *handle = d->queue->enqueue(jobId, job.kind, b.volumeName, withService(d->config, [req](BackupService &s, JobContext &) -> QCoro::Task<QString> {
         co_await s.restoreBackup(req);
         co_return req.backupId;
-    });
+    }));
     Q_EMIT jobSubmitted(handle);
     return handle;
 }
@@ -370,10 +428,10 @@ JobHandle *Engine::submitBackupJob(const QString &kind, const Backup &b,
     job.volumeId = b.volumeId;
     const qint64 jobId = JobStore(*d->catalog).create(job);
     const QString id = b.id;
-    JobHandle *h = d->queue->enqueue(jobId, kind, b.volumeName, [operation, id](BackupService &s, JobContext &) -> QCoro::Task<QString> {
+    JobHandle *h = d->queue->enqueue(jobId, kind, b.volumeName, withService(d->config, [operation, id](BackupService &s, JobContext &) -> QCoro::Task<QString> {
         co_await operation(s, id);
         co_return id;
-    });
+    }));
     Q_EMIT jobSubmitted(h);
     return h;
 }
@@ -386,9 +444,57 @@ JobHandle *Engine::submitGarbageCollection(const QString &container)
     Job job;
     job.kind = QStringLiteral("gc");
     const qint64 jobId = JobStore(*d->catalog).create(job);
-    JobHandle *h = d->queue->enqueue(jobId, job.kind, c, [c](BackupService &s, JobContext &) -> QCoro::Task<QString> {
+    JobHandle *h = d->queue->enqueue(jobId, job.kind, c, withService(d->config, [c](BackupService &s, JobContext &) -> QCoro::Task<QString> {
         co_await s.collectGarbage(c);
         co_return QString();
+    }));
+    Q_EMIT jobSubmitted(h);
+    return h;
+}
+
+JobHandle *Engine::submitCreateVolume(const QString &driverId, const QString &name, qint64 size)
+{
+    d->requireStarted();
+    validateUserName(name, QStringLiteral("volume"));
+    if (size <= 0)
+        throw InvalidInputError(QStringLiteral("a volume size must be positive, not %1").arg(size));
+    if (!d->drivers->byId(driverId))
+        throw NotFoundError(QStringLiteral("storage %1 is not configured").arg(driverId));
+    return submitVolumeJob(QStringLiteral("volume-create"), driverId, DriverSet::volumeId(driverId, name), name,
+                           [name, size](VolumeDriver &driver, JobContext &context) -> QCoro::Task<QString> {
+        context.setPhase(Phase::Prepare, QStringLiteral("creating volume %1 (%2 bytes)").arg(name).arg(size));
+        const Volume v = co_await driver.createVolume(name, size);
+        context.event(QStringLiteral("info"), QStringLiteral("created volume %1").arg(v.id));
+        co_return v.id;
+    });
+}
+
+JobHandle *Engine::submitAttachVolume(const QString &idOrName)
+{
+    d->requireStarted();
+    const Volume v = findVolume(idOrName);
+    return submitVolumeJob(QStringLiteral("volume-attach"), v.driverId, v.id, v.name, attachment(v.name, true));
+}
+
+JobHandle *Engine::submitDetachVolume(const QString &idOrName)
+{
+    d->requireStarted();
+    const Volume v = findVolume(idOrName);
+    return submitVolumeJob(QStringLiteral("volume-detach"), v.driverId, v.id, v.name, attachment(v.name, false));
+}
+
+JobHandle *Engine::submitVolumeJob(const QString &kind, const QString &driverId, const QString &volumeId, const QString &name,
+                                   std::function<QCoro::Task<QString>(VolumeDriver &, JobContext &)> work)
+{
+    if (!d->drivers->byId(driverId))
+        throw NotFoundError(QStringLiteral("storage %1 is not configured").arg(driverId));
+    Job job;
+    job.kind = kind;
+    job.volumeId = volumeId;
+    const qint64 jobId = JobStore(*d->catalog).create(job);
+    const DriverSettings settings = d->config.driverSettings();
+    JobHandle *h = d->queue->enqueue(jobId, kind, name, [settings, driverId, work](Catalog &, JobContext &context) {
+        return runWithDriver(settings, driverId, work, context);
     });
     Q_EMIT jobSubmitted(h);
     return h;

@@ -2,34 +2,27 @@
 // The composition root every front end (GUI, CLI, agent) creates: catalog, drivers, job queue.
 // Queries are synchronous against the catalog (cheap); work that touches storage or moves bytes
 // is submitted as a job and runs on its own worker thread.
+#include "backup/cleanupreport.h"
 #include "backup/requests.h"
 #include "engine/engineconfig.h"
 #include "model/backup.h"
 #include "model/job.h"
 #include "model/volume.h"
+#include "report/report.h"
 
 #include <QCoro/QCoroTask>
 #include <QDateTime>
 #include <QObject>
+#include <functional>
 #include <memory>
 
 namespace ndb {
 
 class BackupService;
+class JobContext;
 class JobHandle;
 class JobQueue;
 class VolumeDriver;
-
-struct CleanupReport
-{
-    int backupsReset = 0;      // creating -> error
-    int restoresReset = 0;
-    int deletesFinished = 0;
-    int temporariesRemoved = 0;
-    int volumesRestored = 0;   // status put back from previous_status
-    int freezesThawed = 0;     // filesystems / dm devices a dead process left frozen or suspended
-    QStringList messages;
-};
 
 class Engine : public QObject
 {
@@ -64,6 +57,8 @@ public:
     Backup backup(const QString &id) const; // throws when unknown
     QList<Job> jobs(const HistoryFilter &filter = {}) const;
     QList<JobEvent> jobEvents(qint64 jobId) const;
+    // History and inventory for a report (Report::collect over this engine's catalog).
+    ReportData report(const QDateTime &from, const QDateTime &to) const;
 
     // Job submission. Validation errors that need no storage access (bad names, unknown volume,
     // force missing) throw ndb::Error immediately and create nothing.
@@ -72,6 +67,12 @@ public:
     JobHandle *submitVerify(const QString &backupId);
     JobHandle *submitDelete(const QString &backupId);
     JobHandle *submitGarbageCollection(const QString &container);
+    // Storage changes an administrator asks for, run and logged as jobs like every other call
+    // that touches storage. Results: the new volume's id (create), the device path (attach).
+    // Call refreshVolumes() (or refreshVolumesAsync()) afterwards to see the change.
+    JobHandle *submitCreateVolume(const QString &driverId, const QString &name, qint64 size);
+    JobHandle *submitAttachVolume(const QString &idOrName);
+    JobHandle *submitDetachVolume(const QString &idOrName);
     JobQueue *jobQueue() const;
 
     // An administrator's explicit reset of a volume's status (clears a sticky `error`), logged as
@@ -97,6 +98,9 @@ private:
     // A job on one existing backup (verify, delete) that returns the backup's id.
     JobHandle *submitBackupJob(const QString &kind, const Backup &backup,
                                QCoro::Task<> (*operation)(BackupService &, QString));
+    // A job of `kind` on volume `name` of the storage `driverId` (create, attach, detach).
+    JobHandle *submitVolumeJob(const QString &kind, const QString &driverId, const QString &volumeId, const QString &name,
+                               std::function<QCoro::Task<QString>(VolumeDriver &, JobContext &)> work);
 
     struct Private;
     std::unique_ptr<Private> d;

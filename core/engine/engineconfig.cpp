@@ -87,4 +87,22 @@ void EngineConfig::save(const QString &iniFile) const
     s.sync();
 }
 
+DriverSettings EngineConfig::driverSettings() const
+{
+    DriverSettings s;
+    s.locations.insert(QStringLiteral("image"), imagePools);
+    s.locations.insert(QStringLiteral("lvm"), lvmVolumeGroups);
+    s.options = {{QStringLiteral("freeze_filesystems"), freezeFilesystems},
+                 {QStringLiteral("freeze_limit_ms"), freezeLimitMs},
+                 {QStringLiteral("lvm_snapshot_percent"), lvmSnapshotPercent},
+                 {QStringLiteral("pre_snapshot_hook"), preSnapshotHook},
+                 {QStringLiteral("post_snapshot_hook"), postSnapshotHook}};
+    return s;
+}
+
+QString checkRestoreFileTarget(const EngineConfig &config, const QString &path, bool overwrite)
+{
+    return checkRestoreFileTarget(ProtectedPaths{config.imagePools, config.repositoryRoot, config.catalogPath}, path, overwrite);
+}
+
 } // namespace ndb

@@ -1,6 +1,9 @@
 #pragma once
 // Where the engine keeps its state and which storage it manages. Defaults are the embedded
 // set-up: SQLite catalog and local repositories under the XDG data directory.
+#include "backup/restoretarget.h"
+#include "volumes/driverregistry.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -35,6 +38,11 @@ struct EngineConfig
     // $XDG_CONFIG_HOME/ndbackup/ndbackup.conf
     static QString defaultConfigFile();
     void save(const QString &iniFile) const;
+    // The pools and volume groups by driver kind, and the options drivers read.
+    DriverSettings driverSettings() const;
 };
+
+// checkRestoreFileTarget() against what this configuration manages (pools, repository, catalog).
+QString checkRestoreFileTarget(const EngineConfig &config, const QString &path, bool overwrite);
 
 } // namespace ndb

@@ -2,14 +2,12 @@
 #include "jobcontext.h"
 #include "jobhandle.h"
 
-#include "backup/backupservice.h"
 #include "catalog/catalog.h"
 #include "catalog/freezestore.h"
 #include "catalog/jobstore.h"
 #include "model/status.h"
+#include "util/coroutinethread.h"
 #include "util/error.h"
-#include "util/runsync.h"
-#include "volumes/driverset.h"
 #include "volumes/fsfreeze.h"
 
 #include <QCoreApplication>
@@ -26,8 +24,8 @@ struct JobQueue::Pending
 };
 
 
-JobQueue::JobQueue(const EngineConfig &config, QObject *parent)
-    : QObject(parent), m_config(config), m_maxConcurrent(qMax(1, config.maxConcurrentJobs))
+JobQueue::JobQueue(const QString &catalogPath, int maxConcurrent, QObject *parent)
+    : QObject(parent), m_catalogPath(catalogPath), m_maxConcurrent(qMax(1, maxConcurrent))
 {
 }
 
@@ -71,7 +69,7 @@ void JobQueue::startNext()
         delete p;
         if (handle->cancelFlag()->load()) {
             // Cancelled before it started: nothing to clean up.
-            Catalog catalog(m_config.catalogPath);
+            Catalog catalog(m_catalogPath);
             JobStore(catalog).finish(handle->id(), JobStatus::Cancelled, QStringLiteral("cancelled before start"));
             handle->onFinished(JobStatus::Cancelled, QStringLiteral("cancelled before start"), {}, ErrorKind::Cancelled);
             Q_EMIT jobFinished(handle);
@@ -85,16 +83,17 @@ void JobQueue::startNext()
 
 void JobQueue::runInThread(JobHandle *handle, Work work)
 {
-    const EngineConfig config = m_config;
+    const QString catalogPath = m_catalogPath;
     const qint64 jobId = handle->id();
     QPointer<JobHandle> target(handle);
-    QThread *thread = QThread::create([config, jobId, target, work = std::move(work), cancel = handle->cancelFlag()] {
+    // The job's coroutine runs in its thread's own event loop, which ends with it.
+    auto *thread = new CoroutineThread([catalogPath, jobId, target, work = std::move(work), cancel = handle->cancelFlag()]() -> QCoro::Task<> {
         QString status = JobStatus::Succeeded;
         QString error;
         ErrorKind errorKind = ErrorKind::Failed;
         QString result;
         try {
-            Catalog catalog(config.catalogPath);
+            Catalog catalog(catalogPath);
             JobStore store(catalog);
             JobContext context(jobId, &store, target.data(), cancel);
             // Freezes this job takes are recorded, so a start or cleanup thaws them if the process dies.
@@ -104,9 +103,7 @@ void JobQueue::runInThread(JobHandle *handle, Work work)
             QMetaObject::invokeMethod(target, [target] { if (target) target->onStarted(); }, Qt::QueuedConnection);
             std::exception_ptr failure;
             try {
-                DriverSet drivers(config, &context);
-                BackupService service(config, catalog, drivers, context);
-                result = runSync(work(service, context));
+                result = co_await work(catalog, context);
             } catch (...) {
                 failure = std::current_exception();
             }

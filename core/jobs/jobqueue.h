@@ -1,8 +1,8 @@
 #pragma once
 // Runs jobs on worker threads, at most N at once, in submission order. Each job thread opens
-// its own catalog connection and drivers, runs one coroutine to completion and records the
-// outcome; the JobHandle (in the submitting thread) follows it through queued signals.
-#include "engine/engineconfig.h"
+// its own catalog connection, runs the job's coroutine in its own event loop and records the
+// outcome; the JobHandle (in the submitting thread) follows it through queued signals. What a
+// job needs beyond that (drivers, a BackupService) its Work builds: the queue knows no engine.
 
 #include <QCoro/QCoroTask>
 #include <QList>
@@ -11,7 +11,7 @@
 
 namespace ndb {
 
-class BackupService;
+class Catalog;
 class JobContext;
 class JobHandle;
 
@@ -19,10 +19,11 @@ class JobQueue : public QObject
 {
     Q_OBJECT
 public:
-    // The work of one job; returns a result id (e.g. the backup it created) or an empty string.
-    using Work = std::function<QCoro::Task<QString>(BackupService &service, JobContext &context)>;
+    // The work of one job, given the job thread's catalog connection and the job's context;
+    // returns a result id (e.g. the backup it created) or an empty string.
+    using Work = std::function<QCoro::Task<QString>(Catalog &catalog, JobContext &context)>;
 
-    JobQueue(const EngineConfig &config, QObject *parent = nullptr);
+    JobQueue(const QString &catalogPath, int maxConcurrent, QObject *parent = nullptr);
     ~JobQueue() override; // cancels running jobs and waits for them
 
     // `jobId` is the catalog row created by the caller.
@@ -43,7 +44,7 @@ private:
     void startNext();
     void runInThread(JobHandle *handle, Work work);
 
-    EngineConfig m_config;
+    QString m_catalogPath;
     int m_maxConcurrent;
     QList<Pending *> m_pending;
     QList<JobHandle *> m_running;

@@ -1,6 +1,9 @@
 #include "report/report.h"
 
-#include "engine/engine.h"
+#include "catalog/backupstore.h"
+#include "catalog/catalog.h"
+#include "catalog/jobstore.h"
+#include "catalog/volumestore.h"
 #include "model/status.h"
 
 #include <QCoreApplication>
@@ -94,7 +97,7 @@ QString ReportData::volumeName(const QString &volumeId) const
 
 namespace Report {
 
-ReportData collect(const Engine &engine, const QDateTime &from, const QDateTime &to)
+ReportData collect(Catalog &catalog, const QDateTime &from, const QDateTime &to)
 {
     ReportData data;
     data.from = from;
@@ -104,9 +107,9 @@ ReportData collect(const Engine &engine, const QDateTime &from, const QDateTime 
     filter.from = from;
     filter.to = to;
     filter.limit = 100000;
-    data.jobs = engine.jobs(filter);
-    data.volumes = engine.volumes();
-    for (const Backup &b : engine.backups())
+    data.jobs = JobStore(catalog).list(filter);
+    data.volumes = VolumeStore(catalog).all();
+    for (const Backup &b : BackupStore(catalog).list({}, false))
         if (inRange(b.createdAt, from, to))
             data.backups << b;
     std::sort(data.backups.begin(), data.backups.end(),

@@ -11,7 +11,7 @@
 
 namespace ndb {
 
-class Engine;
+class Catalog;
 
 // Everything one report covers, gathered once so that every format shows the same rows.
 struct ReportData
@@ -29,7 +29,8 @@ struct ReportData
 
 namespace Report {
 
-ReportData collect(const Engine &engine, const QDateTime &from, const QDateTime &to);
+// Front ends ask Engine::report(), which passes its catalog connection.
+ReportData collect(Catalog &catalog, const QDateTime &from, const QDateTime &to);
 
 // One row per job: id, kind, volume, backup, status, created, started, finished, duration_s,
 // bytes_done, bytes_total, error. RFC 4180 quoting, UTF-8, CRLF line ends.

@@ -1,22 +1,13 @@
 #include "driverset.h"
 #include "util/error.h"
-#include "volumes/image/imagedriver.h"
-#include "volumes/lvm/lvmdriver.h"
 
 namespace ndb {
 
-DriverSet::DriverSet(const EngineConfig &config, JobLog *log)
+DriverSet::DriverSet(const DriverSettings &settings, JobLog *log)
 {
-    for (const QString &pool : config.imagePools)
-        m_drivers.push_back(std::make_unique<ImageDriver>(pool, config.freezeFilesystems, config.freezeLimitMs, log));
-    LvmOptions lvm;
-    lvm.snapshotPercent = config.lvmSnapshotPercent;
-    lvm.freezeFilesystems = config.freezeFilesystems;
-    lvm.freezeLimitMs = config.freezeLimitMs;
-    lvm.preSnapshotHook = config.preSnapshotHook;
-    lvm.postSnapshotHook = config.postSnapshotHook;
-    for (const QString &vg : config.lvmVolumeGroups)
-        m_drivers.push_back(std::make_unique<LvmDriver>(vg, lvm, log));
+    for (const DriverKind &kind : driverKinds())
+        for (const QString &location : settings.locations.value(kind.kind))
+            m_drivers.push_back(kind.create(location, settings.options, log));
 }
 
 DriverSet::~DriverSet() = default;

@@ -1,7 +1,7 @@
 #pragma once
 // The drivers one thread works with. Each job thread builds its own set from the engine's
-// configuration, so drivers never need to be shared between threads.
-#include "engine/engineconfig.h"
+// driver settings, so drivers never need to be shared between threads.
+#include "volumes/driverregistry.h"
 #include "volumes/volumedriver.h"
 
 #include <memory>
@@ -15,7 +15,7 @@ class DriverSet
 {
 public:
     // The drivers write their commands and notes to `log` (the job's; null outside a job).
-    explicit DriverSet(const EngineConfig &config, JobLog *log = nullptr);
+    explicit DriverSet(const DriverSettings &settings, JobLog *log = nullptr);
     ~DriverSet();
 
     QList<VolumeDriver *> all() const;

@@ -66,6 +66,30 @@ private Q_SLOTS:
         QVERIFY(bad.err.contains(QLatin1String("unknown option --bogus")));
     }
 
+    // Each command has its own parser: its --help lists its options, and an option it does not
+    // take is refused (exit 2, named) instead of silently ignored.
+    void commandOptions()
+    {
+        const Run help = ctl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--help")});
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY2(help.out.startsWith(QLatin1String("Usage: ndbackupctl backup create [options]")), qPrintable(help.out));
+        QVERIFY2(help.out.contains(QLatin1String("--io-priority <P>")) && help.out.contains(QLatin1String("--force")), qPrintable(help.out));
+        QVERIFY2(!help.out.contains(QLatin1String("--to-file")), qPrintable(help.out));
+        const Run restoreHelp = ctl({QStringLiteral("backup"), QStringLiteral("restore"), QStringLiteral("-h")});
+        QCOMPARE(restoreHelp.exitCode, 0);
+        QVERIFY2(restoreHelp.out.contains(QLatin1String("--to-file <PATH>")), qPrintable(restoreHelp.out));
+
+        const Run wrong = ctl({QStringLiteral("volumes"), QStringLiteral("--force")});
+        QCOMPARE(wrong.exitCode, 2);
+        QVERIFY2(wrong.err.contains(QLatin1String("unknown option --force for 'volumes'")), qPrintable(wrong.err));
+        const Run noValue = ctl({QStringLiteral("jobs"), QStringLiteral("--limit")});
+        QCOMPARE(noValue.exitCode, 2);
+        QVERIFY2(noValue.err.contains(QLatin1String("option --limit needs a value")), qPrintable(noValue.err));
+        const Run flagValue = ctl({QStringLiteral("volumes"), QStringLiteral("--json=yes")});
+        QCOMPARE(flagValue.exitCode, 2);
+        QVERIFY2(flagValue.err.contains(QLatin1String("option --json takes no value")), qPrintable(flagValue.err));
+    }
+
     void exitCodesAndMessages()
     {
         QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_dir->pool,
@@ -119,6 +143,45 @@ private Q_SLOTS:
         QCOMPARE(ctl({QStringLiteral("report"), QStringLiteral("--from"), QStringLiteral("yesterday")}).exitCode, 2);
 
         QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("detach"), QStringLiteral("web")}).exitCode, 0);
+    }
+
+    // #10 part 5: volume create/attach/detach touch storage, so they run as logged jobs like the
+    // rest: each one is in 'jobs' with its kind, volume and status, and its events in 'job show'.
+    void volumeCommandsAreJobs()
+    {
+        const Run create = ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_dir->pool,
+                                QStringLiteral("--name"), QStringLiteral("app"), QStringLiteral("--size"), QStringLiteral("2M")});
+        QVERIFY2(create.exitCode == 0, qPrintable(create.err));
+        const QString volumeId = create.out.trimmed();
+        QCOMPARE(volumeId, QStringLiteral("image:%1/app").arg(m_dir->pool));
+        const Run attach = ctl({QStringLiteral("volume"), QStringLiteral("attach"), QStringLiteral("app")});
+        QVERIFY2(attach.exitCode == 0, qPrintable(attach.err));
+        const QString device = attach.out.trimmed();
+        QVERIFY(device.startsWith(QLatin1String("/dev/loop")));
+        const Run detach = ctl({QStringLiteral("volume"), QStringLiteral("detach"), QStringLiteral("app")});
+        QVERIFY2(detach.exitCode == 0, qPrintable(detach.err));
+
+        const Run jobs = ctl({QStringLiteral("jobs"), QStringLiteral("--json")});
+        QCOMPARE(jobs.exitCode, 0);
+        QHash<QString, QJsonObject> byKind;
+        for (const QJsonValue &j : QJsonDocument::fromJson(jobs.out.toUtf8()).array())
+            byKind.insert(j.toObject().value(QStringLiteral("kind")).toString(), j.toObject());
+        const QHash<QString, QString> expected{{QStringLiteral("volume-create"), QStringLiteral("created volume %1").arg(volumeId)},
+                                               {QStringLiteral("volume-attach"), QStringLiteral("attached as %1").arg(device)},
+                                               {QStringLiteral("volume-detach"), QStringLiteral("volume app detached")}};
+        for (auto it = expected.cbegin(); it != expected.cend(); ++it) {
+            QVERIFY2(byKind.contains(it.key()), qPrintable(jobs.out));
+            const QJsonObject job = byKind.value(it.key());
+            QCOMPARE(job.value(QStringLiteral("status")).toString(), QStringLiteral("succeeded"));
+            QCOMPARE(job.value(QStringLiteral("volume_id")).toString(), volumeId);
+            const Run show = ctl({QStringLiteral("job"), QStringLiteral("show"), QString::number(job.value(QStringLiteral("id")).toInteger()),
+                                  QStringLiteral("--json")});
+            QCOMPARE(show.exitCode, 0);
+            QStringList messages;
+            for (const QJsonValue &e : QJsonDocument::fromJson(show.out.toUtf8()).object().value(QStringLiteral("events")).toArray())
+                messages << e.toObject().value(QStringLiteral("message")).toString();
+            QVERIFY2(messages.join(QLatin1Char('\n')).contains(it.value()), qPrintable(show.out));
+        }
     }
 
     // #9 item 4: what verify cannot prove does not stay 'available'. A lost or garbage container
@@ -245,7 +308,7 @@ private Q_SLOTS:
         QCOMPARE(queryOne(QStringLiteral("SELECT status FROM backups")), QStringLiteral("error"));
         QCOMPARE(queryOne(QStringLiteral("SELECT fail_reason FROM backups")), QStringLiteral("incomplete backup reset on restart"));
         QCOMPARE(queryOne(QStringLiteral("SELECT status FROM volumes WHERE name='db'")), QStringLiteral("in-use"));
-        QCOMPARE(queryOne(QStringLiteral("SELECT status FROM jobs")), QStringLiteral("failed"));
+        QCOMPARE(queryOne(QStringLiteral("SELECT status FROM jobs WHERE kind='backup'")), QStringLiteral("failed"));
         // The volume's real user keeps it: still attached.
         const Run vols = ctl({QStringLiteral("volumes"), QStringLiteral("--json")});
         QCOMPARE(QJsonDocument::fromJson(vols.out.toUtf8()).array().first().toObject().value(QStringLiteral("status")).toString(),

@@ -7,12 +7,13 @@
 #include "model/backup.h"
 #include "model/status.h"
 #include "report/report.h"
+#include "util/coroutinethread.h"
 #include "util/error.h"
 #include "util/names.h"
-#include "util/runsync.h"
 #include "volumes/driverset.h"
 #include "volumes/volumedriver.h"
 
+#include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
@@ -31,20 +32,117 @@
 
 namespace ndb {
 
+// One command (its words) with the options it takes besides the global ones.
+struct CommandSpec
+{
+    QStringList words;
+    QString arguments; // positional arguments after the words, for its --help
+    QStringList options;
+};
+
 namespace {
 
-const QStringList kValueOptions = {
+// Every option: name, value name (empty for a flag), help text.
+struct OptionSpec
+{
+    const char *name;
+    const char *valueName;
+    const char *help;
+};
+const OptionSpec kOptions[] = {
+    {"config", "FILE", "INI configuration (default: $XDG_CONFIG_HOME/ndbackup/ndbackup.conf)"},
+    {"catalog", "PATH", "SQLite catalog (default: $XDG_DATA_HOME/ndbackup/catalog.sqlite)"},
+    {"repository-root", "DIR", "containers live below it (default: $XDG_DATA_HOME/ndbackup/repository)"},
+    {"pool", "DIR", "manage the image pool DIR (repeatable)"},
+    {"vg", "NAME", "manage the LVM volume group NAME (repeatable)"},
+    {"jobs", "N", "concurrent jobs (1 to 64)"},
+    {"json", "", "machine-readable output for listings and results"},
+    {"quiet", "", "no progress line, no informational messages"},
+    {"no-progress", "", "no progress line"},
+    {"help", "", "this help (after a command: that command's options)"},
+    {"version", "", "the version"},
+    {"volume", "VOLUME", "a volume id (e.g. image:/srv/pool/db) or a unique volume name"},
+    {"container", "C", "the container (repository) to use"},
+    {"name", "NAME", "a name"},
+    {"description", "D", "a description"},
+    {"force", "", "back up an in-use volume (through a temporary snapshot or clone)"},
+    {"bandwidth", "MB/s", "read/write at most this many MB per second"},
+    {"io-priority", "P", "idle, best-effort or none"},
+    {"all", "", "include deleted backups"},
+    {"to-volume", "VOLUME", "restore onto this available volume"},
+    {"new-volume", "NAME", "restore into a new volume of this name"},
+    {"driver", "DRIVER", "the storage of the new volume (default: the backed-up volume's)"},
+    {"to-file", "PATH", "restore into this file"},
+    {"overwrite", "", "replace an existing file"},
+    {"size", "SIZE", "volume size: 64M, 10G ..."},
+    {"to", "STATUS|DATE", "reset-status: the new status (available or error); report: the last day (YYYY-MM-DD)"},
+    {"limit", "N", "at most N jobs"},
+    {"status", "S", "only jobs of this status"},
+    {"kind", "K", "only jobs of this kind"},
+    {"from", "DATE", "the first day (YYYY-MM-DD)"},
+    {"format", "F", "history-csv, inventory-csv or html"},
+    {"output", "FILE", "write to FILE instead of standard output"},
+};
+// Accepted with every command.
+const QStringList kGlobalOptions = {
     QStringLiteral("config"), QStringLiteral("catalog"), QStringLiteral("repository-root"), QStringLiteral("pool"),
-    QStringLiteral("vg"), QStringLiteral("volume"), QStringLiteral("container"), QStringLiteral("name"),
-    QStringLiteral("description"), QStringLiteral("bandwidth"), QStringLiteral("io-priority"), QStringLiteral("to-volume"),
-    QStringLiteral("new-volume"), QStringLiteral("driver"), QStringLiteral("to-file"), QStringLiteral("limit"),
-    QStringLiteral("status"), QStringLiteral("size"), QStringLiteral("kind"), QStringLiteral("jobs"),
-    QStringLiteral("from"), QStringLiteral("to"), QStringLiteral("format"), QStringLiteral("output"),
+    QStringLiteral("vg"), QStringLiteral("jobs"), QStringLiteral("json"), QStringLiteral("quiet"),
+    QStringLiteral("no-progress"), QStringLiteral("help"), QStringLiteral("version"),
 };
-const QStringList kFlags = {
-    QStringLiteral("force"), QStringLiteral("json"), QStringLiteral("quiet"), QStringLiteral("help"),
-    QStringLiteral("all"), QStringLiteral("version"), QStringLiteral("no-progress"), QStringLiteral("overwrite"),
-};
+
+const QList<CommandSpec> &commands()
+{
+    const auto l = [](std::initializer_list<const char *> names) {
+        QStringList out;
+        for (const char *n : names)
+            out << QString::fromLatin1(n);
+        return out;
+    };
+    static const QList<CommandSpec> specs = {
+        {l({"volumes"}), {}, {}},
+        {l({"volume", "create"}), {}, l({"name", "size"})},
+        {l({"volume", "attach"}), QStringLiteral("VOLUME"), {}},
+        {l({"volume", "detach"}), QStringLiteral("VOLUME"), {}},
+        {l({"volume", "reset-status"}), QStringLiteral("VOLUME"), l({"to"})},
+        {l({"backup", "create"}), {}, l({"volume", "container", "name", "description", "force", "bandwidth", "io-priority"})},
+        {l({"backup", "list"}), {}, l({"volume", "all"})},
+        {l({"backup", "show"}), QStringLiteral("ID"), {}},
+        {l({"backup", "restore"}), QStringLiteral("ID"), l({"to-volume", "new-volume", "driver", "to-file", "overwrite", "bandwidth"})},
+        {l({"backup", "verify"}), QStringLiteral("ID"), {}},
+        {l({"backup", "delete"}), QStringLiteral("ID"), {}},
+        {l({"gc"}), {}, l({"container"})},
+        {l({"cleanup"}), {}, {}},
+        {l({"jobs"}), {}, l({"limit", "volume", "status", "kind"})},
+        {l({"job", "show"}), QStringLiteral("ID"), {}},
+        {l({"report"}), {}, l({"from", "to", "format", "output"})},
+        {l({"demo"}), {}, {}},
+    };
+    return specs;
+}
+
+// The command the words name; nullptr when none (dispatch() then says what is wrong).
+const CommandSpec *findCommand(const QStringList &words)
+{
+    for (const CommandSpec &c : commands())
+        if (words.mid(0, c.words.size()) == c.words)
+            return &c;
+    return nullptr;
+}
+
+// A parser that knows the global options and `extra`; -h is --help.
+void addOptions(QCommandLineParser &parser, const QStringList &extra)
+{
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    for (const OptionSpec &o : kOptions) {
+        const QString name = QString::fromLatin1(o.name);
+        if (!kGlobalOptions.contains(name) && !extra.contains(name))
+            continue;
+        QStringList names{name};
+        if (name == QLatin1String("help"))
+            names.prepend(QStringLiteral("h"));
+        parser.addOption(QCommandLineOption(names, QString::fromLatin1(o.help), QString::fromLatin1(o.valueName)));
+    }
+}
 
 const char *const kHelp = R"(Usage: ndbackupctl [global options] COMMAND [options]
 
@@ -96,6 +194,7 @@ Global options:
   --json                          machine-readable output for listings and results
   --quiet                         no progress line, no informational messages
   --help, --version
+  COMMAND --help                  the options of one command
 
 VOLUME is a volume id (e.g. image:/srv/pool/db or lvm:vg0/db) or a unique volume name.
 
@@ -245,47 +344,68 @@ QString CommandLine::option(const QString &name) const
     return v.isEmpty() ? QString() : v.last();
 }
 
+bool CommandLine::parse(QCommandLineParser &parser, const CommandSpec *command)
+{
+    if (parser.parse(m_arguments))
+        return true;
+    // QCommandLineParser's messages, in the words this tool has always used (scripts grep them).
+    const QString where = command ? QStringLiteral(" for '%1' (see 'ndbackupctl %1 --help')").arg(command->words.join(QLatin1Char(' ')))
+                                  : QStringLiteral(" (see --help)");
+    static const QRegularExpression missing(QStringLiteral("^Missing value after '(.+)'\\.$"));
+    static const QRegularExpression unexpected(QStringLiteral("^Unexpected value after '(.+)'\\.$"));
+    const QString text = parser.errorText();
+    QString message = text;
+    if (!parser.unknownOptionNames().isEmpty())
+        message = QStringLiteral("unknown option --%1%2").arg(parser.unknownOptionNames().first(), where);
+    else if (const QRegularExpressionMatch m = missing.match(text); m.hasMatch())
+        message = QStringLiteral("option %1 needs a value").arg(m.captured(1));
+    else if (const QRegularExpressionMatch m = unexpected.match(text); m.hasMatch())
+        message = QStringLiteral("option %1 takes no value").arg(m.captured(1));
+    m_err << "ndbackupctl: " << message << Qt::endl;
+    return false;
+}
+
 bool CommandLine::flag(const QString &name) const { return m_options.contains(name); }
 QStringList CommandLine::values(const QString &name) const { return m_options.value(name); }
 
 int CommandLine::run()
 {
-    // Parse: options anywhere, "--opt value" or "--opt=value"; everything else is a command word.
-    try {
-        for (int i = 1; i < m_arguments.size(); ++i) {
-            const QString arg = m_arguments.at(i);
-            if (arg == QLatin1String("--")) {
-                m_words << m_arguments.mid(i + 1);
-                break;
-            }
-            if (arg == QLatin1String("-h")) {
-                m_options[QStringLiteral("help")] << QString();
-                continue;
-            }
-            if (!arg.startsWith(QLatin1String("--"))) {
-                m_words << arg;
-                continue;
-            }
-            QString name = arg.mid(2);
-            QString value;
-            const int eq = name.indexOf(QLatin1Char('='));
-            if (eq >= 0) {
-                value = name.mid(eq + 1);
-                name = name.left(eq);
-                if (!kValueOptions.contains(name))
-                    throw UsageError(QStringLiteral("option --%1 takes no value").arg(name));
-            } else if (kValueOptions.contains(name)) {
-                if (i + 1 >= m_arguments.size())
-                    throw UsageError(QStringLiteral("option --%1 needs a value").arg(name));
-                value = m_arguments.at(++i);
-            } else if (!kFlags.contains(name)) {
-                throw UsageError(QStringLiteral("unknown option --%1 (see --help)").arg(name));
-            }
-            m_options[name] << value;
-        }
-    } catch (const UsageError &e) {
-        m_err << "ndbackupctl: " << e.message() << Qt::endl;
+    // Options anywhere, "--opt value" or "--opt=value"; everything else is a command word. The
+    // words are found first (with every option known), then the command's own parser checks
+    // that each option given is one it takes.
+    QStringList allOptions;
+    for (const OptionSpec &o : kOptions)
+        allOptions << QString::fromLatin1(o.name);
+    QCommandLineParser words;
+    addOptions(words, allOptions);
+    if (!parse(words, nullptr))
         return ExitUsage;
+    m_words = words.positionalArguments();
+    const CommandSpec *command = findCommand(m_words);
+    QCommandLineParser parser;
+    if (command) {
+        addOptions(parser, command->options);
+        if (!command->arguments.isEmpty())
+            parser.addPositionalArgument(command->arguments, QString(), command->arguments);
+        if (!parse(parser, command))
+            return ExitUsage;
+    }
+    // Without a known command, dispatch() says what is wrong with the words.
+    const QCommandLineParser &parsed = command ? parser : words;
+    for (const QString &name : parsed.optionNames()) {
+        const QString longName = name == QLatin1String("h") ? QStringLiteral("help") : name;
+        if (!m_options.contains(longName))
+            m_options[longName] = parsed.values(longName).isEmpty() ? QStringList{QString()} : parsed.values(longName);
+    }
+    if (command && flag(QStringLiteral("help"))) {
+        // The options that command takes, the global ones included.
+        QString text = parser.helpText();
+        text = text.mid(text.indexOf(QLatin1Char('\n')) + 1); // its own usage line names the binary's path
+        m_out << "Usage: ndbackupctl " << command->words.join(QLatin1Char(' ')) << " [options]"
+              << (command->arguments.isEmpty() ? QString() : QLatin1Char(' ') + command->arguments) << '\n'
+              << text << "\nVOLUME and the exit codes: ndbackupctl --help\n";
+        m_out.flush();
+        return ExitOk;
     }
     if (flag(QStringLiteral("help")) || m_words.isEmpty() || m_words.first() == QLatin1String("help")) {
         m_out << kHelp;
@@ -350,7 +470,15 @@ int CommandLine::run()
         // A volume group named on the command line must exist: a typo would list nothing and succeed.
         for (const QString &vg : values(QStringLiteral("vg"))) {
             try {
-                runSync(engine.driver(QStringLiteral("lvm:") + vg)->listVolumes());
+                // Asked on a worker with its own driver, like all storage calls outside main().
+                const DriverSettings settings = config.driverSettings();
+                waitOnWorker<QList<Volume>>([settings, vg]() -> QCoro::Task<QList<Volume>> {
+                    DriverSet drivers(settings);
+                    VolumeDriver *driver = drivers.byId(QStringLiteral("lvm:") + vg);
+                    if (!driver)
+                        throw NotFoundError(QStringLiteral("no LVM driver for it"));
+                    co_return co_await driver->listVolumes();
+                });
             } catch (const Error &e) {
                 throw InvalidInputError(QStringLiteral("--vg %1: the volume group cannot be used (%2); check the name with 'vgs'")
                                             .arg(vg, e.message()));
@@ -456,11 +584,16 @@ int CommandLine::cmdVolume(Engine &engine, const QStringList &w)
             throw UsageError(QStringLiteral("--size '%1' is not a volume size: give a positive number with an optional "
                                             "unit k, M, G or T (e.g. 64M, 10G), at most a few exabytes").arg(option(QStringLiteral("size"))));
         validateUserName(name, QStringLiteral("volume"));
-        VolumeDriver *driver = engine.driver(QStringLiteral("image:") + pool);
-        if (!driver)
+        const QString driverId = QStringLiteral("image:") + pool;
+        if (!engine.driver(driverId))
             throw NotFoundError(QStringLiteral("image pool %1 is not configured").arg(pool));
-        const Volume v = runSync(driver->createVolume(name, size));
+        // Like everything that touches storage, a logged job (see 'jobs').
+        JobHandle *job = engine.submitCreateVolume(driverId, name, size);
+        const int rc = waitForJob(job);
+        if (rc != ExitOk)
+            return rc;
         engine.refreshVolumes();
+        const Volume v = engine.findVolume(job->resultId());
         if (m_json)
             m_out << QJsonDocument(toJson(v)).toJson(QJsonDocument::Indented);
         else
@@ -482,14 +615,12 @@ int CommandLine::cmdVolume(Engine &engine, const QStringList &w)
     if (sub == QLatin1String("attach") || sub == QLatin1String("detach")) {
         if (w.size() < 3)
             throw UsageError(QStringLiteral("'volume %1' needs a volume").arg(sub));
-        const Volume v = engine.findVolume(w.at(2));
-        VolumeDriver *driver = engine.driver(v.driverId);
-        if (!driver)
-            throw NotFoundError(QStringLiteral("storage %1 is not configured").arg(v.driverId));
+        JobHandle *job = sub == QLatin1String("attach") ? engine.submitAttachVolume(w.at(2)) : engine.submitDetachVolume(w.at(2));
+        const int rc = waitForJob(job);
+        if (rc != ExitOk)
+            return rc;
         if (sub == QLatin1String("attach"))
-            m_out << runSync(driver->attach(v.name)) << Qt::endl;
-        else
-            runSync(driver->detach(v.name));
+            m_out << job->resultId() << Qt::endl;
         engine.refreshVolumes();
         return ExitOk;
     }
@@ -668,7 +799,7 @@ int CommandLine::cmdReport(Engine &engine)
     if (format != QLatin1String("history-csv") && format != QLatin1String("inventory-csv") && format != QLatin1String("html"))
         throw UsageError(QStringLiteral("--format is history-csv, inventory-csv or html"));
     engine.refreshVolumes();
-    const ReportData data = Report::collect(engine, date(QStringLiteral("from"), false), date(QStringLiteral("to"), true));
+    const ReportData data = engine.report(date(QStringLiteral("from"), false), date(QStringLiteral("to"), true));
     const QString text = format == QLatin1String("html") ? Report::html(data)
                          : format == QLatin1String("inventory-csv") ? Report::inventoryCsv(data)
                                                                      : Report::historyCsv(data);

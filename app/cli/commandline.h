@@ -5,10 +5,13 @@
 #include <QStringList>
 #include <QTextStream>
 
+class QCommandLineParser;
+
 namespace ndb {
 
 class Engine;
 class JobHandle;
+struct CommandSpec;
 
 // Exit codes a script can rely on (also printed by --help).
 enum ExitCode : int {
@@ -43,6 +46,9 @@ private:
     // Runs a submitted job to its end with a progress line on a terminal; maps the outcome.
     int waitForJob(JobHandle *job);
 
+    // Parses m_arguments; prints the error and returns false when they do not fit (`command`
+    // null: any option of any command is accepted).
+    bool parse(QCommandLineParser &parser, const CommandSpec *command);
     QString option(const QString &name) const;
     bool flag(const QString &name) const;
     QStringList values(const QString &name) const;
