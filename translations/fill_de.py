@@ -17,6 +17,14 @@ DE = {
     'The demo pool could not be created: %1': 'Der Demo-Pool konnte nicht angelegt werden: %1',
     'ndbackup cannot start': 'ndbackup kann nicht starten',
     'The engine could not start:\n%1\n\nSettings file: %2': 'Die Engine konnte nicht starten:\n%1\n\nEinstellungsdatei: %2',
+    # main window: an administrator's status reset
+    'Reset &Status…': '&Status zurücksetzen…',
+    'Reset Volume Status': 'Volume-Status zurücksetzen',
+    "Reset the status of %1 from '%2' to 'available'?": "Den Status von %1 von „%2“ auf „verfügbar“ zurücksetzen?",
+    'Do this only when you know that the data on the volume is usable, e.g. after you restored it another way. A volume that holds a partial restore stays damaged. The reset is recorded in the history.': 'Tun Sie das nur, wenn Sie wissen, dass die Daten auf dem Volume brauchbar sind, z. B. nachdem Sie es auf anderem Weg wiederhergestellt haben. Ein Volume mit einer unvollständigen Wiederherstellung bleibt beschädigt. Das Zurücksetzen wird im Verlauf festgehalten.',
+    'Volume Status Reset': 'Volume-Status zurückgesetzt',
+    "%1 is '%2' again.": "%1 ist wieder „%2“.",
+    'Volume Status Not Reset': 'Volume-Status nicht zurückgesetzt',
     # charts
     'Backup size over time': 'Sicherungsgröße im Zeitverlauf',
     'Backup duration over time': 'Sicherungsdauer im Zeitverlauf',

@@ -621,6 +621,34 @@ Einstellungsdatei: %2</translation>
             <source>Settings saved to %1</source>
             <translation>Einstellungen in %1 gespeichert</translation>
         </message>
+        <message>
+            <source>Reset &amp;Status…</source>
+            <translation>&amp;Status zurücksetzen…</translation>
+        </message>
+        <message>
+            <source>Reset Volume Status</source>
+            <translation>Volume-Status zurücksetzen</translation>
+        </message>
+        <message>
+            <source>Reset the status of %1 from '%2' to 'available'?</source>
+            <translation>Den Status von %1 von „%2“ auf „verfügbar“ zurücksetzen?</translation>
+        </message>
+        <message>
+            <source>Do this only when you know that the data on the volume is usable, e.g. after you restored it another way. A volume that holds a partial restore stays damaged. The reset is recorded in the history.</source>
+            <translation>Tun Sie das nur, wenn Sie wissen, dass die Daten auf dem Volume brauchbar sind, z. B. nachdem Sie es auf anderem Weg wiederhergestellt haben. Ein Volume mit einer unvollständigen Wiederherstellung bleibt beschädigt. Das Zurücksetzen wird im Verlauf festgehalten.</translation>
+        </message>
+        <message>
+            <source>Volume Status Reset</source>
+            <translation>Volume-Status zurückgesetzt</translation>
+        </message>
+        <message>
+            <source>%1 is '%2' again.</source>
+            <translation>%1 ist wieder „%2“.</translation>
+        </message>
+        <message>
+            <source>Volume Status Not Reset</source>
+            <translation>Volume-Status nicht zurückgesetzt</translation>
+        </message>
     </context>
     <context>
         <name>ndb::Report</name>
