@@ -219,12 +219,9 @@ Step BackupService::snapshotStep(BackupRun &run)
         m_job.info(QStringLiteral("temporary snapshot %1 taken").arg(run.snapshotName));
     };
     step.undo = [this, &run]() -> QCoro::Task<void> {
-        m_job.setPhase(Phase::Cleanup, QStringLiteral("removing temporaries"));
         m_snapshots->setStatus(run.snapshotRowId, QStringLiteral("deleting"));
-        const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, run.snapshotName, {}};
-        co_await run.driver->removeTemporary(snapshot);
+        co_await removeTemporary(*run.driver, {TemporaryObject::Kind::Snapshot, run.snapshotName, {}});
         m_snapshots->markDeleted(run.snapshotRowId);
-        m_job.info(QStringLiteral("temporary snapshot %1 removed").arg(run.snapshotName));
     };
     step.undoWhat = QStringLiteral("removing temporary snapshot %1").arg(tempSnapshotName(run.backupId));
     return step;
@@ -246,13 +243,19 @@ Step BackupService::cloneStep(BackupRun &run)
         m_job.info(QStringLiteral("temporary volume %1 created").arg(name));
     };
     step.undo = [this, &run]() -> QCoro::Task<void> {
-        m_job.setPhase(Phase::Cleanup, QStringLiteral("removing temporaries"));
-        const TemporaryObject volume{TemporaryObject::Kind::Volume, run.tempVolume, {}};
-        co_await run.driver->removeTemporary(volume);
-        m_job.info(QStringLiteral("temporary volume %1 removed").arg(run.tempVolume));
+        co_await removeTemporary(*run.driver, {TemporaryObject::Kind::Volume, run.tempVolume, {}});
     };
     step.undoWhat = QStringLiteral("removing temporary volume %1").arg(tempVolumeName(run.backupId));
     return step;
+}
+
+QCoro::Task<void> BackupService::removeTemporary(VolumeDriver &driver, TemporaryObject object)
+{
+    m_job.setPhase(Phase::Cleanup, QStringLiteral("removing temporaries"));
+    co_await driver.removeTemporary(object);
+    m_job.info(QStringLiteral("temporary %1 %2 removed")
+                   .arg(object.kind == TemporaryObject::Kind::Snapshot ? QStringLiteral("snapshot") : QStringLiteral("volume"),
+                        object.name));
 }
 
 Step BackupService::attachStep(BackupRun &run)

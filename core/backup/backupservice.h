@@ -23,6 +23,7 @@ class SnapshotStore;
 class VolumeStore;
 class VolumeDriver;
 class BlockSource;
+struct TemporaryObject;
 struct Volume;
 
 class BackupService
@@ -54,6 +55,8 @@ private:
     Step attachStep(BackupRun &run);
     Step readStep(BackupRun &run, std::function<QCoro::Task<std::unique_ptr<BlockSource>>()> open);
     Step transferStep(BackupRun &run);
+    // Phase "cleanup", the driver's removal, a note in the job log.
+    QCoro::Task<void> removeTemporary(VolumeDriver &driver, TemporaryObject object);
     void transfer(BackupRun &run);
     QCoro::Task<Volume> currentVolume(VolumeDriver &driver, const QString &volumeId);
 

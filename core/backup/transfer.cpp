@@ -187,9 +187,10 @@ private:
 
 // Runs `threads`, then waits for them on the caller's thread while it reports progress at most
 // five times a second and turns options.cancel into CancelledError.
+// `poll` (may be empty) runs on every round, every 20 ms.
 void superviseThreads(std::vector<std::thread> &threads, std::atomic<int> &running, Abort &abort,
                       const TransferOptions &options, const std::function<void()> &reportProgress,
-                      const std::function<void()> &onStop)
+                      const std::function<void()> &onStop, const std::function<void()> &poll = {})
 {
     auto lastProgress = Clock::now();
     while (running.load() > 0) {
@@ -198,6 +199,8 @@ void superviseThreads(std::vector<std::thread> &threads, std::atomic<int> &runni
             abort.fail(std::make_exception_ptr(CancelledError()));
             onStop();
         }
+        if (poll && !abort.stop)
+            poll();
         if (abort.stop)
             onStop();
         if (Clock::now() - lastProgress >= kProgressInterval) {
@@ -431,25 +434,28 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
         threads.emplace_back(reader);
     for (int i = 0; i < workers; ++i)
         threads.emplace_back(worker);
-    // The health check runs here, on the caller's thread between progress ticks: the readers
-    // never wait for the storage (for LVM it is a device-mapper status call).
-    qint64 lastHealth = 0;
+    // The health check runs here, on the caller's thread, once for every 64 MiB the readers got:
+    // the readers never call into the storage nor wait for it (for LVM it is a device-mapper
+    // status call).
+    qint64 healthChecked = 0;
+    auto pollHealth = [&] {
+        const qint64 due = bytesRead.load() / kHealthInterval;
+        try {
+            for (; healthChecked < due && options.healthCheck; ++healthChecked)
+                options.healthCheck();
+        } catch (...) {
+            abort.fail(std::current_exception());
+            stopAll();
+        }
+    };
     superviseThreads(threads, running, abort, options,
                      [&] {
                          if (options.progress)
                              options.progress(bytesDone.load(), bytesStored.load());
-                         const qint64 read = bytesRead.load();
-                         if (!options.healthCheck || read / kHealthInterval == lastHealth / kHealthInterval)
-                             return;
-                         lastHealth = read;
-                         try {
-                             options.healthCheck();
-                         } catch (...) {
-                             abort.fail(std::current_exception());
-                             stopAll();
-                         }
                      },
-                     stopAll);
+                     stopAll, pollHealth);
+    if (!abort.stop)
+        pollHealth(); // what the readers got in the last round
     if (traceEnabled())
         qInfo("transfer trace (thread-seconds): readers wait-free %.2f read %.2f | workers wait-job %.2f "
               "hash %.2f compress %.2f put %.2f",
