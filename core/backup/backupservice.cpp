@@ -220,7 +220,9 @@ Step BackupService::snapshotStep(BackupRun &run)
     };
     step.undo = [this, &run]() -> QCoro::Task<void> {
         m_snapshots->setStatus(run.snapshotRowId, QStringLiteral("deleting"));
-        co_await removeTemporary(*run.driver, {TemporaryObject::Kind::Snapshot, run.snapshotName, {}});
+        // Arguments of a co_await are named locals: GCC 12 destroys some temporaries there twice.
+        const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, run.snapshotName, {}};
+        co_await removeTemporary(*run.driver, snapshot);
         m_snapshots->markDeleted(run.snapshotRowId);
     };
     step.undoWhat = QStringLiteral("removing temporary snapshot %1").arg(tempSnapshotName(run.backupId));
@@ -243,7 +245,8 @@ Step BackupService::cloneStep(BackupRun &run)
         m_job.info(QStringLiteral("temporary volume %1 created").arg(name));
     };
     step.undo = [this, &run]() -> QCoro::Task<void> {
-        co_await removeTemporary(*run.driver, {TemporaryObject::Kind::Volume, run.tempVolume, {}});
+        const TemporaryObject volume{TemporaryObject::Kind::Volume, run.tempVolume, {}};
+        co_await removeTemporary(*run.driver, volume);
     };
     step.undoWhat = QStringLiteral("removing temporary volume %1").arg(tempVolumeName(run.backupId));
     return step;
