@@ -1,6 +1,8 @@
 #include "backupservice.h"
 
 #include "backup/restoretarget.h"
+#include "backup/statusrules.h"
+#include "backup/steps.h"
 #include "backup/transfer.h"
 #include "catalog/backupstore.h"
 #include "catalog/catalog.h"
@@ -41,13 +43,22 @@ QString humanSize(qint64 bytes)
 }
 } // namespace
 
-// What a backup created on the storage and must remove again, whatever happens.
-struct BackupService::Temporaries
+// What the steps of one backup's data path share.
+struct BackupService::BackupRun
 {
+    QString backupId;
+    BackupRequest request;
+    Volume volume;
+    VolumeDriver *driver = nullptr;
+    Repository *repository = nullptr;
+    QString dataPath;
     QString snapshotRowId;  // snapshots.id
-    QString snapshotName;   // on the storage; set before it is created
-    QString volumeName;     // temporary volume; set before it is created
-    bool volumeAttached = false;
+    QString snapshotName;   // on the storage; set before it is created (the health checks use it)
+    SnapshotHandle snapshot;
+    QString tempVolume;     // temporary volume; set before it is created
+    QString attachment;     // what attach() returned
+    std::unique_ptr<BlockSource> source;
+    Manifest manifest;
 };
 
 BackupService::BackupService(const EngineConfig &config, Catalog &catalog, DriverSet &drivers, JobContext &job)
@@ -86,21 +97,19 @@ QCoro::Task<QString> BackupService::createBackup(BackupRequest request, QString 
     validateText(request.name, QStringLiteral("backup name"), 255);
     validateText(request.description, QStringLiteral("description"), 4096);
 
-    VolumeDriver &driver = m_drivers.forVolume(request.volumeId);
-    Volume volume = co_await currentVolume(driver, request.volumeId);
+    BackupRun run;
+    run.backupId = backupId;
+    run.request = request;
+    run.driver = &m_drivers.forVolume(request.volumeId);
+    run.volume = co_await currentVolume(*run.driver, request.volumeId);
+    const Volume &volume = run.volume;
     m_job.setSubject(backupId, volume.id);
 
     // Status rules, checked before anything is created or changed.
-    if (volume.status == VolumeStatus::InUse && !request.force)
-        throw RefusedError(kForceRequiredMessage);
-    if (volume.status != VolumeStatus::Available && volume.status != VolumeStatus::InUse)
-        throw RefusedError(QStringLiteral("Volume %1 is '%2'; only 'available' or 'in-use' volumes can be backed up.")
-                               .arg(volume.name, volume.status));
-
+    checkBackupAllowed(volume, request.force);
     std::unique_ptr<Repository> repository = Repository::openOrCreate(containerDir);
-
-    if (!m_volumes->beginOperation(volume, VolumeStatus::BackingUp))
-        throw RefusedError(QStringLiteral("Volume %1 is busy with another backup or restore.").arg(volume.name));
+    run.repository = repository.get();
+    beginBackupOperation(*m_volumes, volume);
 
     Backup backup;
     backup.id = backupId;
@@ -126,111 +135,20 @@ QCoro::Task<QString> BackupService::createBackup(BackupRequest request, QString 
                    .arg(volume.name, humanSize(volume.size), volume.status, request.container));
 
     const bool inUse = volume.status == VolumeStatus::InUse;
-    const DriverCapabilities caps = driver.capabilities();
-    const QString dataPath = !inUse ? kDataPathVolume : caps.snapshotLocalRead ? kDataPathSnapshot : kDataPathTempVolume;
-    m_backups->setDataPath(backupId, dataPath);
-
-    Temporaries temps;
-    Manifest manifest;
-    TransferStats stats;
-    try {
-        QString readPath;
-        if (dataPath == kDataPathVolume) {
-            readPath = volume.path; // data path 1: read the detached volume itself
-        } else if (dataPath == kDataPathSnapshot) {
-            // Data path 2: the id is in the catalog before the snapshot exists on the storage.
-            m_job.setPhase(Phase::Snapshot, QStringLiteral("taking temporary snapshot"));
-            temps.snapshotRowId = newId();
-            temps.snapshotName = tempSnapshotName(backupId);
-            m_catalog.transaction([&] {
-                Snapshot s;
-                s.id = temps.snapshotRowId;
-                s.volumeId = volume.id;
-                s.backupId = backupId;
-                s.name = temps.snapshotName;
-                s.status = QStringLiteral("creating");
-                m_snapshots->insert(s);
-                m_backups->setTempSnapshot(backupId, temps.snapshotRowId);
-            });
-            m_job.throwIfCancelled();
-            const SnapshotHandle handle = co_await driver.createSnapshot(volume.name, temps.snapshotName);
-            m_snapshots->setStatus(temps.snapshotRowId, QStringLiteral("available"));
-            m_snapshots->setProvider(temps.snapshotRowId, handle.providerId, handle.providerLocation, {});
-            m_job.info(QStringLiteral("temporary snapshot %1 taken").arg(temps.snapshotName));
-            readPath = handle.path;
-        } else {
-            // Data path 3: the storage cannot snapshot; clone into a temporary volume and attach it.
-            m_job.setPhase(Phase::Snapshot, QStringLiteral("creating temporary volume from the source"));
-            temps.volumeName = tempVolumeName(backupId);
-            m_backups->setTempVolume(backupId, DriverSet::volumeId(driver.id(), temps.volumeName));
-            m_job.throwIfCancelled();
-            co_await driver.createVolumeFromSource(volume.name, temps.volumeName);
-            m_job.info(QStringLiteral("temporary volume %1 created").arg(temps.volumeName));
-            m_job.throwIfCancelled();
-            m_job.setPhase(Phase::Attach, QStringLiteral("attaching temporary volume"));
-            temps.volumeAttached = true; // before the call: a half-done attach is undone too
-            readPath = co_await driver.attach(temps.volumeName);
-            m_job.info(QStringLiteral("temporary volume attached at %1").arg(readPath));
-        }
-
-        m_job.throwIfCancelled();
-        m_job.setPhase(Phase::Transfer, QStringLiteral("reading %1").arg(readPath));
-        {
-            std::unique_ptr<BlockSource> source = openFileSource(readPath);
-            manifest.backupId = backupId;
-            manifest.volumeId = volume.id;
-            manifest.volumeName = volume.name;
-            manifest.startedAt = QDateTime::currentDateTimeUtc();
-            manifest.extra = QJsonObject{{QStringLiteral("dataPath"), dataPath},
-                                         {QStringLiteral("driver"), driver.id()},
-                                         {QStringLiteral("host"), volume.host},
-                                         {QStringLiteral("name"), request.name}};
-            TransferOptions options;
-            options.bandwidthLimit = request.bandwidthLimit;
-            options.ioPriority = request.ioPriority;
-            options.cancel = m_job.cancelFlag();
-            const qint64 total = source->size();
-            options.progress = [this, total](qint64 done, qint64 stored) { m_job.progress(done, total, stored); };
-            const QString snapName = temps.snapshotName;
-            if (!snapName.isEmpty())
-                options.healthCheck = [&driver, snapName] {
-                    const QString problem = driver.snapshotProblem(snapName);
-                    if (!problem.isEmpty())
-                        throw Error(problem);
-                };
-            try {
-                stats = backupToRepository(*source, *repository, manifest, options);
-            } catch (const CancelledError &) {
-                throw;
-            } catch (const Error &e) {
-                // An invalidated snapshot fails reads with EIO before the health check sees it:
-                // name the real cause (e.g. copy-on-write area full).
-                const QString problem = snapName.isEmpty() ? QString() : driver.snapshotProblem(snapName);
-                if (problem.isEmpty() || e.message().contains(problem))
-                    throw;
-                throw Error(problem + QStringLiteral(" (") + e.message() + QLatin1Char(')'));
-            }
-        }
-        m_job.flushProgress();
-        m_job.saveProgress();
-        if (!temps.snapshotName.isEmpty()) {
-            // The copy is only as good as the snapshot was for the whole read.
-            const QString problem = driver.snapshotProblem(temps.snapshotName);
-            if (!problem.isEmpty())
-                throw Error(problem);
-        }
-        m_job.info(QStringLiteral("read %1, stored %2 (%3 new chunks, %4 deduplicated, %5 zero) in %6 s")
-                       .arg(humanSize(stats.bytes), humanSize(stats.bytesStored))
-                       .arg(stats.chunksNew).arg(stats.chunksDeduplicated).arg(stats.chunksZero)
-                       .arg(stats.seconds, 0, 'f', 1));
-    } catch (...) {
-        failure = std::current_exception();
-    }
+    run.dataPath = !inUse ? kDataPathVolume : run.driver->capabilities().snapshotLocalRead ? kDataPathSnapshot : kDataPathTempVolume;
+    m_backups->setDataPath(backupId, run.dataPath);
 
     // Temporaries go in every outcome; a cleanup problem after a good read is only a warning
     // (the leftover keeps its ndbackup- name and the next cleanup removes it).
-    co_await removeTemporaries(driver, temps);
+    StepRunner steps(m_job.cancelFlag(), [this](const QString &warning) { m_job.warning(warning); });
+    try {
+        co_await steps.run(backupRecipe(run));
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    co_await steps.undo();
 
+    Manifest &manifest = run.manifest;
     if (!failure) {
         try {
             m_job.throwIfCancelled();
@@ -258,40 +176,191 @@ QCoro::Task<QString> BackupService::createBackup(BackupRequest request, QString 
     co_return backupId;
 }
 
-QCoro::Task<void> BackupService::removeTemporaries(VolumeDriver &driver, Temporaries &temps)
+// DESIGN.md's data paths, each one short recipe.
+QList<Step> BackupService::backupRecipe(BackupRun &run)
 {
-    if (temps.volumeAttached) {
-        m_job.setPhase(Phase::Detach, QStringLiteral("detaching temporary volume"));
-        try {
-            co_await driver.detach(temps.volumeName);
-            temps.volumeAttached = false;
-        } catch (const Error &e) {
-            m_job.warning(QStringLiteral("detaching %1: %2").arg(temps.volumeName, e.message()));
-        }
-    }
-    if (temps.snapshotName.isEmpty() && temps.volumeName.isEmpty())
-        co_return;
+    VolumeDriver &driver = *run.driver;
+    if (run.dataPath == kDataPathVolume) // 1: read the detached volume itself
+        return {readStep(run, [&] { return driver.openVolumeSource(run.volume.name); }), transferStep(run)};
+    if (run.dataPath == kDataPathSnapshot) // 2: read a temporary snapshot
+        return {snapshotStep(run), readStep(run, [&] { return driver.openSnapshotSource(run.snapshot); }),
+                transferStep(run)};
+    // 3: the storage cannot snapshot; clone into a temporary volume and attach it.
+    return {cloneStep(run), attachStep(run),
+            readStep(run, [&] { return driver.openAttachedSource(run.tempVolume, run.attachment); }), transferStep(run)};
+}
+
+Step BackupService::snapshotStep(BackupRun &run)
+{
+    Step step;
+    step.name = QStringLiteral("snapshot");
+    // The id is in the catalog before the snapshot exists on the storage.
+    step.record = [this, &run] {
+        m_job.setPhase(Phase::Snapshot, QStringLiteral("taking temporary snapshot"));
+        run.snapshotRowId = newId();
+        run.snapshotName = tempSnapshotName(run.backupId);
+        m_catalog.transaction([&] {
+            Snapshot s;
+            s.id = run.snapshotRowId;
+            s.volumeId = run.volume.id;
+            s.backupId = run.backupId;
+            s.name = run.snapshotName;
+            s.status = QStringLiteral("creating");
+            m_snapshots->insert(s);
+            m_backups->setTempSnapshot(run.backupId, run.snapshotRowId);
+        });
+    };
+    step.act = [this, &run]() -> QCoro::Task<void> {
+        const QString volumeName = run.volume.name;
+        const QString snapshotName = run.snapshotName;
+        run.snapshot = co_await run.driver->createSnapshot(volumeName, snapshotName);
+        m_snapshots->setStatus(run.snapshotRowId, QStringLiteral("available"));
+        m_snapshots->setProvider(run.snapshotRowId, run.snapshot.providerId, run.snapshot.providerLocation, {});
+        m_job.info(QStringLiteral("temporary snapshot %1 taken").arg(run.snapshotName));
+    };
+    step.undo = [this, &run]() -> QCoro::Task<void> {
+        m_snapshots->setStatus(run.snapshotRowId, QStringLiteral("deleting"));
+        // Arguments of a co_await are named locals: GCC 12 destroys some temporaries there twice.
+        const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, run.snapshotName, {}};
+        co_await removeTemporary(*run.driver, snapshot);
+        m_snapshots->markDeleted(run.snapshotRowId);
+    };
+    step.undoWhat = QStringLiteral("removing temporary snapshot %1").arg(tempSnapshotName(run.backupId));
+    return step;
+}
+
+Step BackupService::cloneStep(BackupRun &run)
+{
+    Step step;
+    step.name = QStringLiteral("temporary volume");
+    step.record = [this, &run] {
+        m_job.setPhase(Phase::Snapshot, QStringLiteral("creating temporary volume from the source"));
+        run.tempVolume = tempVolumeName(run.backupId);
+        m_backups->setTempVolume(run.backupId, DriverSet::volumeId(run.driver->id(), run.tempVolume));
+    };
+    step.act = [this, &run]() -> QCoro::Task<void> {
+        const QString source = run.volume.name;
+        const QString name = run.tempVolume;
+        co_await run.driver->createVolumeFromSource(source, name);
+        m_job.info(QStringLiteral("temporary volume %1 created").arg(name));
+    };
+    step.undo = [this, &run]() -> QCoro::Task<void> {
+        const TemporaryObject volume{TemporaryObject::Kind::Volume, run.tempVolume, {}};
+        co_await removeTemporary(*run.driver, volume);
+    };
+    step.undoWhat = QStringLiteral("removing temporary volume %1").arg(tempVolumeName(run.backupId));
+    return step;
+}
+
+QCoro::Task<void> BackupService::removeTemporary(VolumeDriver &driver, TemporaryObject object)
+{
     m_job.setPhase(Phase::Cleanup, QStringLiteral("removing temporaries"));
-    if (!temps.snapshotName.isEmpty()) {
-        try {
-            m_snapshots->setStatus(temps.snapshotRowId, QStringLiteral("deleting"));
-            const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, temps.snapshotName, {}};
-            co_await driver.removeTemporary(snapshot);
-            m_snapshots->markDeleted(temps.snapshotRowId);
-            m_job.info(QStringLiteral("temporary snapshot %1 removed").arg(temps.snapshotName));
-        } catch (const Error &e) {
-            m_job.warning(QStringLiteral("removing temporary snapshot %1: %2").arg(temps.snapshotName, e.message()));
-        }
+    co_await driver.removeTemporary(object);
+    m_job.info(QStringLiteral("temporary %1 %2 removed")
+                   .arg(object.kind == TemporaryObject::Kind::Snapshot ? QStringLiteral("snapshot") : QStringLiteral("volume"),
+                        object.name));
+}
+
+Step BackupService::attachStep(BackupRun &run)
+{
+    Step step;
+    step.name = QStringLiteral("attach");
+    // Recorded before the call: a half-done attach is undone too.
+    step.record = [this] { m_job.setPhase(Phase::Attach, QStringLiteral("attaching temporary volume")); };
+    step.act = [this, &run]() -> QCoro::Task<void> {
+        const QString name = run.tempVolume;
+        run.attachment = co_await run.driver->attach(name);
+        m_job.info(QStringLiteral("temporary volume attached at %1").arg(run.attachment));
+    };
+    step.undo = [this, &run]() -> QCoro::Task<void> {
+        m_job.setPhase(Phase::Detach, QStringLiteral("detaching temporary volume"));
+        const QString name = run.tempVolume;
+        co_await run.driver->detach(name);
+    };
+    step.undoWhat = QStringLiteral("detaching %1").arg(tempVolumeName(run.backupId));
+    return step;
+}
+
+Step BackupService::readStep(BackupRun &run, std::function<QCoro::Task<std::unique_ptr<BlockSource>>()> open)
+{
+    Step step;
+    step.name = QStringLiteral("open source");
+    step.act = [this, &run, open]() -> QCoro::Task<void> {
+        run.source = co_await open();
+        m_job.setPhase(Phase::Transfer, QStringLiteral("reading %1").arg(run.source->description()));
+    };
+    // Closed before anything below it is detached or removed.
+    step.undo = [&run]() -> QCoro::Task<void> {
+        run.source.reset();
+        co_return;
+    };
+    return step;
+}
+
+Step BackupService::transferStep(BackupRun &run)
+{
+    Step step;
+    step.name = QStringLiteral("transfer");
+    step.act = [this, &run]() -> QCoro::Task<void> {
+        transfer(run);
+        co_return;
+    };
+    return step;
+}
+
+void BackupService::transfer(BackupRun &run)
+{
+    VolumeDriver &driver = *run.driver;
+    Manifest &manifest = run.manifest;
+    manifest.backupId = run.backupId;
+    manifest.volumeId = run.volume.id;
+    manifest.volumeName = run.volume.name;
+    manifest.startedAt = QDateTime::currentDateTimeUtc();
+    manifest.extra = QJsonObject{{QStringLiteral("dataPath"), run.dataPath},
+                                 {QStringLiteral("driver"), driver.id()},
+                                 {QStringLiteral("host"), run.volume.host},
+                                 {QStringLiteral("name"), run.request.name}};
+    TransferOptions options;
+    options.bandwidthLimit = run.request.bandwidthLimit;
+    options.ioPriority = run.request.ioPriority;
+    options.cancel = m_job.cancelFlag();
+    const qint64 total = run.source->size();
+    options.progress = [this, total](qint64 done, qint64 stored) { m_job.progress(done, total, stored); };
+    const QString snapName = run.snapshotName;
+    // Called by the pipeline on this (the job's) thread between progress ticks, never from its
+    // reader threads: for LVM it is a device-mapper status call.
+    if (!snapName.isEmpty())
+        options.healthCheck = [&driver, snapName] {
+            const QString problem = driver.snapshotProblem(snapName);
+            if (!problem.isEmpty())
+                throw Error(problem);
+        };
+    TransferStats stats;
+    try {
+        stats = backupToRepository(*run.source, *run.repository, manifest, options);
+    } catch (const CancelledError &) {
+        throw;
+    } catch (const Error &e) {
+        // An invalidated snapshot fails reads with EIO before the health check sees it:
+        // name the real cause (e.g. copy-on-write area full).
+        const QString problem = snapName.isEmpty() ? QString() : driver.snapshotProblem(snapName);
+        if (problem.isEmpty() || e.message().contains(problem))
+            throw;
+        throw Error(problem + QStringLiteral(" (") + e.message() + QLatin1Char(')'));
     }
-    if (!temps.volumeName.isEmpty()) {
-        try {
-            const TemporaryObject volume{TemporaryObject::Kind::Volume, temps.volumeName, {}};
-            co_await driver.removeTemporary(volume);
-            m_job.info(QStringLiteral("temporary volume %1 removed").arg(temps.volumeName));
-        } catch (const Error &e) {
-            m_job.warning(QStringLiteral("removing temporary volume %1: %2").arg(temps.volumeName, e.message()));
-        }
+    run.source.reset();
+    m_job.flushProgress();
+    m_job.saveProgress();
+    if (!snapName.isEmpty()) {
+        // The copy is only as good as the snapshot was for the whole read.
+        const QString problem = driver.snapshotProblem(snapName);
+        if (!problem.isEmpty())
+            throw Error(problem);
     }
+    m_job.info(QStringLiteral("read %1, stored %2 (%3 new chunks, %4 deduplicated, %5 zero) in %6 s")
+                   .arg(humanSize(stats.bytes), humanSize(stats.bytesStored))
+                   .arg(stats.chunksNew).arg(stats.chunksDeduplicated).arg(stats.chunksZero)
+                   .arg(stats.seconds, 0, 'f', 1));
 }
 
 std::optional<Backup> BackupService::beginBackupJob(const QString &backupId)
@@ -315,7 +384,8 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
     const Manifest manifest = repository->readManifest(backup.id);
 
     // Resolve the target; nothing is written before every check passed.
-    QString targetPath;
+    QString targetPath; // file targets only: a volume's sink comes from its driver
+    QString targetName; // volume targets
     QString targetVolumeId;
     VolumeDriver *targetDriver = nullptr;
     bool createdVolume = false;
@@ -338,7 +408,7 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
         if (!m_volumes->beginOperation(target, VolumeStatus::RestoringBackup))
             throw RefusedError(QStringLiteral("Volume %1 is busy with another operation.").arg(target.name));
         targetWasError = target.status == VolumeStatus::Error;
-        targetPath = target.path;
+        targetName = target.name;
         targetVolumeId = target.id;
         break;
     }
@@ -355,7 +425,7 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
         createdVolume = true;
         created = m_volumes->upsertFromInventory(created);
         m_volumes->beginOperation(created, VolumeStatus::RestoringBackup);
-        targetPath = created.path;
+        targetName = created.name;
         targetVolumeId = created.id;
         break;
     }
@@ -368,16 +438,22 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
     }
 
     // A file target is written beside its final name and renamed only when complete.
-    const QString writePath = request.target == RestoreRequest::Target::File ? targetPath + QLatin1String(kPartialSuffix) : targetPath;
+    const bool fileTarget = request.target == RestoreRequest::Target::File;
+    const QString writePath = fileTarget ? targetPath + QLatin1String(kPartialSuffix) : QString();
     JobStore jobs(m_catalog);
     std::exception_ptr failure;
     try {
         // Recorded with this job (and so its process) before the file exists: a kill leaves
         // enough for the startup cleanup to remove it once this process is gone.
-        if (writePath != targetPath)
+        if (fileTarget)
             jobs.setPartialFile(m_job.jobId(), writePath);
-        m_job.setPhase(Phase::Transfer, QStringLiteral("restoring %1 to %2").arg(backup.id, targetPath));
-        std::unique_ptr<BlockSink> sink = openFileSink(writePath, request.target == RestoreRequest::Target::File ? manifest.size : 0);
+        m_job.setPhase(Phase::Transfer, QStringLiteral("restoring %1 to %2")
+                                            .arg(backup.id, fileTarget ? targetPath : QStringLiteral("volume ") + targetName));
+        std::unique_ptr<BlockSink> sink;
+        if (fileTarget)
+            sink = openFileSink(writePath, manifest.size);
+        else
+            sink = co_await targetDriver->openVolumeSink(targetName);
         TransferOptions options;
         options.bandwidthLimit = request.bandwidthLimit;
         options.ioPriority = QStringLiteral("none");
@@ -387,7 +463,7 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
         const TransferStats stats = restoreFromRepository(*repository, manifest, *sink, options);
         sink->finish();
         sink.reset();
-        if (writePath != targetPath && !QFile::rename(writePath, targetPath)) {
+        if (fileTarget && !QFile::rename(writePath, targetPath)) {
             QFile::remove(targetPath);
             if (!QFile::rename(writePath, targetPath))
                 throw Error(QStringLiteral("cannot rename %1 to %2").arg(writePath, targetPath));
@@ -399,7 +475,7 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
         failure = std::current_exception();
     }
 
-    if (writePath != targetPath) {
+    if (fileTarget) {
         if (failure)
             QFile::remove(writePath);
         jobs.setPartialFile(m_job.jobId(), QString());

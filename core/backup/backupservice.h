@@ -3,11 +3,13 @@
 // cleanup of temporaries; it never touches bytes itself (the transfer pipeline does).
 // One BackupService lives in one job thread, with that thread's catalog connection and drivers.
 #include "backup/requests.h"
+#include "backup/steps.h"
 #include "model/backup.h"
 #include "engine/engineconfig.h"
 #include "repository/repository.h"
 
 #include <QCoro/QCoroTask>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -20,6 +22,8 @@ class BackupStore;
 class SnapshotStore;
 class VolumeStore;
 class VolumeDriver;
+class BlockSource;
+struct TemporaryObject;
 struct Volume;
 
 class BackupService
@@ -41,10 +45,19 @@ public:
     static QString containerPath(const EngineConfig &config, const QString &container);
 
 private:
-    struct Temporaries;
+    struct BackupRun;
     // Phase "prepare", the backup's row (NotFoundError when there is none), the job's subject.
     std::optional<Backup> beginBackupJob(const QString &backupId);
-    QCoro::Task<void> removeTemporaries(VolumeDriver &driver, Temporaries &temps);
+    // The steps of the backup's data path (DESIGN.md "Data paths"), ending with the transfer.
+    QList<Step> backupRecipe(BackupRun &run);
+    Step snapshotStep(BackupRun &run);
+    Step cloneStep(BackupRun &run);
+    Step attachStep(BackupRun &run);
+    Step readStep(BackupRun &run, std::function<QCoro::Task<std::unique_ptr<BlockSource>>()> open);
+    Step transferStep(BackupRun &run);
+    // Phase "cleanup", the driver's removal, a note in the job log.
+    QCoro::Task<void> removeTemporary(VolumeDriver &driver, TemporaryObject object);
+    void transfer(BackupRun &run);
     QCoro::Task<Volume> currentVolume(VolumeDriver &driver, const QString &volumeId);
 
     const EngineConfig &m_config;

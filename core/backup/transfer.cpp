@@ -19,6 +19,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <map>
@@ -186,9 +187,10 @@ private:
 
 // Runs `threads`, then waits for them on the caller's thread while it reports progress at most
 // five times a second and turns options.cancel into CancelledError.
+// `poll` (may be empty) runs on every round, every 20 ms.
 void superviseThreads(std::vector<std::thread> &threads, std::atomic<int> &running, Abort &abort,
                       const TransferOptions &options, const std::function<void()> &reportProgress,
-                      const std::function<void()> &onStop)
+                      const std::function<void()> &onStop, const std::function<void()> &poll = {})
 {
     auto lastProgress = Clock::now();
     while (running.load() > 0) {
@@ -197,6 +199,8 @@ void superviseThreads(std::vector<std::thread> &threads, std::atomic<int> &runni
             abort.fail(std::make_exception_ptr(CancelledError()));
             onStop();
         }
+        if (poll && !abort.stop)
+            poll();
         if (abort.stop)
             onStop();
         if (Clock::now() - lastProgress >= kProgressInterval) {
@@ -255,6 +259,31 @@ struct ChunkJob
     qint64 index;
 };
 
+// The parts of [offset, offset + length) to read: all of it without an allocation map, else the
+// allocated extents in it, widened to 4096-byte boundaries (O_DIRECT) and merged.
+QList<Extent> readRuns(const std::optional<QList<Extent>> &allocated, qint64 offset, qint64 length)
+{
+    const qint64 end = offset + length;
+    if (!allocated)
+        return {Extent{offset, length}};
+    QList<Extent> runs;
+    auto it = std::lower_bound(allocated->cbegin(), allocated->cend(), offset,
+                               [](const Extent &e, qint64 at) { return e.offset + e.length <= at; });
+    for (; it != allocated->cend() && it->offset < end; ++it) {
+        qint64 from = qMax(offset, it->offset / 4096 * 4096);
+        const qint64 to = qMin(end, (it->offset + it->length + 4095) / 4096 * 4096);
+        if (!runs.isEmpty() && from <= runs.last().offset + runs.last().length) {
+            from = runs.last().offset + runs.last().length;
+            if (to > from)
+                runs.last().length = to - runs.last().offset;
+            continue;
+        }
+        if (to > from)
+            runs.append(Extent{from, to - from});
+    }
+    return runs;
+}
+
 } // namespace
 
 TransferStats backupToRepository(BlockSource &source, Repository &repository, Manifest &manifest,
@@ -293,8 +322,8 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
     std::atomic<qint64> nextSegment{0};
     std::atomic<qint64> bytesRead{0}, bytesDone{0}, bytesStored{0};
     std::atomic<qint64> chunksNew{0}, chunksDedup{0}, chunksZero{0};
-    std::mutex healthMutex;
     std::atomic<int> readersLeft{kReaders};
+    const std::optional<QList<Extent>> allocated = source.allocatedExtents();
     std::atomic<qint64> nsWaitFree{0}, nsRead{0}, nsWaitJob{0}, nsHash{0}, nsCompress{0}, nsPut{0};
     std::atomic<int> running{0};
     auto stopAll = [&] {
@@ -320,18 +349,24 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
                 segment->offset = s * segmentSize;
                 segment->length = qMin(segmentSize, size - segment->offset);
                 segment->firstChunk = s * chunksPerSegment;
-                limiter.acquire(segment->length, abort.stop);
-                t0 = Clock::now();
-                const qint64 got = source.readAt(segment->buffer.get(), segment->length, segment->offset);
-                nsRead += since(t0);
-                if (got != segment->length)
-                    throw Error(QStringLiteral("%1 ended at %2 bytes, expected %3")
-                                    .arg(source.description()).arg(segment->offset + got).arg(size));
-                const qint64 before = bytesRead.fetch_add(got);
-                if (options.healthCheck && before / kHealthInterval != (before + got) / kHealthInterval) {
-                    std::lock_guard lock(healthMutex);
-                    options.healthCheck();
+                // Only what may hold data is read; holes are zeroes (the workers count them as
+                // zero chunks).
+                const auto runs = readRuns(allocated, segment->offset, segment->length);
+                char *const base = segment->buffer.get();
+                qint64 cursor = segment->offset;
+                for (const Extent &run : runs) {
+                    memset(base + (cursor - segment->offset), 0, size_t(run.offset - cursor));
+                    limiter.acquire(run.length, abort.stop);
+                    t0 = Clock::now();
+                    const qint64 got = source.readAt(base + (run.offset - segment->offset), run.length, run.offset);
+                    nsRead += since(t0);
+                    if (got != run.length)
+                        throw Error(QStringLiteral("%1 ended at %2 bytes, expected %3")
+                                        .arg(source.description()).arg(run.offset + got).arg(size));
+                    bytesRead += got;
+                    cursor = run.offset + run.length;
                 }
+                memset(base + (cursor - segment->offset), 0, size_t(segment->offset + segment->length - cursor));
                 const qint64 chunks = (segment->length + chunkSize - 1) / chunkSize;
                 segment->remaining = int(chunks);
                 for (qint64 c = 0; c < chunks; ++c)
@@ -399,12 +434,28 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
         threads.emplace_back(reader);
     for (int i = 0; i < workers; ++i)
         threads.emplace_back(worker);
+    // The health check runs here, on the caller's thread, once for every 64 MiB the readers got:
+    // the readers never call into the storage nor wait for it (for LVM it is a device-mapper
+    // status call).
+    qint64 healthChecked = 0;
+    auto pollHealth = [&] {
+        const qint64 due = bytesRead.load() / kHealthInterval;
+        try {
+            for (; healthChecked < due && options.healthCheck; ++healthChecked)
+                options.healthCheck();
+        } catch (...) {
+            abort.fail(std::current_exception());
+            stopAll();
+        }
+    };
     superviseThreads(threads, running, abort, options,
                      [&] {
                          if (options.progress)
                              options.progress(bytesDone.load(), bytesStored.load());
                      },
-                     stopAll);
+                     stopAll, pollHealth);
+    if (!abort.stop)
+        pollHealth(); // what the readers got in the last round
     if (traceEnabled())
         qInfo("transfer trace (thread-seconds): readers wait-free %.2f read %.2f | workers wait-job %.2f "
               "hash %.2f compress %.2f put %.2f",

@@ -16,7 +16,8 @@ struct TransferOptions
     const std::atomic<bool> *cancel = nullptr; // throws CancelledError when set
     // Called from the pipeline (any thread) at most a few times per second.
     std::function<void(qint64 bytesDone, qint64 bytesStored)> progress;
-    // Called every ~64 MiB and once at the end; throws to abort (e.g. snapshot overflowed).
+    // Called on the calling thread (never a reader thread) after every ~64 MiB read and once at
+    // the end; throws to abort (e.g. snapshot overflowed).
     std::function<void()> healthCheck;
     // I/O scheduling class of the threads that read the source: "idle" (only when the disk is
     // otherwise unused), "best-effort" (lowest best-effort level) or "none" (unchanged).
@@ -33,7 +34,7 @@ struct TransferStats
     double seconds = 0;
 };
 
-// Reads `source` into `repository`; fills manifest.chunks/size/chunkSize/storedBytes.
+// Reads `source` into `repository`, skipping what its allocation map says is a hole; fills manifest.chunks/size/chunkSize/storedBytes.
 // Flushes the repository but does NOT commit the manifest: the caller decides if it is usable.
 TransferStats backupToRepository(BlockSource &source, Repository &repository, Manifest &manifest,
                                  const TransferOptions &options);

@@ -3,6 +3,7 @@
 #include "backup/backupservice.h"
 #include "backup/restoretarget.h"
 #include "backup/startupcleanup.h"
+#include "backup/statusrules.h"
 #include "catalog/backupstore.h"
 #include "catalog/catalog.h"
 #include "catalog/jobstore.h"
@@ -347,11 +348,7 @@ JobHandle *Engine::submitBackup(const BackupRequest &request)
     QString subject = DriverSet::volumeName(req.volumeId);
     if (const std::optional<Volume> known = VolumeStore(*d->catalog).find(req.volumeId)) {
         subject = known->name;
-        if (known->status == VolumeStatus::InUse && !req.force)
-            throw RefusedError(kForceRequiredMessage);
-        if (known->status != VolumeStatus::Available && known->status != VolumeStatus::InUse)
-            throw RefusedError(QStringLiteral("Volume %1 is '%2'; only 'available' or 'in-use' volumes can be backed up.")
-                                   .arg(known->name, known->status));
+        checkBackupAllowed(*known, req.force);
     }
 
     Job job;

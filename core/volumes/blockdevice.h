@@ -2,16 +2,28 @@
 // BlockSource / BlockSink: positioned reads and writes of a volume's bytes. The transfer
 // pipeline knows nothing else about where bytes come from or go. Implementations must allow
 // readAt/writeAt from several threads at once (pread/pwrite semantics).
+#include <QList>
 #include <QString>
 #include <memory>
+#include <optional>
 
 namespace ndb {
+
+// A byte range [offset, offset + length) of a volume.
+struct Extent
+{
+    qint64 offset = 0;
+    qint64 length = 0;
+};
 
 class BlockSource
 {
 public:
     virtual ~BlockSource() = default;
     virtual qint64 size() const = 0;
+    // Where the storage knows it: the ranges that may hold data, sorted, not overlapping.
+    // Everything outside them reads as zeroes and is never read. nullopt: unknown, read it all.
+    virtual std::optional<QList<Extent>> allocatedExtents() const { return std::nullopt; }
     // Reads exactly `length` bytes unless the end is reached; returns bytes read. Throws on I/O error.
     // `buffer` is aligned to 4096 bytes and `length`/`offset` are multiples of 4096 except at the end.
     virtual qint64 readAt(char *buffer, qint64 length, qint64 offset) = 0;
@@ -31,7 +43,9 @@ public:
     virtual QString description() const = 0;
 };
 
-// A regular file or block device. Reads bypass or drop the page cache (O_DIRECT where the
+// A regular file or block device; a regular file reports its allocation map (SEEK_DATA/SEEK_HOLE).
+// Only drivers (and restore's file target) open paths: everyone else gets sources and sinks from them.
+// Reads bypass or drop the page cache (O_DIRECT where the
 // device allows it, POSIX_FADV_DONTNEED otherwise) so a backup does not evict the workload's cache.
 std::unique_ptr<BlockSource> openFileSource(const QString &path);
 // Opens an existing file or block device for writing; `createSize` > 0 creates/truncates a

@@ -91,6 +91,31 @@ public:
         return m_directFd >= 0 ? m_path + QStringLiteral(" (direct I/O)") : m_path;
     }
 
+    // A sparse image file knows its holes; a block device does not tell (nullopt).
+    std::optional<QList<Extent>> allocatedExtents() const override
+    {
+        if (isBlockDevice(m_bufferedFd))
+            return std::nullopt;
+        QList<Extent> extents;
+        qint64 offset = 0;
+        while (offset < m_size) {
+            const off_t data = ::lseek(m_bufferedFd, offset, SEEK_DATA);
+            if (data < 0) {
+                if (errno == ENXIO)
+                    break; // only a hole is left
+                return std::nullopt; // the filesystem cannot tell: read everything
+            }
+            off_t hole = ::lseek(m_bufferedFd, data, SEEK_HOLE);
+            if (hole < 0)
+                return std::nullopt;
+            hole = qMin<off_t>(hole, m_size);
+            if (hole > data)
+                extents.append(Extent{qint64(data), qint64(hole - data)});
+            offset = hole;
+        }
+        return extents;
+    }
+
     qint64 readAt(char *buffer, qint64 length, qint64 offset) override
     {
         if (offset >= m_size || length <= 0)

@@ -7,6 +7,11 @@ const QString kSnapPrefix = QStringLiteral("ndbackup-snap-");
 const QString kVolPrefix = QStringLiteral("ndbackup-vol-");
 } // namespace
 
+QCoro::Task<std::unique_ptr<BlockSource>> VolumeDriver::openAttachedSource(QString, QString attachment)
+{
+    co_return openFileSource(attachment);
+}
+
 QString tempSnapshotName(const QString &backupId) { return kSnapPrefix + backupId; }
 QString tempVolumeName(const QString &backupId) { return kVolPrefix + backupId; }
 

@@ -3,11 +3,14 @@
 // Every call is a QCoro::Task so that a remote driver implements the same interface over the
 // network; local drivers may complete synchronously. Failures throw ndb::Error.
 #include "model/volume.h"
+#include "volumes/blockdevice.h"
 
 #include <QCoro/QCoroTask>
 #include <QList>
 #include <QString>
 #include <QStringList>
+
+#include <memory>
 
 namespace ndb {
 
@@ -23,7 +26,7 @@ struct DriverCapabilities
 struct SnapshotHandle
 {
     QString name;             // on the storage: ndbackup-snap-<backup id>
-    QString path;             // local path to read when snapshotLocalRead
+    QString path;             // the driver's own reference (e.g. its local path); read it through openSnapshotSource()
     QString providerId;       // storage's own id (LV UUID, image file inode ...)
     QString providerLocation; // where the storage keeps it
 };
@@ -58,11 +61,25 @@ public:
     virtual QCoro::Task<QString> attach(QString name) = 0;
     virtual QCoro::Task<void> detach(QString name) = 0;
 
+    // Readers and writers of a volume's bytes. Only the driver knows where they are: a local file
+    // or device today, an NBD connection or an librbd image tomorrow. A source reports its
+    // allocation map where the storage knows it, so that holes are never read.
+    // Data path 1: a volume nobody uses.
+    virtual QCoro::Task<std::unique_ptr<BlockSource>> openVolumeSource(QString name) = 0;
+    // Data path 2: a snapshot from createSnapshot().
+    virtual QCoro::Task<std::unique_ptr<BlockSource>> openSnapshotSource(SnapshotHandle snapshot) = 0;
+    // Data path 3: a volume attached with attach(); `attachment` is what attach() returned. The
+    // default reads it as a local device (what local drivers' attach() returns).
+    virtual QCoro::Task<std::unique_ptr<BlockSource>> openAttachedSource(QString name, QString attachment);
+    // Restore onto a volume of this driver (existing, or just made by createVolume()).
+    virtual QCoro::Task<std::unique_ptr<BlockSink>> openVolumeSink(QString name) = 0;
+
     // Only when capabilities().snapshotLocalRead (or snapshotExport).
     virtual QCoro::Task<SnapshotHandle> createSnapshot(QString volume, QString snapshotName) = 0;
     virtual QCoro::Task<void> deleteSnapshot(QString snapshotName) = 0;
     // Empty while the snapshot is sound; otherwise why it cannot be trusted (e.g. copy-on-write
-    // area overflowed). Checked during and after a transfer.
+    // area overflowed). Checked during (from the job thread, between progress ticks, never from a
+    // reader thread) and after a transfer.
     virtual QString snapshotProblem(const QString &snapshotName) { return {}; }
 
     // Temporary objects with the reserved prefix, for cleanup without the catalog.

@@ -501,6 +501,27 @@ QCoro::Task<void> ImageDriver::detach(QString name)
     co_return;
 }
 
+// Image files are sparse: their sources report the holes, which are then never read.
+QCoro::Task<std::unique_ptr<BlockSource>> ImageDriver::openVolumeSource(QString name)
+{
+    validateName(name, QStringLiteral("volume"));
+    requireExisting(name);
+    co_return openFileSource(imagePath(name));
+}
+
+QCoro::Task<std::unique_ptr<BlockSource>> ImageDriver::openSnapshotSource(SnapshotHandle snapshot)
+{
+    validateName(snapshot.name, QStringLiteral("snapshot"));
+    co_return openFileSource(imagePath(snapshot.name));
+}
+
+QCoro::Task<std::unique_ptr<BlockSink>> ImageDriver::openVolumeSink(QString name)
+{
+    validateName(name, QStringLiteral("volume"));
+    requireExisting(name);
+    co_return openFileSink(imagePath(name));
+}
+
 QCoro::Task<SnapshotHandle> ImageDriver::createSnapshot(QString volume, QString snapshotName)
 {
     validateName(volume, QStringLiteral("volume"));

@@ -46,6 +46,10 @@ public:
     // Refuses when the loop device carries a mounted filesystem: never detach from a real user.
     QCoro::Task<void> detach(QString name) override;
 
+    QCoro::Task<std::unique_ptr<BlockSource>> openVolumeSource(QString name) override;
+    QCoro::Task<std::unique_ptr<BlockSource>> openSnapshotSource(SnapshotHandle snapshot) override;
+    QCoro::Task<std::unique_ptr<BlockSink>> openVolumeSink(QString name) override;
+
     QCoro::Task<SnapshotHandle> createSnapshot(QString volume, QString snapshotName) override;
     QCoro::Task<void> deleteSnapshot(QString snapshotName) override;
 

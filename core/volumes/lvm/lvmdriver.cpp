@@ -314,6 +314,25 @@ QCoro::Task<QString> LvmDriver::attach(QString name)
     co_return path;
 }
 
+// Logical volumes are read as block devices: no allocation map (thin pools would know one).
+QCoro::Task<std::unique_ptr<BlockSource>> LvmDriver::openVolumeSource(QString name)
+{
+    validateName(name, QStringLiteral("volume"));
+    co_return openFileSource(devicePath(name));
+}
+
+QCoro::Task<std::unique_ptr<BlockSource>> LvmDriver::openSnapshotSource(SnapshotHandle snapshot)
+{
+    validateName(snapshot.name, QStringLiteral("snapshot"));
+    co_return openFileSource(devicePath(snapshot.name));
+}
+
+QCoro::Task<std::unique_ptr<BlockSink>> LvmDriver::openVolumeSink(QString name)
+{
+    validateName(name, QStringLiteral("volume"));
+    co_return openFileSink(devicePath(name));
+}
+
 QCoro::Task<void> LvmDriver::detach(QString name)
 {
     validateName(name, QStringLiteral("volume"));

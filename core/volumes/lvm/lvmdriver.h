@@ -71,6 +71,10 @@ public:
     QCoro::Task<QString> attach(QString name) override;
     QCoro::Task<void> detach(QString name) override;
 
+    QCoro::Task<std::unique_ptr<BlockSource>> openVolumeSource(QString name) override;
+    QCoro::Task<std::unique_ptr<BlockSource>> openSnapshotSource(SnapshotHandle snapshot) override;
+    QCoro::Task<std::unique_ptr<BlockSink>> openVolumeSink(QString name) override;
+
     QCoro::Task<SnapshotHandle> createSnapshot(QString volume, QString snapshotName) override;
     QCoro::Task<void> deleteSnapshot(QString snapshotName) override;
     QString snapshotProblem(const QString &snapshotName) override;
