@@ -61,8 +61,8 @@ struct BackupService::BackupRun
     Manifest manifest;
 };
 
-BackupService::BackupService(const EngineConfig &config, Catalog &catalog, DriverSet &drivers, JobContext &job)
-    : m_config(config), m_catalog(catalog), m_drivers(drivers), m_job(job),
+BackupService::BackupService(BackupServiceOptions options, Catalog &catalog, DriverSet &drivers, JobContext &job)
+    : m_options(std::move(options)), m_catalog(catalog), m_drivers(drivers), m_job(job),
       m_volumes(std::make_unique<VolumeStore>(catalog)),
       m_backups(std::make_unique<BackupStore>(catalog)),
       m_snapshots(std::make_unique<SnapshotStore>(catalog))
@@ -71,10 +71,10 @@ BackupService::BackupService(const EngineConfig &config, Catalog &catalog, Drive
 
 BackupService::~BackupService() = default;
 
-QString BackupService::containerPath(const EngineConfig &config, const QString &container)
+QString BackupService::containerPath(const QString &repositoryRoot, const QString &container)
 {
     validateName(container, QStringLiteral("container"));
-    return QDir(config.repositoryRoot).filePath(container);
+    return QDir(repositoryRoot).filePath(container);
 }
 
 QCoro::Task<Volume> BackupService::currentVolume(VolumeDriver &driver, const QString &volumeId)
@@ -92,8 +92,8 @@ QCoro::Task<QString> BackupService::createBackup(BackupRequest request, QString 
 {
     m_job.setPhase(Phase::Prepare);
     if (request.container.isEmpty())
-        request.container = m_config.defaultContainer;
-    const QString containerDir = containerPath(m_config, request.container);
+        request.container = m_options.defaultContainer;
+    const QString containerDir = containerPath(m_options.repositoryRoot, request.container);
     validateText(request.name, QStringLiteral("backup name"), 255);
     validateText(request.description, QStringLiteral("description"), 4096);
 
@@ -380,7 +380,7 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
         throw RefusedError(QStringLiteral("Backup %1 is '%2'%3; only 'available' backups can be restored.")
                                .arg(backup.id, backup.status,
                                     backup.failReason.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(backup.failReason)));
-    std::unique_ptr<Repository> repository = Repository::open(containerPath(m_config, backup.container));
+    std::unique_ptr<Repository> repository = Repository::open(containerPath(m_options.repositoryRoot, backup.container));
     const Manifest manifest = repository->readManifest(backup.id);
 
     // Resolve the target; nothing is written before every check passed.
@@ -393,7 +393,7 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
     QString newVolumeName;
     switch (request.target) {
     case RestoreRequest::Target::File: {
-        targetPath = checkRestoreFileTarget(m_config, request.filePath, request.overwrite);
+        targetPath = checkRestoreFileTarget(m_options.protectedPaths, request.filePath, request.overwrite);
         break;
     }
     case RestoreRequest::Target::ExistingVolume: {
@@ -527,7 +527,7 @@ QCoro::Task<VerifyReport> BackupService::verifyBackup(QString backupId)
     };
     std::unique_ptr<Repository> repository;
     try {
-        repository = Repository::open(containerPath(m_config, backup->container));
+        repository = Repository::open(containerPath(m_options.repositoryRoot, backup->container));
     } catch (const NotFoundError &e) {
         throw damaged(QStringLiteral("verify: container '%1' of the backup is gone: %2").arg(backup->container, e.message()));
     } catch (const CorruptDataError &e) {
@@ -574,7 +574,7 @@ QCoro::Task<void> BackupService::deleteBackup(QString backupId)
     if (!m_backups->transition(backupId, backup->status, BackupStatus::Deleting))
         throw RefusedError(QStringLiteral("Backup %1 changed status meanwhile; try again.").arg(backupId));
     m_job.setPhase(Phase::Cleanup, QStringLiteral("deleting manifest"));
-    const QString dir = containerPath(m_config, backup->container);
+    const QString dir = containerPath(m_options.repositoryRoot, backup->container);
     if (Repository::exists(dir)) {
         std::unique_ptr<Repository> repository = Repository::open(dir);
         if (repository->hasManifest(backupId))
@@ -588,9 +588,9 @@ QCoro::Task<void> BackupService::deleteBackup(QString backupId)
 QCoro::Task<GcReport> BackupService::collectGarbage(QString container)
 {
     if (container.isEmpty())
-        container = m_config.defaultContainer;
+        container = m_options.defaultContainer;
     m_job.setPhase(Phase::Cleanup, QStringLiteral("collecting garbage in container '%1'").arg(container));
-    const QString dir = containerPath(m_config, container);
+    const QString dir = containerPath(m_options.repositoryRoot, container);
     if (!Repository::exists(dir))
         throw NotFoundError(QStringLiteral("container '%1' does not exist").arg(container));
     std::unique_ptr<Repository> repository = Repository::open(dir);

@@ -5,7 +5,7 @@
 #include "backup/requests.h"
 #include "backup/steps.h"
 #include "model/backup.h"
-#include "engine/engineconfig.h"
+#include "backup/serviceoptions.h"
 #include "repository/repository.h"
 
 #include <QCoro/QCoroTask>
@@ -29,7 +29,7 @@ struct Volume;
 class BackupService
 {
 public:
-    BackupService(const EngineConfig &config, Catalog &catalog, DriverSet &drivers, JobContext &job);
+    BackupService(BackupServiceOptions options, Catalog &catalog, DriverSet &drivers, JobContext &job);
     ~BackupService();
 
     // Checks the request against the status rules and creates the backup, returning its id.
@@ -42,7 +42,7 @@ public:
     QCoro::Task<GcReport> collectGarbage(QString container);
 
     // Directory of a container below the repository root; validates the name.
-    static QString containerPath(const EngineConfig &config, const QString &container);
+    static QString containerPath(const QString &repositoryRoot, const QString &container);
 
 private:
     struct BackupRun;
@@ -60,7 +60,7 @@ private:
     void transfer(BackupRun &run);
     QCoro::Task<Volume> currentVolume(VolumeDriver &driver, const QString &volumeId);
 
-    const EngineConfig &m_config;
+    const BackupServiceOptions m_options;
     Catalog &m_catalog;
     DriverSet &m_drivers;
     JobContext &m_job;

@@ -83,7 +83,7 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
             }
         }
         // A manifest committed just before the crash is not trusted: the backup never became available.
-        const QString dir = QFileInfo(BackupService::containerPath(m_config, b.container)).absoluteFilePath();
+        const QString dir = QFileInfo(BackupService::containerPath(m_repositoryRoot, b.container)).absoluteFilePath();
         if (Repository::exists(dir)) {
             try {
                 auto repo = Repository::open(dir);
@@ -125,7 +125,7 @@ QCoro::Task<void> StartupCleanup::finishDeletes(CleanupReport &report)
     for (const Backup &b : backups.withStatus(BackupStatus::Deleting)) {
         if (workerIsAlive(backups.workerOf(b.id)))
             continue;
-        const QString dir = BackupService::containerPath(m_config, b.container);
+        const QString dir = BackupService::containerPath(m_repositoryRoot, b.container);
         try {
             if (Repository::exists(dir)) {
                 auto repo = Repository::open(dir);

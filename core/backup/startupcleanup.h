@@ -8,14 +8,13 @@
 namespace ndb {
 
 class Catalog;
-struct EngineConfig; // only handed on to BackupService::containerPath
 class DriverSet;
 
 class StartupCleanup
 {
 public:
-    StartupCleanup(const EngineConfig &config, Catalog &catalog, DriverSet &drivers)
-        : m_config(config), m_catalog(catalog), m_drivers(drivers) {}
+    StartupCleanup(QString repositoryRoot, Catalog &catalog, DriverSet &drivers)
+        : m_repositoryRoot(std::move(repositoryRoot)), m_catalog(catalog), m_drivers(drivers) {}
 
     QCoro::Task<CleanupReport> run();
 
@@ -30,7 +29,7 @@ private:
     void removePartialFiles(CleanupReport &report);
     void failDeadJobs();
 
-    const EngineConfig &m_config;
+    const QString m_repositoryRoot; // where the containers of the backups it resets are
     Catalog &m_catalog;
     DriverSet &m_drivers;
 };

@@ -49,7 +49,7 @@ using ServiceWork = std::function<QCoro::Task<QString>(BackupService &, JobConte
 QCoro::Task<QString> runWithService(EngineConfig config, ServiceWork work, Catalog &catalog, JobContext &context)
 {
     DriverSet drivers(config.driverSettings(), &context);
-    BackupService service(config, catalog, drivers, context);
+    BackupService service(config.serviceOptions(), catalog, drivers, context);
     co_return co_await work(service, context);
 }
 JobQueue::Work withService(const EngineConfig &config, ServiceWork work)
@@ -118,7 +118,7 @@ QCoro::Task<Refresh> refresh(EngineConfig config, bool cleanupFirst, bool withIn
     Catalog catalog(config.catalogPath);
     DriverSet drivers(config.driverSettings());
     if (cleanupFirst) {
-        StartupCleanup cleanup(config, catalog, drivers);
+        StartupCleanup cleanup(config.repositoryRoot, catalog, drivers);
         r.report = co_await cleanup.run();
     }
     if (withInventory)

@@ -100,9 +100,14 @@ DriverSettings EngineConfig::driverSettings() const
     return s;
 }
 
+BackupServiceOptions EngineConfig::serviceOptions() const
+{
+    return {repositoryRoot, defaultContainer, ProtectedPaths{imagePools, repositoryRoot, catalogPath}};
+}
+
 QString checkRestoreFileTarget(const EngineConfig &config, const QString &path, bool overwrite)
 {
-    return checkRestoreFileTarget(ProtectedPaths{config.imagePools, config.repositoryRoot, config.catalogPath}, path, overwrite);
+    return checkRestoreFileTarget(config.serviceOptions().protectedPaths, path, overwrite);
 }
 
 } // namespace ndb

@@ -1,7 +1,7 @@
 #pragma once
 // Where the engine keeps its state and which storage it manages. Defaults are the embedded
 // set-up: SQLite catalog and local repositories under the XDG data directory.
-#include "backup/restoretarget.h"
+#include "backup/serviceoptions.h"
 #include "volumes/driverregistry.h"
 
 #include <QString>
@@ -40,6 +40,8 @@ struct EngineConfig
     void save(const QString &iniFile) const;
     // The pools and volume groups by driver kind, and the options drivers read.
     DriverSettings driverSettings() const;
+    // What a BackupService needs of this configuration.
+    BackupServiceOptions serviceOptions() const;
 };
 
 // checkRestoreFileTarget() against what this configuration manages (pools, repository, catalog).

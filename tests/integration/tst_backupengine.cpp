@@ -410,7 +410,7 @@ private Q_SLOTS:
         QCOMPARE(backups.size(), 1);
         QCOMPARE(backups.first().status, BackupStatus::Error);
         QCOMPARE(backups.first().failReason, QStringLiteral("cancelled"));
-        std::unique_ptr<Repository> repo = Repository::open(BackupService::containerPath(config, config.defaultContainer));
+        std::unique_ptr<Repository> repo = Repository::open(BackupService::containerPath(config.repositoryRoot, config.defaultContainer));
         QVERIFY(repo->listBackups().isEmpty()); // never visible as a usable backup
         QCOMPARE(engine.findVolume(req.volumeId).status, VolumeStatus::InUse);
         // A cancelled backup cannot be restored.
@@ -433,7 +433,7 @@ private Q_SLOTS:
             QVERIFY(fillVolume(driver.imagePath(name), 16, name == QLatin1String("keep") ? 11 : 12));
         }
         engine.refreshVolumes();
-        const QString containerDir = BackupService::containerPath(config, config.defaultContainer);
+        const QString containerDir = BackupService::containerPath(config.repositoryRoot, config.defaultContainer);
         auto backupOf = [&](const QString &name) {
             BackupRequest req;
             req.volumeId = engine.findVolume(name).id;
