@@ -525,13 +525,24 @@ QCoro::Task<VerifyReport> BackupService::verifyBackup(QString backupId)
         m_backups->setStatus(backupId, BackupStatus::Error, reason);
         return CorruptDataError(reason);
     };
+    // A container that is gone or has lost its configuration proves none of its backups.
+    auto containerDamaged = [&](const QString &reason) {
+        m_catalog.transaction([&] {
+            for (const Backup &other : m_backups->list())
+                if (other.container == backup->container && other.status == BackupStatus::Available && other.id != backupId) {
+                    m_backups->setStatus(other.id, BackupStatus::Error, reason);
+                    m_job.warning(QStringLiteral("backup %1 in the same container marked 'error' too").arg(other.id));
+                }
+        });
+        return damaged(reason);
+    };
     std::unique_ptr<Repository> repository;
     try {
         repository = Repository::open(containerPath(m_options.repositoryRoot, backup->container));
     } catch (const NotFoundError &e) {
-        throw damaged(QStringLiteral("verify: container '%1' of the backup is gone: %2").arg(backup->container, e.message()));
+        throw containerDamaged(QStringLiteral("verify: container '%1' of the backup is gone: %2").arg(backup->container, e.message()));
     } catch (const CorruptDataError &e) {
-        throw damaged(QStringLiteral("verify: container '%1' is damaged: %2").arg(backup->container, e.message()));
+        throw containerDamaged(QStringLiteral("verify: container '%1' is damaged: %2").arg(backup->container, e.message()));
     }
     if (!repository->hasManifest(backupId)) {
         m_backups->setStatus(backupId, BackupStatus::Error, QStringLiteral("manifest missing from container"));
