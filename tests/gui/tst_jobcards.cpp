@@ -87,7 +87,7 @@ private Q_SLOTS:
 
         // Still there after the time a succeeded card would have left, with the whole reason.
         QTest::qWait(500);
-        QCOMPARE(window.jobsPanel()->widgetFor(job->id()), w);
+        QVERIFY2(window.jobsPanel()->widgetFor(job->id()) == w, "the failed job's card left the panel");
         QVERIFY(w->needsAttention());
         QVERIFY2(w->outcomeText().contains(job->error()), qPrintable(w->outcomeText()));
         bool selectable = false;
@@ -116,7 +116,7 @@ private Q_SLOTS:
         QVERIFY(!w->dismissButton()->isVisible());
         handle.onFinished(JobStatus::SucceededWithWarnings, QStringLiteral("not a point-in-time copy: the filesystem could not be frozen"), {});
         QTest::qWait(300);
-        QCOMPARE(panel.widgetFor(4711), w);
+        QVERIFY2(panel.widgetFor(4711) == w, "the card of a job with warnings left the panel");
         QVERIFY(w->needsAttention());
         QVERIFY2(w->outcomeText().startsWith(QStringLiteral("Finished with warnings: not a point-in-time copy")), qPrintable(w->outcomeText()));
         QVERIFY(!w->outcomeText().contains(QLatin1String("successfully")));
