@@ -330,6 +330,15 @@ CONTEXT = {
 }
 
 
+def write_ts(tree, path):
+    """Writes a .ts the way lupdate does (also used by fill_en.py)."""
+    ET.indent(tree, space='    ')
+    with open(path, 'wb') as f:
+        f.write(b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n')
+        tree.write(f, encoding='utf-8', xml_declaration=False)
+        f.write(b'\n')
+
+
 def main():
     path = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).with_name('ndbackup_de.ts'))
     tree = ET.parse(path)
@@ -355,11 +364,7 @@ def main():
                 tr.text = de if isinstance(de, str) else de[0]
     if missing:
         sys.exit('no German text for:\n  ' + '\n  '.join(missing))
-    ET.indent(tree, space='    ')
-    with open(path, 'wb') as f:
-        f.write(b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n')
-        tree.write(f, encoding='utf-8', xml_declaration=False)
-        f.write(b'\n')
+    write_ts(tree, path)
 
 
 if __name__ == '__main__':

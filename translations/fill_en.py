@@ -9,6 +9,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from fill_de import write_ts
+
 # Plurals that "(s)" cannot spell.
 EN = {
     '%n job(s) continue in the background; ndbackup quits when they end.':
@@ -42,11 +44,7 @@ def main():
                 ET.SubElement(tr, 'numerusform').text = f
         if not ctx.findall('message'):
             root.remove(ctx)
-    ET.indent(tree, space='    ')
-    with open(path, 'wb') as f:
-        f.write(b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n')
-        tree.write(f, encoding='utf-8', xml_declaration=False)
-        f.write(b'\n')
+    write_ts(tree, path)
 
 
 if __name__ == '__main__':
