@@ -10,6 +10,7 @@
 
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSystemTrayIcon>
 #include <QTest>
 
 using namespace ndb;
@@ -58,6 +59,9 @@ private Q_SLOTS:
         auto *stay = question->findChild<QPushButton *>(QStringLiteral("dontClose"));
         QVERIFY(stay);
         QVERIFY(question->findChild<QPushButton *>(QStringLiteral("cancelJobsAndQuit")));
+        // Hiding to the tray is offered only where there is a tray (none on the offscreen platform).
+        QCOMPARE(question->findChild<QPushButton *>(QStringLiteral("keepRunningInTray")) != nullptr,
+                 QSystemTrayIcon::isSystemTrayAvailable());
         QTest::mouseClick(stay, Qt::LeftButton);
         QVERIFY(waitFor([&] { return window.closeQuestion() == nullptr; }, 2000));
         QVERIFY(!job->isFinished());
