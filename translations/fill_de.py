@@ -156,6 +156,22 @@ DE = {
     'updated %1': 'aktualisiert %1',
     'storage error: %1': 'Speicherfehler: %1',
     '%n job(s) running': ('%n Auftrag läuft', '%n Aufträge laufen'),
+    # closing the window while jobs run
+    'Jobs Are Running': 'Aufträge laufen',
+    '%n job(s) not finished yet:': ('%n Auftrag ist noch nicht fertig:', '%n Aufträge sind noch nicht fertig:'),
+    'Cancelling removes their temporary snapshots and volumes; a cancelled backup is not kept and a cancelled restore leaves its target incomplete.': 'Abbrechen entfernt ihre temporären Snapshots und Volumes; eine abgebrochene Sicherung wird nicht behalten, und eine abgebrochene Wiederherstellung hinterlässt ihr Ziel unvollständig.',
+    'Cancel Jobs and Quit': 'Aufträge abbrechen und beenden',
+    'Keep Running in the Tray': 'Im Infobereich weiterlaufen lassen',
+    "Don't Close": 'Nicht schließen',
+    'Cancelling %n job(s) and cleaning up before quitting…': ('%n Auftrag wird abgebrochen und aufgeräumt, danach wird ndbackup beendet …', '%n Aufträge werden abgebrochen und aufgeräumt, danach wird ndbackup beendet …'),
+    'ndbackup keeps running': 'ndbackup läuft weiter',
+    '%n job(s) continue in the background; ndbackup quits when they end.': ('%n Auftrag läuft im Hintergrund weiter; ndbackup wird beendet, wenn er fertig ist.', '%n Aufträge laufen im Hintergrund weiter; ndbackup wird beendet, wenn sie fertig sind.'),
+    # job cards: failed and warning cards stay, restores write
+    'Dismiss': 'Ausblenden',
+    'Remove this card from the panel; the job stays in the history': 'Diese Karte aus dem Bereich entfernen; der Auftrag bleibt im Verlauf',
+    'written %1 of %2 to the target': '%1 von %2 auf das Ziel geschrieben',
+    'Finished with warnings.': 'Mit Warnungen abgeschlossen.',
+    'Finished with warnings: %1': 'Mit Warnungen abgeschlossen: %1',
     '%1 job #%2': 'Auftrag #%2 (%1)',
     'Job failed': 'Auftrag fehlgeschlagen',
     '%1 of %2 failed: %3': '%1 für %2 ist fehlgeschlagen: %3',
@@ -314,6 +330,15 @@ CONTEXT = {
 }
 
 
+def write_ts(tree, path):
+    """Writes a .ts the way lupdate does (also used by fill_en.py)."""
+    ET.indent(tree, space='    ')
+    with open(path, 'wb') as f:
+        f.write(b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n')
+        tree.write(f, encoding='utf-8', xml_declaration=False)
+        f.write(b'\n')
+
+
 def main():
     path = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).with_name('ndbackup_de.ts'))
     tree = ET.parse(path)
@@ -339,11 +364,7 @@ def main():
                 tr.text = de if isinstance(de, str) else de[0]
     if missing:
         sys.exit('no German text for:\n  ' + '\n  '.join(missing))
-    ET.indent(tree, space='    ')
-    with open(path, 'wb') as f:
-        f.write(b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n')
-        tree.write(f, encoding='utf-8', xml_declaration=False)
-        f.write(b'\n')
+    write_ts(tree, path)
 
 
 if __name__ == '__main__':

@@ -404,6 +404,26 @@ Einstellungsdatei: %2</translation>
             <source>Failed: %1</source>
             <translation>Fehlgeschlagen: %1</translation>
         </message>
+        <message>
+            <source>Dismiss</source>
+            <translation>Ausblenden</translation>
+        </message>
+        <message>
+            <source>Remove this card from the panel; the job stays in the history</source>
+            <translation>Diese Karte aus dem Bereich entfernen; der Auftrag bleibt im Verlauf</translation>
+        </message>
+        <message>
+            <source>written %1 of %2 to the target</source>
+            <translation>%1 von %2 auf das Ziel geschrieben</translation>
+        </message>
+        <message>
+            <source>Finished with warnings.</source>
+            <translation>Mit Warnungen abgeschlossen.</translation>
+        </message>
+        <message>
+            <source>Finished with warnings: %1</source>
+            <translation>Mit Warnungen abgeschlossen: %1</translation>
+        </message>
     </context>
     <context>
         <name>ndb::JobsPanel</name>
@@ -648,6 +668,51 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>Volume Status Not Reset</source>
             <translation>Volume-Status nicht zurückgesetzt</translation>
+        </message>
+        <message>
+            <source>Jobs Are Running</source>
+            <translation>Aufträge laufen</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n job(s) not finished yet:</source>
+            <translation>
+                <numerusform>%n Auftrag ist noch nicht fertig:</numerusform>
+                <numerusform>%n Aufträge sind noch nicht fertig:</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Cancelling removes their temporary snapshots and volumes; a cancelled backup is not kept and a cancelled restore leaves its target incomplete.</source>
+            <translation>Abbrechen entfernt ihre temporären Snapshots und Volumes; eine abgebrochene Sicherung wird nicht behalten, und eine abgebrochene Wiederherstellung hinterlässt ihr Ziel unvollständig.</translation>
+        </message>
+        <message>
+            <source>Cancel Jobs and Quit</source>
+            <translation>Aufträge abbrechen und beenden</translation>
+        </message>
+        <message>
+            <source>Keep Running in the Tray</source>
+            <translation>Im Infobereich weiterlaufen lassen</translation>
+        </message>
+        <message>
+            <source>Don't Close</source>
+            <translation>Nicht schließen</translation>
+        </message>
+        <message numerus="yes">
+            <source>Cancelling %n job(s) and cleaning up before quitting…</source>
+            <translation>
+                <numerusform>%n Auftrag wird abgebrochen und aufgeräumt, danach wird ndbackup beendet …</numerusform>
+                <numerusform>%n Aufträge werden abgebrochen und aufgeräumt, danach wird ndbackup beendet …</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>ndbackup keeps running</source>
+            <translation>ndbackup läuft weiter</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n job(s) continue in the background; ndbackup quits when they end.</source>
+            <translation>
+                <numerusform>%n Auftrag läuft im Hintergrund weiter; ndbackup wird beendet, wenn er fertig ist.</numerusform>
+                <numerusform>%n Aufträge laufen im Hintergrund weiter; ndbackup wird beendet, wenn sie fertig sind.</numerusform>
+            </translation>
         </message>
     </context>
     <context>
@@ -1130,10 +1195,6 @@ Einstellungsdatei: %2</translation>
     </context>
     <context>
         <name>ndb::UiText</name>
-        <message>
-            <source>%1 MB/s</source>
-            <translation>%1 MB/s</translation>
-        </message>
         <message>
             <source>in use (attached)</source>
             <translation>in Benutzung (angebunden)</translation>

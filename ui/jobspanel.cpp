@@ -33,7 +33,6 @@ JobsPanel::JobsPanel(Engine *engine, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addWidget(scroll);
-    setMinimumWidth(420);
 
     if (m_engine)
         connect(m_engine, &Engine::jobSubmitted, this, &JobsPanel::addJob);
@@ -66,12 +65,10 @@ void JobsPanel::addJob(JobHandle *job)
         Q_EMIT jobFinished(handle, status, error);
         Q_EMIT runningCountChanged(runningCount());
         const qint64 id = w->jobId();
-        QTimer::singleShot(m_keepFinishedMs, this, [this, id] {
-            if (QPointer<JobWidget> gone = m_widgets.take(id))
-                gone->deleteLater();
-            updatePlaceholder();
-        });
+        if (!w->needsAttention())
+            QTimer::singleShot(m_keepFinishedMs, this, [this, id] { removeCard(id); });
     });
+    connect(w, &JobWidget::dismissed, this, [this, w] { removeCard(w->jobId()); });
     updatePlaceholder();
     Q_EMIT jobAdded(job);
     Q_EMIT runningCountChanged(runningCount());
@@ -99,6 +96,22 @@ int JobsPanel::runningCount() const
         if (w && !w->isFinished())
             ++n;
     return n;
+}
+
+QList<JobHandle *> JobsPanel::runningJobs() const
+{
+    QList<JobHandle *> out;
+    for (JobWidget *w : jobWidgets())
+        if (!w->isFinished() && w->job())
+            out << w->job();
+    return out;
+}
+
+void JobsPanel::removeCard(qint64 jobId)
+{
+    if (QPointer<JobWidget> gone = m_widgets.take(jobId))
+        gone->deleteLater();
+    updatePlaceholder();
 }
 
 void JobsPanel::updatePlaceholder()

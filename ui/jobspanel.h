@@ -1,6 +1,7 @@
 #pragma once
-// The running jobs, one JobWidget each. A finished job stays visible for a moment with its
-// outcome and then leaves the panel (it is in the history from then on).
+// The running jobs, one JobWidget each. A job that succeeded or was cancelled stays visible for a
+// moment with its outcome and then leaves the panel (it is in the history from then on); one that
+// failed or finished with warnings stays with its reason until it is dismissed.
 #include <QHash>
 #include <QPointer>
 #include <QWidget>
@@ -25,8 +26,12 @@ public:
     JobWidget *widgetFor(qint64 jobId) const;
     QList<JobWidget *> jobWidgets() const;
     int runningCount() const;
+    // Jobs not finished yet (queued or running), oldest first.
+    QList<JobHandle *> runningJobs() const;
+    // The words for a job in titles and questions: "#3 backup of demo-database".
+    QString titleFor(JobHandle *job) const;
 
-    // How long a finished job stays in the panel (ms); 0 removes it at once.
+    // How long a succeeded or cancelled job stays in the panel (ms); 0 removes it at once.
     void setKeepFinishedFor(int ms) { m_keepFinishedMs = ms; }
 
 Q_SIGNALS:
@@ -35,7 +40,7 @@ Q_SIGNALS:
     void runningCountChanged(int running);
 
 private:
-    QString titleFor(JobHandle *job) const;
+    void removeCard(qint64 jobId);
     void updatePlaceholder();
 
     Engine *m_engine;

@@ -1,5 +1,6 @@
 #include "jobwidget.h"
 
+#include "flowlayout.h"
 #include "jobs/jobhandle.h"
 #include "model/status.h"
 #include "uitext.h"
@@ -22,6 +23,7 @@ JobWidget::JobWidget(JobHandle *job, const QString &title, QWidget *parent)
     : QWidget(parent)
     , m_job(job)
     , m_jobId(job->id())
+    , m_kind(job->kind())
 {
     setObjectName(QStringLiteral("job-%1").arg(m_jobId));
     auto *frame = new QFrame(this);
@@ -36,24 +38,32 @@ JobWidget::JobWidget(JobHandle *job, const QString &title, QWidget *parent)
     m_title->setWordWrap(true);
     m_cancel = new QPushButton(UiText::icon(QStringLiteral("cancel")), tr("Cancel"), frame);
     m_cancel->setToolTip(tr("Stop this job; its temporary snapshot or volume is removed"));
+    m_dismiss = new QPushButton(tr("Dismiss"), frame);
+    m_dismiss->setObjectName(QStringLiteral("dismissButton"));
+    m_dismiss->setToolTip(tr("Remove this card from the panel; the job stays in the history"));
+    m_dismiss->hide();
     top->addWidget(m_title, 1);
-    top->addWidget(m_cancel);
+    top->addWidget(m_cancel, 0, Qt::AlignTop);
+    top->addWidget(m_dismiss, 0, Qt::AlignTop);
     layout->addLayout(top);
 
-    auto *stepRow = new QHBoxLayout;
-    stepRow->setSpacing(3);
+    // Icon and word of a step stay together; the steps wrap in a narrow dock.
+    auto *stepRow = new FlowLayout(nullptr, 9, 2);
     const QStringList all = steps();
     for (int i = 0; i < all.size(); ++i) {
-        if (i > 0)
-            stepRow->addSpacing(6);
-        auto *icon = new QLabel(frame);
-        auto *label = new QLabel(UiText::phase(all[i]), frame);
+        auto *step = new QWidget(frame);
+        step->setObjectName(QStringLiteral("step-%1").arg(all[i]));
+        auto *pair = new QHBoxLayout(step);
+        pair->setContentsMargins(0, 0, 0, 0);
+        pair->setSpacing(3);
+        auto *icon = new QLabel(step);
+        auto *label = new QLabel(UiText::phase(all[i]), step);
         m_stepIcons << icon;
         m_stepLabels << label;
-        stepRow->addWidget(icon);
-        stepRow->addWidget(label);
+        pair->addWidget(icon);
+        pair->addWidget(label);
+        stepRow->addWidget(step);
     }
-    stepRow->addStretch(1);
     layout->addLayout(stepRow);
 
     m_bar = new QProgressBar(frame);
@@ -66,7 +76,7 @@ JobWidget::JobWidget(JobHandle *job, const QString &title, QWidget *parent)
     layout->addWidget(m_details);
     m_outcome = new QLabel(frame);
     m_outcome->setWordWrap(true);
-    m_outcome->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_outcome->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     m_outcome->hide();
     layout->addWidget(m_outcome);
 
@@ -77,6 +87,7 @@ JobWidget::JobWidget(JobHandle *job, const QString &title, QWidget *parent)
             m_cancel->setText(tr("Cancelling…"));
         }
     });
+    connect(m_dismiss, &QPushButton::clicked, this, &JobWidget::dismissed);
     connect(job, &JobHandle::progressChanged, this, &JobWidget::onProgress);
     connect(job, &JobHandle::finished, this, &JobWidget::onFinished);
 
@@ -90,6 +101,11 @@ JobWidget::JobWidget(JobHandle *job, const QString &title, QWidget *parent)
 int JobWidget::percent() const
 {
     return m_bar->value();
+}
+
+bool JobWidget::needsAttention() const
+{
+    return m_finished && m_status != JobStatus::Succeeded && m_status != JobStatus::Cancelled;
 }
 
 QString JobWidget::detailsText() const
@@ -119,7 +135,8 @@ QString JobWidget::stepState(const QString &phase) const
     const int cur = all.indexOf(m_phase);
     if (m_finished) {
         if (m_seen.contains(phase)) {
-            if (phase == m_phase && m_status != JobStatus::Succeeded && phase != Phase::Cleanup)
+            if (phase == m_phase && m_status != JobStatus::Succeeded && m_status != JobStatus::SucceededWithWarnings
+                && phase != Phase::Cleanup)
                 return QStringLiteral("failed");
             return QStringLiteral("done");
         }
@@ -176,10 +193,16 @@ void JobWidget::onProgress(const Progress &p)
     QStringList parts;
     if (!p.phase.isEmpty())
         parts << UiText::phase(p.phase);
-    if (p.bytesTotal > 0)
-        parts << tr("read %1 of %2").arg(UiText::size(p.bytesDone), UiText::size(p.bytesTotal));
-    if (p.bytesStored > 0 || p.bytesDone > 0)
-        parts << tr("stored %1").arg(UiText::size(p.bytesStored));
+    // A restore writes what it reads to its target; "stored" (new bytes in the repository) is a backup's.
+    if (m_kind == QLatin1String("restore")) {
+        if (p.bytesTotal > 0)
+            parts << tr("written %1 of %2 to the target").arg(UiText::size(p.bytesDone), UiText::size(p.bytesTotal));
+    } else {
+        if (p.bytesTotal > 0)
+            parts << tr("read %1 of %2").arg(UiText::size(p.bytesDone), UiText::size(p.bytesTotal));
+        if (p.bytesStored > 0 || p.bytesDone > 0)
+            parts << tr("stored %1").arg(UiText::size(p.bytesStored));
+    }
     if (p.bytesPerSecond > 0)
         parts << UiText::rate(p.bytesPerSecond);
     if (p.etaSeconds >= 0)
@@ -204,6 +227,11 @@ void JobWidget::onFinished(const QString &status, const QString &error)
         m_bar->setValue(100);
         text = tr("Finished successfully.");
         colour = QStringLiteral("#3a7a04");
+    } else if (status == JobStatus::SucceededWithWarnings) {
+        // Not a clean success: amber, and it stays until dismissed so that the warning is read.
+        m_bar->setValue(100);
+        text = error.isEmpty() ? tr("Finished with warnings.") : tr("Finished with warnings: %1").arg(error);
+        colour = QStringLiteral("#9a6a00");
     } else if (status == JobStatus::Cancelled) {
         text = tr("Cancelled. Temporary snapshots and volumes were removed.");
         colour = QStringLiteral("#9a6a00");
@@ -214,6 +242,7 @@ void JobWidget::onFinished(const QString &status, const QString &error)
     m_outcome->setText(text);
     m_outcome->setStyleSheet(QStringLiteral("color: %1; font-weight: bold").arg(colour));
     m_outcome->show();
+    m_dismiss->setVisible(needsAttention());
     Q_EMIT finished(m_job, status, error);
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // One running job in the jobs panel: its steps (snapshot, attach, transfer, detach, cleanup),
 // percent, rate, ETA, bytes read and stored, and a cancel button; the outcome in words at the end.
+// The card fits any width: the steps wrap, the texts wrap. A job that failed or finished with
+// warnings keeps its reason on the card and a Dismiss button.
 #include "jobs/jobhandle.h"
 #include "model/job.h"
 
@@ -28,6 +30,9 @@ public:
     bool isFinished() const { return m_finished; }
     QString stepState(const QString &phase) const; // "pending", "active", "done", "skipped", "failed"
     QPushButton *cancelButton() const { return m_cancel; }
+    QPushButton *dismissButton() const { return m_dismiss; }
+    // Finished, but not cleanly: failed or succeeded with warnings. Stays until dismissed.
+    bool needsAttention() const;
     QString detailsText() const;
     QString outcomeText() const;
 
@@ -35,6 +40,7 @@ public:
 
 Q_SIGNALS:
     void finished(ndb::JobHandle *job, const QString &status, const QString &error);
+    void dismissed();
 
 private:
     void onProgress(const Progress &p);
@@ -44,6 +50,7 @@ private:
 
     QPointer<JobHandle> m_job;
     qint64 m_jobId = 0;
+    QString m_kind;
     QString m_phase;
     QStringList m_seen; // phases the job went through
     bool m_finished = false;
@@ -55,6 +62,7 @@ private:
     QLabel *m_details;
     QLabel *m_outcome;
     QPushButton *m_cancel;
+    QPushButton *m_dismiss;
 };
 
 } // namespace ndb

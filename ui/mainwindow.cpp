@@ -14,6 +14,7 @@
 #include <QAbstractButton>
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
 #include <QDockWidget>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -22,6 +23,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
@@ -121,6 +123,10 @@ MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *paren
     });
     connect(m_jobs, &JobsPanel::jobFinished, this, &MainWindow::onJobFinished);
     connect(m_jobs, &JobsPanel::runningCountChanged, this, &MainWindow::updateStatusBar);
+    connect(m_jobs, &JobsPanel::runningCountChanged, this, [this](int running) {
+        if (running == 0 && m_quitAfterJobs)
+            quitWhenJobsEnded();
+    });
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::updateStatusBar);
 
     if (m_engine) {
@@ -270,13 +276,26 @@ void MainWindow::createTrayIcon()
     m_tray->setToolTip(tr("ndbackup"));
     auto *menu = new QMenu(this);
     menu->addAction(tr("Show ndbackup"), this, [this] {
+        if (!isVisible())
+            m_quitAfterJobs = false; // back in the window: it no longer quits by itself
         showNormal();
         raise();
         activateWindow();
     });
     menu->addAction(m_backupAction);
     menu->addSeparator();
-    menu->addAction(m_quitAction);
+    // Quit from the tray while jobs run in the hidden window asks again, in the window.
+    menu->addAction(m_quitAction->icon(), m_quitAction->text(), this, [this] {
+        if (!isVisible() && m_jobs->runningCount() > 0) {
+            m_quitAfterJobs = false;
+            showNormal();
+            raise();
+        }
+        if (isVisible())
+            close();
+        else
+            QCoreApplication::quit();
+    });
     m_tray->setContextMenu(menu);
     connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason r) {
         if (r == QSystemTrayIcon::Trigger) {
@@ -285,6 +304,86 @@ void MainWindow::createTrayIcon()
         }
     });
     m_tray->show();
+}
+
+QMessageBox *MainWindow::closeQuestion() const
+{
+    return m_closeQuestion;
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_quitConfirmed || m_jobs->runningCount() == 0) {
+        QMainWindow::closeEvent(event);
+        return;
+    }
+    event->ignore();
+    askBeforeClosing();
+}
+
+void MainWindow::askBeforeClosing()
+{
+    if (m_closeQuestion) {
+        m_closeQuestion->raise();
+        return;
+    }
+    const QList<JobHandle *> running = m_jobs->runningJobs();
+    QStringList names;
+    for (JobHandle *job : running)
+        names << QStringLiteral("<li>%1</li>").arg(m_jobs->titleFor(job).toHtmlEscaped());
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Jobs Are Running"),
+                                tr("%n job(s) not finished yet:", nullptr, int(running.size()))
+                                    + QStringLiteral("<ul>%1</ul>").arg(names.join(QString())),
+                                QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("closeQuestion"));
+    box->setTextFormat(Qt::RichText);
+    box->setInformativeText(tr("Cancelling removes their temporary snapshots and volumes; a cancelled backup is not "
+                               "kept and a cancelled restore leaves its target incomplete."));
+    QPushButton *cancelJobs = box->addButton(tr("Cancel Jobs and Quit"), QMessageBox::DestructiveRole);
+    cancelJobs->setObjectName(QStringLiteral("cancelJobsAndQuit"));
+    connect(cancelJobs, &QAbstractButton::clicked, this, &MainWindow::cancelJobsAndQuit);
+    if (m_tray && QSystemTrayIcon::isSystemTrayAvailable()) {
+        QPushButton *tray = box->addButton(tr("Keep Running in the Tray"), QMessageBox::AcceptRole);
+        tray->setObjectName(QStringLiteral("keepRunningInTray"));
+        connect(tray, &QAbstractButton::clicked, this, &MainWindow::keepRunningInTray);
+    }
+    QPushButton *stay = box->addButton(tr("Don't Close"), QMessageBox::RejectRole);
+    stay->setObjectName(QStringLiteral("dontClose"));
+    box->setDefaultButton(stay);
+    box->setEscapeButton(stay);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    m_closeQuestion = box;
+    box->open();
+}
+
+void MainWindow::cancelJobsAndQuit()
+{
+    const QList<JobHandle *> running = m_jobs->runningJobs();
+    m_quitAfterJobs = true;
+    for (JobHandle *job : running)
+        job->cancel();
+    statusBar()->showMessage(tr("Cancelling %n job(s) and cleaning up before quitting…", nullptr, int(running.size())));
+    if (running.isEmpty())
+        quitWhenJobsEnded();
+}
+
+void MainWindow::keepRunningInTray()
+{
+    m_quitAfterJobs = true;
+    hide();
+    notify(tr("ndbackup keeps running"),
+           tr("%n job(s) continue in the background; ndbackup quits when they end.", nullptr, m_jobs->runningCount()),
+           false);
+}
+
+void MainWindow::quitWhenJobsEnded()
+{
+    m_quitAfterJobs = false;
+    m_quitConfirmed = true;
+    if (isVisible())
+        close(); // the last window: the application quits as it does without jobs
+    else
+        QCoreApplication::quit();
 }
 
 void MainWindow::resetVolumeStatus()

@@ -12,6 +12,7 @@ class QAction;
 class QDockWidget;
 class QLabel;
 class QLineEdit;
+class QMessageBox;
 class QSystemTrayIcon;
 class QTabWidget;
 class QTimer;
@@ -49,6 +50,8 @@ public:
     QStringList selectedVolumeIds() const;
     // The last notification shown (tray balloon or status bar), for tests.
     QString lastNotification() const { return m_lastNotification; }
+    // The question closing the window asks while jobs run (non-modal); null when not shown.
+    QMessageBox *closeQuestion() const;
 
 public Q_SLOTS:
     void refresh();              // asks the storage (asynchronously)
@@ -63,7 +66,16 @@ public Q_SLOTS:
     // 'available' through the engine; the reset is logged in the history.
     void resetVolumeStatus();
 
+protected:
+    // With jobs queued or running, asks (closeQuestion()) instead of closing: cancel them and
+    // quit, keep running in the tray until they end, or don't close.
+    void closeEvent(QCloseEvent *event) override;
+
 private:
+    void askBeforeClosing();
+    void cancelJobsAndQuit();
+    void keepRunningInTray();
+    void quitWhenJobsEnded();
     void createActions();
     void createMenusAndToolBar();
     void createTrayIcon();
@@ -92,6 +104,9 @@ private:
     QDateTime m_lastRefresh;
     QString m_lastNotification;
     QString m_refreshError;
+    QPointer<QMessageBox> m_closeQuestion;
+    bool m_quitConfirmed = false;  // the close question was answered with quitting
+    bool m_quitAfterJobs = false;  // jobs were cancelled (or left to run in the tray): quit when they end
 
     QAction *m_backupAction = nullptr;
     QAction *m_restoreAction = nullptr;

@@ -23,8 +23,16 @@ bool UiApplication::installTranslators(QCoreApplication *app)
     initResources();
     const QLocale locale = uiLocale();
     QLocale::setDefault(locale);
-    if (locale.language() == QLocale::English || locale.language() == QLocale::C)
-        return true;
+    if (locale.language() == QLocale::English || locale.language() == QLocale::C) {
+        // English needs only the plural forms of "%n job(s)" and the like.
+        auto *plurals = new QTranslator(app);
+        if (plurals->load(QStringLiteral("ndbackup_en"), QStringLiteral(":/i18n"))) {
+            app->installTranslator(plurals);
+            return true;
+        }
+        delete plurals;
+        return false;
+    }
 
     auto *qt = new QTranslator(app);
     if (qt->load(locale, QStringLiteral("qt"), QStringLiteral("_"),

@@ -15,7 +15,7 @@ public:
     static QLocale uiLocale();
     // Installs the application's translation (embedded under :/i18n) and Qt's own (standard
     // buttons of dialogs and wizards) for uiLocale(); sets QLocale::setDefault. Returns whether
-    // the application translation was found (English needs none and returns true).
+    // the application translation was found (for English: its plural forms).
     static bool installTranslators(QCoreApplication *app);
     // Makes sure the embedded icons are registered (the UI is a static library).
     static void initResources();

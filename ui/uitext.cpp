@@ -1,6 +1,7 @@
 #include "uitext.h"
 
 #include "model/status.h"
+#include "util/units.h"
 
 #include <QLocale>
 
@@ -8,12 +9,12 @@ namespace ndb {
 
 QString UiText::size(qint64 bytes)
 {
-    return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+    return formatSize(bytes, QLocale());
 }
 
 QString UiText::rate(double bytesPerSecond)
 {
-    return tr("%1 MB/s").arg(QLocale().toString(bytesPerSecond / 1e6, 'f', 1));
+    return formatRate(bytesPerSecond, QLocale());
 }
 
 QString UiText::duration(qint64 seconds)

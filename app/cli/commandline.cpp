@@ -10,6 +10,7 @@
 #include "util/coroutinethread.h"
 #include "util/error.h"
 #include "util/names.h"
+#include "util/units.h"
 #include "volumes/driverset.h"
 #include "volumes/volumedriver.h"
 
@@ -66,7 +67,7 @@ const OptionSpec kOptions[] = {
     {"name", "NAME", "a name"},
     {"description", "D", "a description"},
     {"force", "", "back up an in-use volume (through a temporary snapshot or clone)"},
-    {"bandwidth", "MB/s", "read/write at most this many MB per second"},
+    {"bandwidth", "MB/s", "read/write at most this many MB (1 MB = 1,000,000 bytes) per second"},
     {"io-priority", "P", "idle, best-effort or none"},
     {"all", "", "include deleted backups"},
     {"to-volume", "VOLUME", "restore onto this available volume"},
@@ -249,7 +250,7 @@ ExitCode exitCodeFor(ErrorKind kind)
 
 QString human(qint64 bytes)
 {
-    return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeIecFormat);
+    return formatSize(bytes);
 }
 
 QString timeText(const QDateTime &t)
@@ -877,7 +878,7 @@ int CommandLine::waitForJob(JobHandle *job)
         if (p.bytesTotal > 0)
             line += QStringLiteral("  %1 / %2").arg(human(p.bytesDone), human(p.bytesTotal));
         if (p.bytesPerSecond > 0)
-            line += QStringLiteral("  %1 MB/s").arg(p.bytesPerSecond / 1e6, 0, 'f', 1);
+            line += QStringLiteral("  ") + formatRate(p.bytesPerSecond);
         if (p.etaSeconds >= 0)
             line += QStringLiteral("  ETA %1:%2").arg(p.etaSeconds / 60).arg(p.etaSeconds % 60, 2, 10, QLatin1Char('0'));
         m_err << '\r' << line.leftJustified(lastLen) << Qt::flush;

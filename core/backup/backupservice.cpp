@@ -13,6 +13,7 @@
 #include "model/status.h"
 #include "util/error.h"
 #include "util/names.h"
+#include "util/units.h"
 #include "volumes/blockdevice.h"
 #include "volumes/driverset.h"
 #include "volumes/volumedriver.h"
@@ -39,7 +40,7 @@ bool isCorruption(const std::exception_ptr &e) { return exceptionKind(e) == Erro
 
 QString humanSize(qint64 bytes)
 {
-    return QLocale::c().formattedDataSize(bytes, 1, QLocale::DataSizeIecFormat);
+    return formatSize(bytes);
 }
 } // namespace
 

@@ -2,6 +2,7 @@
 #include "jobhandle.h"
 #include "catalog/jobstore.h"
 #include "util/error.h"
+#include "util/units.h"
 
 #include <QMetaObject>
 #include <QThread>
@@ -96,10 +97,9 @@ void JobContext::saveProgress()
         return;
     for (const Milestone &m : milestones)
         m_store->addEvent(m_jobId, m.phase, QStringLiteral("progress"),
-                          QStringLiteral("%1 % (%2 of %3 MB, %4 MB/s)")
+                          QStringLiteral("%1 % (%2 of %3, %4)")
                               .arg(m.bytesTotal > 0 ? m.bytesDone * 100 / m.bytesTotal : 0)
-                              .arg(m.bytesDone / 1e6, 0, 'f', 1).arg(m.bytesTotal / 1e6, 0, 'f', 1)
-                              .arg(m.bytesPerSecond / 1e6, 0, 'f', 1),
+                              .arg(formatSize(m.bytesDone), formatSize(m.bytesTotal), formatRate(m.bytesPerSecond)),
                           m.bytesDone, m.time);
     m_store->setProgress(m_jobId, p.bytesDone, p.bytesTotal, p.bytesStored);
 }

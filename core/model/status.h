@@ -25,6 +25,7 @@ namespace JobStatus {
 inline const QString Queued = QStringLiteral("queued");
 inline const QString Running = QStringLiteral("running");
 inline const QString Succeeded = QStringLiteral("succeeded");
+inline const QString SucceededWithWarnings = QStringLiteral("succeeded-with-warnings");
 inline const QString Failed = QStringLiteral("failed");
 inline const QString Cancelled = QStringLiteral("cancelled");
 } // namespace JobStatus

@@ -5,6 +5,7 @@
 #include "catalog/jobstore.h"
 #include "catalog/volumestore.h"
 #include "model/status.h"
+#include "util/units.h"
 
 #include <QCoreApplication>
 #include <QHash>
@@ -202,7 +203,7 @@ QString html(const ReportData &data)
         const VolumeSummary s = summary.value(v.id);
         h += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td>%5</td><td>%6</td><td>%7</td><td>%8</td></tr>\n")
                  .arg(escape(v.name), escape(v.host), escape(v.driverId),
-                      escape(locale.formattedDataSize(v.size)), escape(v.status), QString::number(s.backups),
+                      escape(formatSize(v.size, locale)), escape(v.status), QString::number(s.backups),
                       escape(s.last ? humanTime(s.last->createdAt) : QStringLiteral("—")),
                       escape(s.last ? s.last->status : QStringLiteral("—")));
     }
@@ -222,7 +223,7 @@ QString html(const ReportData &data)
                  .arg(QString::number(j.id), escape(j.kind), escape(data.volumeName(j.volumeId)), escape(j.status),
                       escape(humanTime(j.startedAt.isValid() ? j.startedAt : j.createdAt)),
                       d >= 0 ? QStringLiteral("%1 s").arg(d) : QStringLiteral("—"),
-                      escape(locale.formattedDataSize(j.bytesDone)), escape(j.error),
+                      escape(formatSize(j.bytesDone, locale)), escape(j.error),
                       bad ? QStringLiteral(" class=\"failed\"") : QString());
     }
     h += QStringLiteral("</table>\n</body></html>\n");

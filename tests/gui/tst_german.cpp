@@ -62,7 +62,7 @@ private Q_SLOTS:
                  QStringLiteral("nie"));
         QVERIFY2(window.statusText().startsWith(QStringLiteral("2 Volumes · 1 in Benutzung")), qPrintable(window.statusText()));
         // Sizes and numbers follow the German locale too (decimal comma).
-        QCOMPARE(UiText::size(1536 * 1024), QStringLiteral("1,5 MB"));
+        QCOMPARE(UiText::size(1536 * 1024), QStringLiteral("1,5 MiB"));
         saveScreenshot(&window, QStringLiteral("mainwindow-de"));
 
         // Qt's own buttons in the wizard are German as well (qtbase translation).

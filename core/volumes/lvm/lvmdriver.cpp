@@ -6,6 +6,7 @@
 #include "util/error.h"
 #include "util/joblog.h"
 #include "util/names.h"
+#include "util/units.h"
 #include "volumes/fsfreeze.h"
 
 #include <QFileInfo>
@@ -48,7 +49,7 @@ qint64 toBytes(const QJsonValue &v)
 
 QString sizeText(qint64 bytes)
 {
-    return QStringLiteral("%1 MiB").arg(double(bytes) / (1024.0 * 1024.0), 0, 'f', 1);
+    return formatSize(bytes);
 }
 
 // Flushes a mounted filesystem so that the freeze inside lvcreate's suspend has little to write.
