@@ -35,21 +35,13 @@ QString newId()
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
-void writePrivateFile(const QString &path, const QByteArray &data, bool secret)
+// The first column of every row.
+QStringList column(QSqlQuery query)
 {
-    QFile file(path);
-    const QFile::Permissions mode = secret ? (QFile::ReadOwner | QFile::WriteOwner)
-                                           : (QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate, mode) || file.write(data) != data.size() || !file.flush())
-        throw Error(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-}
-
-QByteArray readAll(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        throw Error(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
-    return file.readAll();
+    QStringList values;
+    while (query.next())
+        values << query.value(0).toString();
+    return values;
 }
 
 // True only while `pid` is the very nbdkit we started (same start time, same program name):
@@ -256,9 +248,9 @@ QJsonObject ExportManager::initializeConnection(const QString &snapshotId, const
     ::chmod(QFile::encodeName(m_config.exportsDir()).constData(), 0700);
     ::chmod(QFile::encodeName(tlsDir).constData(), 0700);
     m_catalog.exec(QStringLiteral("UPDATE exports SET tls_dir = ?, updated_at = ? WHERE id = ?"), {tlsDir, now(), exportId});
-    writePrivateFile(QDir(tlsDir).filePath(QStringLiteral("server-cert.pem")), readAll(m_identity.certificatePath), false);
-    writePrivateFile(QDir(tlsDir).filePath(QStringLiteral("server-key.pem")), readAll(m_identity.keyPath), true);
-    writePrivateFile(QDir(tlsDir).filePath(QStringLiteral("ca-cert.pem")), console.toPem(), false);
+    writePemFile(QDir(tlsDir).filePath(QStringLiteral("server-cert.pem")), m_identity.certificate.toPem(), false);
+    writePemFile(QDir(tlsDir).filePath(QStringLiteral("server-key.pem")), m_identity.key.toPem(), true);
+    writePemFile(QDir(tlsDir).filePath(QStringLiteral("ca-cert.pem")), console.toPem(), false);
     const QString pidFile = QDir(tlsDir).filePath(QStringLiteral("nbdkit.pid"));
 
     QString lastFailure;
@@ -364,11 +356,7 @@ QJsonObject ExportManager::extendLease(const QString &exportId, const QString &c
 
 void ExportManager::reapSnapshot(const QString &snapshotId, QStringList &reaped)
 {
-    QSqlQuery exports = m_catalog.exec(QStringLiteral("SELECT id FROM exports WHERE snapshot_id = ?"), {snapshotId});
-    QStringList exportIds;
-    while (exports.next())
-        exportIds << exports.value(0).toString();
-    for (const QString &exportId : exportIds) {
+    for (const QString &exportId : column(m_catalog.exec(QStringLiteral("SELECT id FROM exports WHERE snapshot_id = ?"), {snapshotId}))) {
         tearDownExport(exportId);
         reaped << QStringLiteral("export ") + exportId;
     }
@@ -390,20 +378,12 @@ void ExportManager::reapSnapshot(const QString &snapshotId, QStringList &reaped)
 QStringList ExportManager::reapAll()
 {
     QStringList reaped;
-    QSqlQuery orphans = m_catalog.exec(QStringLiteral("SELECT id FROM exports WHERE snapshot_id NOT IN "
-                                                      "(SELECT id FROM snapshots)"));
-    QStringList orphanIds;
-    while (orphans.next())
-        orphanIds << orphans.value(0).toString();
-    for (const QString &id : orphanIds) {
+    for (const QString &id :
+         column(m_catalog.exec(QStringLiteral("SELECT id FROM exports WHERE snapshot_id NOT IN (SELECT id FROM snapshots)")))) {
         tearDownExport(id);
         reaped << QStringLiteral("export ") + id;
     }
-    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT id FROM snapshots WHERE deleted_at IS NULL"));
-    QStringList ids;
-    while (q.next())
-        ids << q.value(0).toString();
-    for (const QString &id : ids)
+    for (const QString &id : column(m_catalog.exec(QStringLiteral("SELECT id FROM snapshots WHERE deleted_at IS NULL"))))
         reapSnapshot(id, reaped);
     return reaped;
 }
@@ -411,12 +391,8 @@ QStringList ExportManager::reapAll()
 QStringList ExportManager::reapExpired()
 {
     QStringList reaped;
-    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT id FROM snapshots WHERE deleted_at IS NULL AND lease_expires_at < ?"),
-                                 {now()});
-    QStringList ids;
-    while (q.next())
-        ids << q.value(0).toString();
-    for (const QString &id : ids)
+    for (const QString &id : column(m_catalog.exec(
+             QStringLiteral("SELECT id FROM snapshots WHERE deleted_at IS NULL AND lease_expires_at < ?"), {now()})))
         reapSnapshot(id, reaped);
     return reaped;
 }

@@ -101,15 +101,6 @@ std::pair<QByteArray, QByteArray> createPem(const QString &commonName, const QSt
     return {bioBytes(certBio.get()), bioBytes(keyBio.get())};
 }
 
-void writeFile(const QString &path, const QByteArray &data, QFile::Permissions permissions)
-{
-    QFile file(path);
-    // Created with its final permissions before any byte of the key is in it.
-    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, permissions) || file.write(data) != data.size()
-        || !file.flush())
-        throw Error(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-}
-
 QByteArray readFile(const QString &path)
 {
     QFile file(path);
@@ -119,6 +110,16 @@ QByteArray readFile(const QString &path)
 }
 
 } // namespace
+
+void writePemFile(const QString &path, const QByteArray &pem, bool secret)
+{
+    QFile::remove(path);
+    QFile file(path);
+    const QFile::Permissions mode = secret ? (QFile::ReadOwner | QFile::WriteOwner)
+                                           : (QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, mode) || file.write(pem) != pem.size() || !file.flush())
+        throw Error(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+}
 
 QString certificateFingerprint(const QSslCertificate &certificate)
 {
@@ -162,9 +163,8 @@ TlsIdentity TlsIdentity::loadOrCreate(const QString &directory, const QString &c
             throw Error(QStringLiteral("cannot create directory %1").arg(directory));
         ::chmod(QFile::encodeName(directory).constData(), 0700);
         const auto [certPem, keyPem] = createPem(commonName, subjectAltNames);
-        writeFile(identity.keyPath, keyPem, QFile::ReadOwner | QFile::WriteOwner);
-        writeFile(identity.certificatePath, certPem,
-                  QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther);
+        writePemFile(identity.keyPath, keyPem, true);
+        writePemFile(identity.certificatePath, certPem, false);
     }
     identity.certificate = QSslCertificate(readFile(identity.certificatePath), QSsl::Pem);
     identity.key = QSslKey(readFile(identity.keyPath), QSsl::Ec, QSsl::Pem);

@@ -27,6 +27,10 @@ struct TlsIdentity
                                     const QStringList &subjectAltNames = {});
 };
 
+// Writes a PEM file (replacing one that exists), created with its final permissions (0600 when
+// `secret`, else 0644) before any byte is in it. Throws ndb::Error.
+void writePemFile(const QString &path, const QByteArray &pem, bool secret);
+
 // "SHA256:<64 lower-case hex digits>" of the certificate's DER encoding.
 QString certificateFingerprint(const QSslCertificate &certificate);
 // Normalises a fingerprint an administrator typed ("SHA256:AB:cd..." or bare hex) to the form

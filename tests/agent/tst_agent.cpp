@@ -123,6 +123,15 @@ private:
     QString volumeId(const QString &name);
     // POST snapshot, poll the operation; returns the snapshot id (empty on failure, with a QFAIL-able message).
     QString takeSnapshot(const QString &backupId, QString *why, const QString &volume = QStringLiteral("vol1"));
+    struct OpenExport
+    {
+        QString snapshot, exportId;
+        QJsonObject data; // the connection's host, port, export_name
+        qint64 nbdkitPid = 0;
+    };
+    // A snapshot of vol1 for `backupId`, exported and connected for m_console; the lease is
+    // extended to `leaseSeconds` unless 0. False with *why when a step failed.
+    bool openExport(const QString &backupId, int leaseSeconds, OpenExport &out, QString *why);
     QStringList poolFiles() const;
     int tableCount(const QString &sql) const;
     bool nbdcopy(const Console &console, const QJsonObject &data, const QString &output, QString *why);
@@ -361,6 +370,40 @@ QString TestAgent::takeSnapshot(const QString &backupId, QString *why, const QSt
     return {};
 }
 
+bool TestAgent::openExport(const QString &backupId, int leaseSeconds, OpenExport &out, QString *why)
+{
+    out.snapshot = takeSnapshot(backupId, why);
+    if (out.snapshot.isEmpty())
+        return false;
+    Response r = request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/export").arg(out.snapshot));
+    out.exportId = r.json().value(QStringLiteral("export")).toObject().value(QStringLiteral("id")).toString();
+    if (r.status != 200 || out.exportId.isEmpty()) {
+        *why = QStringLiteral("POST export: %1 %2").arg(r.status).arg(QString::fromUtf8(r.body));
+        return false;
+    }
+    if (leaseSeconds > 0) {
+        r = request(&m_console, "POST", QStringLiteral("/v1/exports/%1/lease").arg(out.exportId),
+                    QStringLiteral(R"({"seconds":%1})").arg(leaseSeconds).toUtf8());
+        if (r.status != 200) {
+            *why = QStringLiteral("POST lease: %1 %2").arg(r.status).arg(QString::fromUtf8(r.body));
+            return false;
+        }
+    }
+    r = request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/connection").arg(out.snapshot));
+    out.data = r.json().value(QStringLiteral("connection")).toObject().value(QStringLiteral("data")).toObject();
+    if (r.status != 200) {
+        *why = QStringLiteral("POST connection: %1 %2").arg(r.status).arg(QString::fromUtf8(r.body));
+        return false;
+    }
+    QFile pidFile(m_stateDir + QStringLiteral("/exports/") + out.exportId + QStringLiteral("/nbdkit.pid"));
+    if (!pidFile.open(QIODevice::ReadOnly)) {
+        *why = QStringLiteral("nbdkit wrote no pid file");
+        return false;
+    }
+    out.nbdkitPid = pidFile.readAll().trimmed().toLongLong();
+    return processAlive(out.nbdkitPid);
+}
+
 QStringList TestAgent::poolFiles() const
 {
     return QDir(m_pool).entryList(QDir::Files | QDir::Hidden, QDir::Name);
@@ -517,17 +560,11 @@ void TestAgent::leaseExpiryReapsExportAndSnapshot()
 {
     // The console opens the export and dies mid-read: nobody extends the lease (4 s here).
     QString error;
-    const QString snapshot = takeSnapshot(QStringLiteral("b2"), &error);
-    QVERIFY2(!snapshot.isEmpty(), qPrintable(error));
-    Response r = request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/export").arg(snapshot));
-    const QString exportId = r.json().value(QStringLiteral("export")).toObject().value(QStringLiteral("id")).toString();
-    r = request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/connection").arg(snapshot));
-    QVERIFY2(r.status == 200, r.body.constData());
-    const quint16 port = quint16(r.json().value(QStringLiteral("connection")).toObject().value(QStringLiteral("data")).toObject()
-                                     .value(QStringLiteral("port")).toInt());
-    QFile pf(m_stateDir + QStringLiteral("/exports/") + exportId + QStringLiteral("/nbdkit.pid"));
-    QVERIFY(pf.open(QIODevice::ReadOnly));
-    const qint64 nbdkitPid = pf.readAll().trimmed().toLongLong();
+    OpenExport open;
+    QVERIFY2(openExport(QStringLiteral("b2"), 0, open, &error), qPrintable(error));
+    const QString exportId = open.exportId;
+    const qint64 nbdkitPid = open.nbdkitPid;
+    const quint16 port = quint16(open.data.value(QStringLiteral("port")).toInt());
     // A reader holding a connection open and then killed.
     QProcess reader;
     reader.start(QStringLiteral("nbdinfo"), {QStringLiteral("--map"),
@@ -543,7 +580,7 @@ void TestAgent::leaseExpiryReapsExportAndSnapshot()
     QVERIFY(portFree(port));
     QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports")), 0);
     // An expired lease cannot be extended: the export is gone.
-    r = request(&m_console, "POST", QStringLiteral("/v1/exports/%1/lease").arg(exportId), R"({"seconds":60})");
+    const Response r = request(&m_console, "POST", QStringLiteral("/v1/exports/%1/lease").arg(exportId), R"({"seconds":60})");
     QCOMPARE(r.status, 404);
     QVERIFY(r.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString().contains(exportId));
 }
@@ -551,17 +588,10 @@ void TestAgent::leaseExpiryReapsExportAndSnapshot()
 void TestAgent::killedAgentIsReapedAtRestart()
 {
     QString error;
-    const QString snapshot = takeSnapshot(QStringLiteral("b3"), &error);
-    QVERIFY2(!snapshot.isEmpty(), qPrintable(error));
-    Response r = request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/export").arg(snapshot));
-    const QString exportId = r.json().value(QStringLiteral("export")).toObject().value(QStringLiteral("id")).toString();
-    QCOMPARE(request(&m_console, "POST", QStringLiteral("/v1/exports/%1/lease").arg(exportId), R"({"seconds":3600})").status, 200);
-    r = request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/connection").arg(snapshot));
-    QVERIFY2(r.status == 200, r.body.constData());
-    QFile pf(m_stateDir + QStringLiteral("/exports/") + exportId + QStringLiteral("/nbdkit.pid"));
-    QVERIFY(pf.open(QIODevice::ReadOnly));
-    const qint64 nbdkitPid = pf.readAll().trimmed().toLongLong();
-    QVERIFY(processAlive(nbdkitPid));
+    OpenExport open;
+    QVERIFY2(openExport(QStringLiteral("b3"), 3600, open, &error), qPrintable(error));
+    const QString exportId = open.exportId;
+    const qint64 nbdkitPid = open.nbdkitPid;
 
     ::kill(pid_t(m_agent->processId()), SIGKILL);
     m_agent->waitForFinished(10000);
