@@ -26,6 +26,8 @@
 #include <QUrl>
 
 #include <csignal>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <memory>
 #include <unistd.h>
 
@@ -139,6 +141,7 @@ private:
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<ScratchCleanup> m_cleanup;
     std::unique_ptr<ScratchFilesystem> m_fs;
+    std::unique_ptr<ScratchFilesystem> m_ext4; // a pool without reflink: no snapshots
     QString m_pool;
     Console m_console;      // trusted by the agent
     Console m_otherConsole; // trusted by the agent too, but never asks for the export
@@ -182,6 +185,9 @@ void TestAgent::initTestCase()
     volume.close();
     QFile busy(m_pool + QStringLiteral("/busy.img"));
     QVERIFY(busy.open(QIODevice::WriteOnly) && busy.resize(8 << 20));
+    NDB_TRY(m_ext4 = std::make_unique<ScratchFilesystem>(m_dir->path(), QStringLiteral("ext4"), 64, QStringLiteral("ext4pool")));
+    QFile plain(m_ext4->mountPoint() + QStringLiteral("/plain.img"));
+    QVERIFY(plain.open(QIODevice::WriteOnly) && plain.resize(4 << 20));
 
     for (auto [console, name] : {std::pair{&m_console, "console1"}, {&m_otherConsole, "console2"}, {&m_stranger, "stranger"}}) {
         const QString dir = m_dir->filePath(QString::fromLatin1(name));
@@ -209,11 +215,12 @@ void TestAgent::init()
     m_configFile = m_dir->filePath(QStringLiteral("agent%1.conf").arg(m_testNumber));
     QFile conf(m_configFile);
     QVERIFY(conf.open(QIODevice::WriteOnly));
-    conf.write(QStringLiteral("image_pools = %1\nstate_dir = %2\nlisten = 127.0.0.2:%3\nexport_ports = %4-%5\nlease_seconds = 4\n")
+    conf.write(QStringLiteral("image_pools = %1, %6\nstate_dir = %2\nlisten = 127.0.0.2:%3\nexport_ports = %4-%5\nlease_seconds = 4\n")
                    .arg(m_pool, m_stateDir)
                    .arg(m_apiPort)
                    .arg(m_exportFirst)
                    .arg(m_exportFirst + 3)
+                   .arg(m_ext4->mountPoint())
                    .toUtf8());
     conf.close();
     for (const Console *c : {&m_console, &m_otherConsole}) {
@@ -452,7 +459,7 @@ void TestAgent::trustedConsoleGetsNode()
     const QJsonObject node = r.json();
     QCOMPARE(node.value(QStringLiteral("fingerprint")).toString(), m_agentFingerprint);
     QVERIFY(!node.value(QStringLiteral("version")).toString().isEmpty());
-    QCOMPARE(node.value(QStringLiteral("drivers")).toArray().size(), 1);
+    QCOMPARE(node.value(QStringLiteral("drivers")).toArray().size(), 2);
     QVERIFY(!volumeId(QStringLiteral("vol1")).isEmpty());
     // The console's certificate is stored on its first handshake (nbdkit's CA for its exports).
     QVERIFY(QFileInfo::exists(m_stateDir + QStringLiteral("/consoles/") + m_console.identity.fingerprint().mid(7)
@@ -565,13 +572,22 @@ void TestAgent::leaseExpiryReapsExportAndSnapshot()
     const QString exportId = open.exportId;
     const qint64 nbdkitPid = open.nbdkitPid;
     const quint16 port = quint16(open.data.value(QStringLiteral("port")).toInt());
-    // A reader holding a connection open and then killed.
+    // The console dies mid-read: nbdcopy streams into a pipe nobody drains, so it stalls with
+    // the export open, and is killed there.
+    const QString fifo = m_dir->filePath(QStringLiteral("stalled.fifo"));
+    QVERIFY(::mkfifo(QFile::encodeName(fifo).constData(), 0600) == 0);
+    const int drain = ::open(QFile::encodeName(fifo).constData(), O_RDONLY | O_NONBLOCK); // never read
+    QVERIFY(drain >= 0);
     QProcess reader;
-    reader.start(QStringLiteral("nbdinfo"), {QStringLiteral("--map"),
-                                            QStringLiteral("nbds://127.0.0.2:%1/x?tls-certificates=%2").arg(port).arg(m_console.nbdTlsDir)});
-    reader.waitForStarted();
-    reader.kill();
+    reader.start(QStringLiteral("nbdcopy"), {QStringLiteral("nbds://127.0.0.2:%1/%2?tls-certificates=%3")
+                                                 .arg(port)
+                                                 .arg(open.data.value(QStringLiteral("export_name")).toString(), m_console.nbdTlsDir),
+                                             fifo});
+    QVERIFY(reader.waitForStarted());
+    QVERIFY2(!reader.waitForFinished(1500), reader.readAllStandardError().constData()); // stalled mid-read
+    ::kill(pid_t(reader.processId()), SIGKILL);
     reader.waitForFinished();
+    ::close(drain);
 
     const QString snapshotFile = m_pool + QStringLiteral("/ndbackup-snap-b2.img");
     QVERIFY(QFileInfo::exists(snapshotFile));
@@ -644,6 +660,15 @@ void TestAgent::badInputChangesNothing()
                               R"({"backup_id":"b4"})"),
                       404, QStringLiteral("not-found"), QStringLiteral("passwd"));
     QVERIFY2(why.isEmpty(), qPrintable(why));
+    // A pool that cannot snapshot (ext4, no reflink) is refused clearly; no copy is made instead.
+    const QStringList ext4Before = QDir(m_ext4->mountPoint()).entryList(QDir::Files | QDir::Hidden);
+    why = expectError(request(&m_console, "POST",
+                              QStringLiteral("/v1/volumes/%1/snapshots")
+                                  .arg(QString::fromLatin1(QUrl::toPercentEncoding(volumeId(QStringLiteral("plain"))))),
+                              R"({"backup_id":"b5"})"),
+                      409, QStringLiteral("refused"), QStringLiteral("reflink"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    QCOMPARE(QDir(m_ext4->mountPoint()).entryList(QDir::Files | QDir::Hidden), ext4Before);
     why = expectError(request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/..%2F..%2Fetc")), 400,
                       QStringLiteral("invalid"), QStringLiteral("snapshot id"));
     QVERIFY2(why.isEmpty(), qPrintable(why));
