@@ -126,6 +126,29 @@ CREATE TABLE freezes (
     R"SQL(
 ALTER TABLE jobs ADD COLUMN partial_file TEXT;
 )SQL",
+    // agent: the exports an agent serves (nbdkit giving one console a temporary snapshot) with
+    //    their leases, and a lease on the agent's temporary snapshots, so that what an expired
+    //    lease or a dead agent left is reaped (server_pid + server_start: never kill a reused pid).
+    R"SQL(
+CREATE TABLE exports (
+    id TEXT PRIMARY KEY,
+    snapshot_id TEXT NOT NULL,
+    console_fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,
+    host TEXT,
+    port INTEGER,
+    export_name TEXT,
+    tls_dir TEXT,
+    server_pid INTEGER NOT NULL DEFAULT 0,
+    server_start TEXT,
+    worker TEXT NOT NULL,
+    lease_expires_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX exports_snapshot ON exports(snapshot_id);
+ALTER TABLE snapshots ADD COLUMN lease_expires_at TEXT;
+)SQL",
 };
 
 QAtomicInteger<quint64> s_connectionCounter;
@@ -223,7 +246,6 @@ void Catalog::migrate()
     });
 }
 
-namespace {
 QString processStartTime(qint64 pid)
 {
     QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
@@ -235,7 +257,6 @@ QString processStartTime(qint64 pid)
     const QList<QByteArray> fields = stat.mid(close + 2).split(' ');
     return fields.size() > 19 ? QString::fromLatin1(fields[19]) : QString();
 }
-} // namespace
 
 QString currentWorkerId()
 {

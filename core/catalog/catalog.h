@@ -44,5 +44,8 @@ private:
 // front end) can tell a live operation from one whose process died.
 QString currentWorkerId();
 bool workerIsAlive(const QString &workerId);
+// Start time of process `pid` (/proc/<pid>/stat field 22); empty when there is none. With the pid
+// it identifies a process across pid reuse.
+QString processStartTime(qint64 pid);
 
 } // namespace ndb

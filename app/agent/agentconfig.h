@@ -1,0 +1,37 @@
+#pragma once
+// What an agent serves and where it keeps its state. The configuration file is the engine's INI
+// format (image_pools, lvm_volume_groups, freeze_* ...) plus the agent's own keys:
+//   state_dir = /var/lib/ndbackup-agent   listen = 0.0.0.0:8787   export_ports = 10809-10899
+//   export_address = <address nbdkit binds and consoles dial; default: the listen address>
+//   lease_seconds = 120   node_name = <host name>
+#include "volumes/driverregistry.h"
+
+#include <QHostAddress>
+#include <QString>
+
+namespace ndb {
+
+struct AgentConfig
+{
+    QString stateDir = QStringLiteral("/var/lib/ndbackup-agent");
+    QHostAddress listenAddress = QHostAddress::Any;
+    quint16 listenPort = 8787;
+    QHostAddress exportAddress; // null: the listen address (0.0.0.0 is not dialable: then refused)
+    quint16 exportPortFirst = 10809;
+    quint16 exportPortLast = 10899;
+    int leaseSeconds = 120;
+    QString nodeName;
+    DriverSettings drivers;
+
+    // Defaults overlaid with `iniFile` (may be empty: defaults only). Throws InvalidInputError
+    // naming the key for a bad value.
+    static AgentConfig load(const QString &iniFile);
+    // "ADDR:PORT" or "ADDR" (port kept); throws InvalidInputError.
+    void setListen(const QString &text);
+    QString catalogPath() const;
+    QString identityDir() const;
+    QString consolesDir() const;
+    QString exportsDir() const;
+};
+
+} // namespace ndb
