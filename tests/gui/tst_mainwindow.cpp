@@ -19,7 +19,10 @@
 #include <QLabel>
 #include <QSignalSpy>
 #include <QTest>
+#include <QThread>
 #include <QTreeView>
+
+#include <atomic>
 
 using namespace ndb;
 using namespace ndbtest;
@@ -182,6 +185,37 @@ private Q_SLOTS:
         QVERIFY(!engine.inventoryPending());
         QVERIFY(!window.volumePlaceholder()->isVisible());
         QVERIFY2(!window.statusText().contains(QLatin1String("asking the storage")), qPrintable(window.statusText()));
+    }
+
+    // What main() does before the window for a first run (the demo pool: image files, losetup)
+    // runs as startAsync's prepare step on the engine's worker: the window does not wait for it,
+    // and its notes come with startupFinished.
+    void prepareStepRunsOnTheWorker()
+    {
+        GuiEnv env;
+        EngineConfig config;
+        NDB_TRY(config = env.preparePool());
+        Engine engine(config);
+        QSignalSpy started(&engine, &Engine::startupFinished);
+        std::atomic<bool> onGuiThread{true};
+        QElapsedTimer clock;
+        clock.start();
+        NDB_TRY(engine.startAsync([&onGuiThread]() -> QStringList {
+            onGuiThread = QThread::currentThread() == qApp->thread();
+            QThread::sleep(2);
+            return {QStringLiteral("prepared")};
+        }));
+        MainWindow window(&engine, env.dir() + QStringLiteral("/ndbackup.conf"));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY2(clock.elapsed() < 1000, qPrintable(QStringLiteral("the window took %1 ms").arg(clock.elapsed())));
+        QVERIFY(window.volumePlaceholder()->isVisible());
+        QVERIFY(started.wait(30000));
+        QVERIFY(!onGuiThread);
+        QVERIFY2(clock.elapsed() >= 2000, "the prepare step did not run first");
+        const auto report = started.first().first().value<CleanupReport>();
+        QVERIFY2(report.messages.contains(QStringLiteral("prepared")), qPrintable(report.messages.join(QLatin1Char('|'))));
+        QVERIFY(waitFor([&] { return volumeCount(window) == 2; }, 20000));
     }
 
     void settingsNoteKeepsThePathWhole()
