@@ -3,6 +3,7 @@
 // state come back after a restart; the window shows at once, with "Loading volumes…", while the
 // storage is slow, and fills per driver as each answers; the settings note keeps its path whole.
 #include "support/guienv.h"
+#include "support/slowlvm.h"
 
 #include "engine/demopool.h"
 #include "engine/engine.h"
@@ -30,19 +31,6 @@ using namespace ndbtest;
 namespace {
 
 const int kLvsSeconds = 3;
-
-// `lvm lvs ...` answering with one inactive (available) LV after kLvsSeconds; every other lvm
-// command fails, as on a host without that VG. Placed first in PATH.
-QByteArray slowLvm()
-{
-    return QStringLiteral(R"(#!/bin/sh
-if [ "$1" != lvs ]; then echo "fake lvm: $1 is not supported" >&2; exit 5; fi
-sleep %1
-cat <<'EOF'
-{"report":[{"lv":[{"vg_name":"vgslow","lv_name":"data","lv_uuid":"aaaaaa-aaaa-aaaa-aaaa-aaaa-aaaa-aaaaaa","lv_size":"8388608","lv_attr":"-wi-------","lv_tags":"","origin":"","pool_lv":"","segtype":"linear","vg_extent_size":"4194304","vg_free":"4194304"}]}]}
-EOF
-)").arg(kLvsSeconds).toUtf8();
-}
 
 int volumeCount(MainWindow &w)
 {
@@ -143,16 +131,9 @@ private Q_SLOTS:
         GuiEnv env;
         EngineConfig config;
         NDB_TRY(config = env.preparePool());
-        const QString bin = env.dir() + QStringLiteral("/bin");
-        QVERIFY(QDir().mkpath(bin));
-        QFile lvm(bin + QStringLiteral("/lvm"));
-        QVERIFY(lvm.open(QIODevice::WriteOnly) && lvm.write(slowLvm()) > 0);
-        lvm.close();
-        QVERIFY(lvm.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
-        const QByteArray oldPath = qgetenv("PATH");
-        qputenv("PATH", QFile::encodeName(bin) + ':' + oldPath);
-        const auto restorePath = qScopeGuard([&] { qputenv("PATH", oldPath); });
-        config.lvmVolumeGroups = {QStringLiteral("vgslow")};
+        std::unique_ptr<SlowLvm> lvm;
+        NDB_TRY(lvm = std::make_unique<SlowLvm>(env.dir(), kLvsSeconds));
+        config.lvmVolumeGroups = {SlowLvm::volumeGroup()};
 
         QElapsedTimer clock;
         clock.start();
@@ -177,7 +158,7 @@ private Q_SLOTS:
         QVERIFY(perDriver.size() >= 1);
         QCOMPARE(perDriver.first().first().toString().left(6), QStringLiteral("image:"));
         QVERIFY(!window.volumePlaceholder()->isVisible());
-        QVERIFY(window.volumeModel()->indexOfVolume(QStringLiteral("lvm:vgslow/data")).isValid() == false);
+        QVERIFY(window.volumeModel()->indexOfVolume(SlowLvm::volumeId()).isValid() == false);
 
         // Then the slow volume group.
         QVERIFY(waitFor([&] { return volumeCount(window) == 3; }, (kLvsSeconds + 20) * 1000));
