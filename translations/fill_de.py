@@ -29,7 +29,7 @@ DE = {
     'Backup size over time': 'Sicherungsgröße im Zeitverlauf',
     'Backup duration over time': 'Sicherungsdauer im Zeitverlauf',
     'stored MiB': 'gespeicherte MiB',
-    'seconds': 'Sekunden',
+    'duration (%1)': 'Dauer (%1)',
     # backup wizard
     'Container and name': 'Container und Name',
     'Where the backup is stored and how you will recognise it later.': 'Wo die Sicherung abgelegt wird und woran Sie sie später erkennen.',
@@ -38,6 +38,7 @@ DE = {
     'Optional: why this backup was taken': 'Optional: warum diese Sicherung angelegt wurde',
     '&Container:': '&Container:',
     '&Name:': '&Name:',
+    'Na&me:': 'Na&me:',
     '&Description:': '&Beschreibung:',
     'container': 'Container',
     'The backup needs a name.': 'Die Sicherung braucht einen Namen.',
@@ -118,7 +119,12 @@ DE = {
     'No jobs are running. Start a backup with the Back Up… action.': 'Es laufen keine Aufträge. Starten Sie eine Sicherung mit der Aktion „Sichern …“.',
     '#%1 %2 of %3': '#%1 %2 von %3',
     # main window
-    'ndbackup — Volume Backup': 'ndbackup — Volumensicherung',
+    'Volume Backup — %1': 'Volumensicherung — %1',
+    'F&ilter:': 'F&ilter:',
+    'V&olumes': 'V&olumes',
+    'Hi&story': 'Ver&lauf',
+    'Loading volumes…': 'Volumes werden geladen …',
+    'asking the storage…': 'Speicher wird abgefragt …',
     'Filter by name, host, driver or status (Ctrl+F)': 'Nach Name, Host, Treiber oder Status filtern (Strg+F)',
     '&Filter:': '&Filter:',
     '&Volumes': '&Volumes',
@@ -238,6 +244,16 @@ DE = {
     "Where the backup's data is written.": 'Wohin die Daten der Sicherung geschrieben werden.',
     'An &existing volume (must be available, not attached)': 'Ein &bestehendes Volume (muss verfügbar sein, nicht angebunden)',
     'A &new volume': 'Ein &neues Volume',
+    'A new &volume': 'Ein neues &Volume',
+    'B&rowse…': 'Durch&suchen …',
+    '&Close': '&Schließen',
+    '…': '…',
+    '%1 is %2': '%1 ist %2',
+    '%1 is smaller (%2)': '%1 ist kleiner (%2)',
+    'Not possible: there is no volume yet. Restore to a new volume or a file.':
+        'Nicht möglich: Es gibt noch kein Volume. Stellen Sie in ein neues Volume oder eine Datei wieder her.',
+    'Not possible: no volume is available (detached) and at least as large as the backup (%1): %2. Restore to a new volume or a file.':
+        'Nicht möglich: Kein Volume ist verfügbar (nicht angebunden) und mindestens so groß wie die Sicherung (%1): %2. Stellen Sie in ein neues Volume oder eine Datei wieder her.',
     'An image &file': 'Eine Image-&Datei',
     'name of the new volume': 'Name des neuen Volumes',
     '/path/to/restored.img': '/pfad/zu/wiederhergestellt.img',
@@ -275,8 +291,8 @@ DE = {
     'Notify when a job &succeeds': 'Benachrichtigen, wenn ein Auftrag &erfolgreich ist',
     'Show an icon in the system &tray': 'Ein Symbol im &Systembereich der Kontrollleiste anzeigen',
     'Notifications': 'Benachrichtigungen',
-    'Changes to the catalog and storage take effect when ndbackup starts next time. Settings file: %1':
-        'Änderungen an Katalog und Speicher wirken beim nächsten Start von ndbackup. Einstellungsdatei: %1',
+    'Changes to the catalog and storage take effect when ndbackup starts next time. Settings file:':
+        'Änderungen an Katalog und Speicher wirken beim nächsten Start von ndbackup. Einstellungsdatei:',
     'The repository root and the catalog file must be set.': 'Repository-Wurzel und Katalogdatei müssen angegeben sein.',
     'default container': 'Standard-Container',
     'volume group': 'Volume-Gruppe',

@@ -11,7 +11,48 @@
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
 
+#include <cmath>
+
 namespace ndb {
+
+QStringList AxisTicks::labels() const
+{
+    QStringList out;
+    for (int i = 0; i < tickCount(); ++i)
+        out << QString::asprintf(qPrintable(labelFormat()), i * step);
+    return out;
+}
+
+AxisTicks niceAxisTicks(double maxValue)
+{
+    AxisTicks t;
+    if (!(maxValue > 0) || !std::isfinite(maxValue))
+        return t; // 0 to 1 in steps of 0.2
+    // The smallest 1-2-5 step that covers maxValue with at most five intervals.
+    const double raw = maxValue / 5.0;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = 10 * magnitude;
+    for (double m : {1.0, 2.0, 5.0})
+        if (m * magnitude >= raw * (1 - 1e-9)) {
+            step = m * magnitude;
+            break;
+        }
+    t.step = step;
+    t.max = std::ceil(maxValue / step - 1e-9) * step;
+    t.decimals = qMax(0, int(-std::floor(std::log10(step) + 1e-9)));
+    return t;
+}
+
+DurationUnit durationUnit(double maxSeconds)
+{
+    if (maxSeconds < 1)
+        return {QStringLiteral("ms"), 0.001};
+    if (maxSeconds < 120)
+        return {QStringLiteral("s"), 1};
+    if (maxSeconds < 7200)
+        return {QStringLiteral("min"), 60};
+    return {QStringLiteral("h"), 3600};
+}
 
 namespace {
 
@@ -34,13 +75,17 @@ void fill(QChart *chart, const QMap<QString, QList<QPointF>> &points, const QStr
     x->setTickCount(5);
     auto *y = new QValueAxis;
     y->setTitleText(yTitle);
-    y->setLabelFormat(QStringLiteral("%.1f"));
+    // Fixed nice ticks: QValueAxis's own applyNiceNumbers() with "%.1f" labels repeated "0.1, 0.1".
+    const AxisTicks ticks = niceAxisTicks(maxY * 1.05); // a little room above the highest point
+    y->setTickType(QValueAxis::TicksFixed);
+    y->setRange(0, ticks.max);
+    y->setTickCount(ticks.tickCount());
+    y->setLabelFormat(ticks.labelFormat());
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     if (points.isEmpty()) {
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         x->setRange(QDateTime::fromMSecsSinceEpoch(now - 86400000), QDateTime::fromMSecsSinceEpoch(now));
-        y->setRange(0, 1);
         return;
     }
     for (auto it = points.begin(); it != points.end(); ++it) {
@@ -55,8 +100,6 @@ void fill(QChart *chart, const QMap<QString, QList<QPointF>> &points, const QStr
     }
     const double pad = qMax(oneDay ? 1800000.0 : 3600000.0, (maxX - minX) * 0.05);
     x->setRange(QDateTime::fromMSecsSinceEpoch(qint64(minX - pad)), QDateTime::fromMSecsSinceEpoch(qint64(maxX + pad)));
-    y->setRange(0, maxY > 0 ? maxY * 1.15 : 1);
-    y->applyNiceNumbers();
 }
 
 } // namespace
@@ -108,7 +151,12 @@ void BackupChartView::setBackups(const QList<Backup> &backups)
     QChart *size = makeChart(tr("Backup size over time"));
     QChart *duration = makeChart(tr("Backup duration over time"));
     fill(size, sizes, tr("stored MiB"), minX, maxX, maxSize);
-    fill(duration, durations, tr("seconds"), minX, maxX, maxDuration);
+    // Durations in the unit that suits the longest one: 0.12 s reads "120 ms", 300 s "5 min".
+    const DurationUnit unit = durationUnit(maxDuration);
+    for (QList<QPointF> &line : durations)
+        for (QPointF &p : line)
+            p.setY(p.y() / unit.seconds);
+    fill(duration, durations, tr("duration (%1)").arg(unit.symbol), minX, maxX, maxDuration / unit.seconds);
     m_sizeView->setChart(size);
     m_durationView->setChart(duration);
     delete m_sizeChart;

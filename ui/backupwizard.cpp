@@ -113,7 +113,7 @@ BackupDetailsPage::BackupDetailsPage(const QStringList &containers, const QStrin
 
     auto *form = new QFormLayout(this);
     form->addRow(tr("&Container:"), m_container);
-    form->addRow(tr("&Name:"), m_name);
+    form->addRow(tr("Na&me:"), m_name); // Alt+N is Next
     form->addRow(tr("&Description:"), m_description);
     form->addRow(tr("&Read at most:"), m_bandwidth);
     form->addRow(m_error);

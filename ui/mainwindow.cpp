@@ -24,6 +24,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSettings>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
@@ -36,12 +37,19 @@
 
 namespace ndb {
 
+namespace {
+constexpr int kEmptyJobsDockWidth = 240;
+constexpr int kJobsDockWidth = 420; // a job's progress, rate, ETA and buttons side by side
+} // namespace
+
 MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *parent)
     : QMainWindow(parent)
     , m_engine(engine)
     , m_configFile(configFile.isEmpty() ? EngineConfig::defaultConfigFile() : configFile)
 {
-    setWindowTitle(tr("ndbackup — Volume Backup"));
+    // The platform appends the application's display name unless the title already ends with
+    // it ("ndbackup — Volume Backup — ndbackup"): name it once, at the end.
+    setWindowTitle(tr("Volume Backup — %1").arg(QGuiApplication::applicationDisplayName()));
     setWindowIcon(UiText::icon(QStringLiteral("ndbackup")));
     m_uiSettings = UiSettings::load(m_configFile);
 
@@ -58,6 +66,15 @@ MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *paren
     m_view->setUniformRowHeights(true);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_view->setAccessibleName(tr("Volumes"));
+    m_view->setTextElideMode(Qt::ElideMiddle); // driver ids end in the pool's name
+    // Until the storage has answered the first time, the empty list says so.
+    m_placeholder = new QLabel(tr("Loading volumes…"), m_view->viewport());
+    m_placeholder->setObjectName(QStringLiteral("volumePlaceholder"));
+    m_placeholder->setEnabled(false);
+    m_placeholder->setMargin(6);
+    m_placeholder->move(0, 0);
+    m_placeholder->adjustSize();
+    m_placeholder->hide();
 
     m_filterEdit = new QLineEdit(this);
     m_filterEdit->setPlaceholderText(tr("Filter by name, host, driver or status (Ctrl+F)"));
@@ -70,7 +87,7 @@ MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *paren
     auto *volumesPage = new QWidget(this);
     auto *volumesLayout = new QVBoxLayout(volumesPage);
     auto *filterRow = new QHBoxLayout;
-    auto *filterLabel = new QLabel(tr("&Filter:"), volumesPage);
+    auto *filterLabel = new QLabel(tr("F&ilter:"), volumesPage); // Alt+F is the File menu
     filterLabel->setBuddy(m_filterEdit);
     filterRow->addWidget(filterLabel);
     filterRow->addWidget(m_filterEdit, 1);
@@ -79,13 +96,16 @@ MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *paren
 
     m_history = new HistoryView(engine, this);
     m_tabs = new QTabWidget(this);
-    m_tabs->addTab(volumesPage, UiText::icon(QStringLiteral("volume")), tr("&Volumes"));
-    m_tabs->addTab(m_history, UiText::icon(QStringLiteral("history")), tr("&History"));
+    // Not the menus' letters (Alt+V, Alt+H).
+    m_tabs->addTab(volumesPage, UiText::icon(QStringLiteral("volume")), tr("V&olumes"));
+    m_tabs->addTab(m_history, UiText::icon(QStringLiteral("history")), tr("Hi&story"));
     setCentralWidget(m_tabs);
 
     m_jobs = new JobsPanel(engine, this);
     m_jobsDock = new QDockWidget(tr("Jobs"), this);
     m_jobsDock->setObjectName(QStringLiteral("jobsDock"));
+    // Empty at first: a modest dock leaves the room to the volume list; it widens for a job.
+    m_jobs->setMinimumWidth(kEmptyJobsDockWidth);
     m_jobsDock->setWidget(m_jobs);
     addDockWidget(Qt::RightDockWidgetArea, m_jobsDock);
 
@@ -108,6 +128,9 @@ MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *paren
 
     connect(m_jobs, &JobsPanel::jobAdded, this, [this](JobHandle *job) {
         m_jobsDock->show();
+        if (m_jobsDock->width() < kJobsDockWidth && dockWidgetArea(m_jobsDock) != Qt::BottomDockWidgetArea
+            && dockWidgetArea(m_jobsDock) != Qt::TopDockWidgetArea)
+            resizeDocks({m_jobsDock}, {kJobsDockWidth}, Qt::Horizontal);
         // The volume's status changes (backing-up) as the job starts; follow it from the catalog.
         // Only at phase changes: a reload per progress tick would reset the view several times a second.
         connect(job, &JobHandle::started, this, &MainWindow::scheduleCatalogReload);
@@ -134,17 +157,52 @@ MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *paren
         connect(m_engine, &Engine::refreshFailed, this, [this](const QString &error) {
             m_refreshError = error;
             updateStatusBar();
+            updatePlaceholder();
         });
+        // Volumes appear per driver as each answers, not when the slowest has.
+        connect(m_engine, &Engine::driverInventoried, this, &MainWindow::reloadFromCatalog);
         reloadFromCatalog();
         m_history->reload();
         m_autoRefresh->start();
     }
-    resize(1240, 680);
-    resizeDocks({m_jobsDock}, {460}, Qt::Horizontal);
+    if (!restoreWindowState()) {
+        // Wide enough for every column of the volume list; the Jobs dock, empty at first, modest.
+        resize(1280, 720);
+        resizeDocks({m_jobsDock}, {kEmptyJobsDockWidth}, Qt::Horizontal);
+    }
     updateStatusBar();
+    updatePlaceholder();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    saveWindowState();
+}
+
+void MainWindow::saveWindowState() const
+{
+    QSettings s(m_configFile, QSettings::IniFormat);
+    s.beginGroup(QStringLiteral("window"));
+    s.setValue(QStringLiteral("geometry"), saveGeometry());
+    s.setValue(QStringLiteral("state"), saveState());
+}
+
+bool MainWindow::restoreWindowState()
+{
+    QSettings s(m_configFile, QSettings::IniFormat);
+    s.beginGroup(QStringLiteral("window"));
+    const QByteArray geometry = s.value(QStringLiteral("geometry")).toByteArray();
+    const QByteArray state = s.value(QStringLiteral("state")).toByteArray();
+    if (geometry.isEmpty() || !restoreGeometry(geometry))
+        return false;
+    restoreState(state);
+    return true;
+}
+
+void MainWindow::updatePlaceholder()
+{
+    m_placeholder->setVisible(m_engine && m_engine->inventoryPending() && m_model->volumes().isEmpty());
+}
 
 void MainWindow::createActions()
 {
@@ -471,11 +529,12 @@ void MainWindow::applyVolumes(const QList<Volume> &volumes)
     for (int c = 0; c < VolumeModel::ColumnCount; ++c) {
         m_view->resizeColumnToContents(c);
         // Driver ids carry a path; keep room for the last backup and its result.
-        if (m_view->columnWidth(c) > 260)
-            m_view->setColumnWidth(c, 260);
+        if (m_view->columnWidth(c) > 360)
+            m_view->setColumnWidth(c, 360);
     }
     m_history->setVolumes(volumes);
     updateStatusBar();
+    updatePlaceholder();
 }
 
 void MainWindow::reloadFromCatalog()
@@ -521,6 +580,8 @@ void MainWindow::updateStatusBar()
         text += QStringLiteral(" · ") + tr("%n selected", nullptr, selected);
     if (m_lastRefresh.isValid())
         text += QStringLiteral(" · ") + tr("updated %1").arg(QLocale().toString(m_lastRefresh.time(), QLocale::ShortFormat));
+    if (m_engine && m_engine->inventoryPending())
+        text += QStringLiteral(" · ") + tr("asking the storage…");
     if (!m_refreshError.isEmpty())
         text += QStringLiteral(" · ") + tr("storage error: %1").arg(m_refreshError);
     m_statusLabel->setText(text);

@@ -47,6 +47,12 @@ public:
     QAction *refreshAction() const { return m_refreshAction; }
     QAction *resetStatusAction() const { return m_resetStatusAction; }
     QString statusText() const;
+    // "Loading volumes…" over the empty volume list while the storage has not answered yet.
+    QLabel *volumePlaceholder() const { return m_placeholder; }
+    // Window geometry and dock/toolbar state, in the settings file's [window] group: saved when
+    // the window is destroyed, restored when it is created.
+    void saveWindowState() const;
+    bool restoreWindowState();
     QStringList selectedVolumeIds() const;
     // The last notification shown (tray balloon or status bar), for tests.
     QString lastNotification() const { return m_lastNotification; }
@@ -84,6 +90,7 @@ private:
     void onJobFinished(JobHandle *job, const QString &status, const QString &error);
     void notify(const QString &title, const QString &message, bool failure);
     void applyVolumes(const QList<Volume> &volumes);
+    void updatePlaceholder();
 
     Engine *m_engine;
     QString m_configFile;
@@ -98,6 +105,7 @@ private:
     QDockWidget *m_jobsDock;
     QLabel *m_statusLabel;
     QLabel *m_jobsLabel;
+    QLabel *m_placeholder;
     QSystemTrayIcon *m_tray = nullptr;
     QTimer *m_reloadTimer;
     QTimer *m_autoRefresh;

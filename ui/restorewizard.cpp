@@ -105,13 +105,17 @@ RestoreTargetPage::RestoreTargetPage(const QList<Volume> &volumes, const QString
     setTitle(tr("Target"));
     setSubTitle(tr("Where the backup's data is written."));
     m_toExisting = new QRadioButton(tr("An &existing volume (must be available, not attached)"), this);
-    m_toNew = new QRadioButton(tr("A &new volume"), this);
+    m_toNew = new QRadioButton(tr("A new &volume"), this); // Alt+N is Next
     m_toFile = new QRadioButton(tr("An image &file"), this);
     auto *group = new QButtonGroup(this);
     group->addButton(m_toExisting);
     group->addButton(m_toNew);
     group->addButton(m_toFile);
 
+    m_existingReason = new QLabel(this);
+    m_existingReason->setWordWrap(true);
+    m_existingReason->setContentsMargins(24, 0, 0, 0);
+    m_existingReason->setObjectName(QStringLiteral("existingUnavailableReason"));
     m_existing = new QComboBox(this);
     m_driver = new QComboBox(this);
     m_driver->addItems(drivers);
@@ -119,13 +123,14 @@ RestoreTargetPage::RestoreTargetPage(const QList<Volume> &volumes, const QString
     m_newName->setPlaceholderText(tr("name of the new volume"));
     m_file = new QLineEdit(this);
     m_file->setPlaceholderText(tr("/path/to/restored.img"));
-    auto *browse = new QPushButton(tr("&Browse…"), this);
+    auto *browse = new QPushButton(tr("B&rowse…"), this); // Alt+B is Back
     m_error = new QLabel(this);
     m_error->setStyleSheet(QStringLiteral("color: #a40000"));
     m_error->setWordWrap(true);
 
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_toExisting);
+    layout->addWidget(m_existingReason);
     auto *f1 = new QFormLayout;
     f1->setContentsMargins(24, 0, 0, 0);
     f1->addRow(tr("Volume:"), m_existing);
@@ -182,6 +187,11 @@ void RestoreTargetPage::initializePage()
     if (idx >= 0)
         m_existing->setCurrentIndex(idx);
     m_toExisting->setEnabled(m_existing->count() > 0);
+    // A disabled choice says why, so that nobody has to guess what to detach or create.
+    m_existingReason->setText(existingUnavailableReason());
+    m_existingReason->setVisible(!m_toExisting->isEnabled());
+    if (!m_toExisting->isEnabled() && m_toExisting->isChecked())
+        m_toFile->setChecked(true);
     if (m_newName->text().isEmpty() && !b.volumeName.isEmpty())
         m_newName->setText(b.volumeName + QStringLiteral("-restored"));
     if (m_file->text().isEmpty() && !b.volumeName.isEmpty())
@@ -196,6 +206,31 @@ void RestoreTargetPage::updateEnabled()
     m_driver->setEnabled(m_toNew->isChecked());
     m_newName->setEnabled(m_toNew->isChecked());
     m_file->setEnabled(m_toFile->isChecked());
+}
+
+QString RestoreTargetPage::existingUnavailableReason() const
+{
+    if (m_existing->count() > 0)
+        return {};
+    RestoreWizard *wiz = restoreWizard(const_cast<RestoreTargetPage *>(this));
+    const Backup b = wiz ? wiz->backupPage()->selectedBackup() : Backup();
+    if (m_volumes.isEmpty())
+        return tr("Not possible: there is no volume yet. Restore to a new volume or a file.");
+    // Name what rules each volume out (at most a few), then what to do instead.
+    QStringList why;
+    for (const Volume &v : m_volumes) {
+        if (why.size() == 3) {
+            why << tr("…");
+            break;
+        }
+        if (v.status != VolumeStatus::Available)
+            why << tr("%1 is %2").arg(v.name, UiText::volumeStatus(v.status));
+        else if (v.size < b.size)
+            why << tr("%1 is smaller (%2)").arg(v.name, UiText::size(v.size));
+    }
+    return tr("Not possible: no volume is available (detached) and at least as large as the backup (%1): %2. "
+              "Restore to a new volume or a file.")
+        .arg(UiText::size(b.size), why.join(QStringLiteral(", ")));
 }
 
 RestoreRequest::Target RestoreTargetPage::target() const
@@ -400,6 +435,15 @@ void RestoreProgressPage::initializePage()
     m_widget = new JobWidget(wiz->job(), tr("Restore of %1").arg(wiz->backupPage()->selectedBackup().name), this);
     m_layout->insertWidget(0, m_widget);
     connect(m_widget, &JobWidget::finished, this, &QWizardPage::completeChanged);
+    // Closing the wizard does not stop the restore, so the button does not say "Cancel"; once
+    // the restore has ended only Finish is left.
+    wiz->setButtonText(QWizard::CancelButton, tr("&Close"));
+    auto showFinishOnly = [wiz, this] {
+        if (isComplete())
+            wiz->setOption(QWizard::NoCancelButton, true);
+    };
+    connect(m_widget, &JobWidget::finished, this, showFinishOnly);
+    showFinishOnly();
 }
 
 bool RestoreProgressPage::isComplete() const

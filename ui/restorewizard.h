@@ -57,12 +57,15 @@ public:
     QComboBox *existingCombo() const { return m_existing; }
     // Why the target cannot be used (shown under the fields); empty when it can.
     QString problem() const;
+    // Why "An existing volume" is disabled (shown next to it); empty when it is enabled.
+    QString existingUnavailableReason() const;
 
 private:
     void updateEnabled();
 
     QList<Volume> m_volumes;
     QRadioButton *m_toExisting;
+    QLabel *m_existingReason;
     QRadioButton *m_toNew;
     QRadioButton *m_toFile;
     QComboBox *m_existing;

@@ -63,6 +63,7 @@ QWidget *withBrowse(QLineEdit *edit, bool directory, QWidget *parent)
     auto *browse = new QPushButton(SettingsDialog::tr("Browse…"), w);
     row->addWidget(edit, 1);
     row->addWidget(browse);
+    w->setFocusProxy(edit); // the row's label mnemonic focuses the field
     QObject::connect(browse, &QPushButton::clicked, w, [edit, directory, w] {
         const QString path = directory ? QFileDialog::getExistingDirectory(w, SettingsDialog::tr("Choose Folder"), edit->text())
                                        : QFileDialog::getSaveFileName(w, SettingsDialog::tr("Catalog File"), edit->text(),
@@ -124,9 +125,14 @@ SettingsDialog::SettingsDialog(const EngineConfig &config, const UiSettings &ui,
     notifyLayout->addWidget(m_notifySuccess);
 
     auto *note = new QLabel(tr("Changes to the catalog and storage take effect when ndbackup starts next time. "
-                               "Settings file: %1").arg(configFile), this);
+                               "Settings file:"), this);
     note->setWordWrap(true);
     note->setEnabled(false);
+    // The path on its own line, never broken by word wrap ("/ tmp/…"), and selectable to copy it.
+    auto *notePath = new QLabel(configFile, this);
+    notePath->setObjectName(QStringLiteral("settingsFilePath"));
+    notePath->setTextFormat(Qt::PlainText);
+    notePath->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, &SettingsDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
@@ -136,6 +142,7 @@ SettingsDialog::SettingsDialog(const EngineConfig &config, const UiSettings &ui,
     layout->addWidget(storageBox);
     layout->addWidget(notifyBox);
     layout->addWidget(note);
+    layout->addWidget(notePath);
     layout->addWidget(buttons);
     resize(600, 0);
 }

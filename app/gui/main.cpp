@@ -11,6 +11,8 @@
 #include <QMessageBox>
 #include <QStatusBar>
 
+#include <functional>
+
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
@@ -33,20 +35,26 @@ int main(int argc, char *argv[])
     const QString configFile = parser.value(config);
     ndb::EngineConfig engineConfig = ndb::EngineConfig::load(configFile);
     QStringList notes;
-    try {
-        // A first run without any storage shows the demo pool rather than an empty window.
-        if (parser.isSet(demo) || (engineConfig.imagePools.isEmpty() && engineConfig.lvmVolumeGroups.isEmpty())) {
-            const ndb::DemoPoolResult r = ndb::DemoPool::ensure(engineConfig);
-            notes << QCoreApplication::translate("main", "Demo pool: %1").arg(r.poolPath);
-            notes << r.warnings;
-        }
-    } catch (const ndb::Error &e) {
-        notes << QCoreApplication::translate("main", "The demo pool could not be created: %1").arg(e.message());
+    // A first run without any storage shows the demo pool rather than an empty window. Creating
+    // it runs losetup: that happens on the engine's worker, after the window is shown.
+    std::function<QStringList()> prepare;
+    if (parser.isSet(demo) || (engineConfig.imagePools.isEmpty() && engineConfig.lvmVolumeGroups.isEmpty())) {
+        const QString poolPath = ndb::DemoPool::defaultPoolPath();
+        if (!engineConfig.imagePools.contains(poolPath))
+            engineConfig.imagePools << poolPath;
+        notes << QCoreApplication::translate("main", "Demo pool: %1").arg(poolPath);
+        prepare = [poolPath]() -> QStringList {
+            try {
+                return ndb::DemoPool::create(poolPath).warnings;
+            } catch (const ndb::Error &e) {
+                return {QCoreApplication::translate("main", "The demo pool could not be created: %1").arg(e.message())};
+            }
+        };
     }
 
     ndb::Engine engine(engineConfig);
     try {
-        engine.startAsync(); // opens the catalog now; cleanup and inventory follow on a worker
+        engine.startAsync(prepare); // opens the catalog now; the demo pool, cleanup and inventory follow on a worker
     } catch (const ndb::Error &e) {
         QMessageBox::critical(nullptr, QCoreApplication::translate("main", "ndbackup cannot start"),
                               QCoreApplication::translate("main", "The engine could not start:\n%1\n\nSettings file: %2")

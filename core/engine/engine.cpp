@@ -33,6 +33,7 @@ struct Engine::Private
     std::unique_ptr<DriverSet> drivers;
     JobQueue *queue = nullptr;
     bool started = false;
+    int inventoriesPending = 0; // asynchronous inventories that have not reported yet
 
     void requireStarted() const
     {
@@ -85,7 +86,10 @@ DriverWork attachment(const QString &name, bool attach)
     };
 }
 
-QCoro::Task<QList<Volume>> inventory(Catalog &catalog, DriverSet &drivers, QStringList &errors)
+// Called (on the inventory's thread) after each driver's volumes are in the catalog.
+using DriverDone = std::function<void(const QString &driverId)>;
+
+QCoro::Task<QList<Volume>> inventory(Catalog &catalog, DriverSet &drivers, QStringList &errors, DriverDone done = {})
 {
     VolumeStore store(catalog);
     for (VolumeDriver *driver : drivers.all()) {
@@ -97,6 +101,8 @@ QCoro::Task<QList<Volume>> inventory(Catalog &catalog, DriverSet &drivers, QStri
                 ids << v.id;
             }
             store.removeMissing(driver->id(), ids);
+            if (done)
+                done(driver->id());
         } catch (const Error &e) {
             errors << QStringLiteral("%1: %2").arg(driver->id(), e.message());
         }
@@ -112,7 +118,7 @@ struct Refresh
     QList<Volume> volumes;
     QStringList errors; // drivers that could not list their volumes
 };
-QCoro::Task<Refresh> refresh(EngineConfig config, bool cleanupFirst, bool withInventory = true)
+QCoro::Task<Refresh> refresh(EngineConfig config, bool cleanupFirst, bool withInventory = true, DriverDone done = {})
 {
     Refresh r;
     Catalog catalog(config.catalogPath);
@@ -122,7 +128,7 @@ QCoro::Task<Refresh> refresh(EngineConfig config, bool cleanupFirst, bool withIn
         r.report = co_await cleanup.run();
     }
     if (withInventory)
-        r.volumes = co_await inventory(catalog, drivers, r.errors);
+        r.volumes = co_await inventory(catalog, drivers, r.errors, done);
     co_return r;
 }
 } // namespace
@@ -160,10 +166,10 @@ CleanupReport Engine::start()
     return r.report;
 }
 
-void Engine::startAsync()
+void Engine::startAsync(std::function<QStringList()> prepare)
 {
     open();
-    refreshOnWorker(true);
+    refreshOnWorker(true, std::move(prepare));
 }
 
 const EngineConfig &Engine::config() const { return d->config; }
@@ -229,24 +235,45 @@ void Engine::refreshVolumesAsync()
     refreshOnWorker(false);
 }
 
-void Engine::refreshOnWorker(bool cleanupFirst)
+bool Engine::inventoryPending() const
+{
+    return d->inventoriesPending > 0;
+}
+
+void Engine::refreshOnWorker(bool cleanupFirst, std::function<QStringList()> prepare)
 {
     // Storage is asked on a worker thread with its own connection and drivers: the GUI never waits.
     QPointer<Engine> self(this);
     const EngineConfig config = d->config;
-    CoroutineThread::startDetached([self, config, cleanupFirst]() -> QCoro::Task<> {
+    ++d->inventoriesPending;
+    CoroutineThread::startDetached([self, config, cleanupFirst, prepare]() -> QCoro::Task<> {
         Refresh r;
+        QStringList prepared;
         try {
-            r = co_await refresh(config, cleanupFirst);
+            if (prepare)
+                prepared = prepare();
+        } catch (const Error &e) {
+            prepared << e.message();
+        }
+        // Each driver's volumes are shown as it answers, not only when the slowest one has.
+        const DriverDone done = [self](const QString &driverId) {
+            QMetaObject::invokeMethod(self, [self, driverId] {
+                if (self)
+                    Q_EMIT self->driverInventoried(driverId);
+            }, Qt::QueuedConnection);
+        };
+        try {
+            r = co_await refresh(config, cleanupFirst, true, done);
         } catch (const Error &e) {
             r.errors << e.message();
         }
-        QMetaObject::invokeMethod(self, [self, cleanupFirst, r] {
+        QMetaObject::invokeMethod(self, [self, cleanupFirst, r, prepared] {
             if (!self)
                 return;
+            --self->d->inventoriesPending;
             if (cleanupFirst) {
                 CleanupReport report = r.report;
-                report.messages << r.errors;
+                report.messages = prepared + report.messages + r.errors;
                 Q_EMIT self->startupFinished(report);
             } else if (!r.errors.isEmpty()) {
                 Q_EMIT self->refreshFailed(r.errors.join(QLatin1Char('\n')));

@@ -39,7 +39,10 @@ public:
     // it cannot), then runs the cleanup and the first inventory on a worker thread and emits
     // startupFinished, then volumesRefreshed. Jobs may be submitted meanwhile: the cleanup leaves
     // this live process's operations alone.
-    void startAsync();
+    // `prepare` (optional) runs first on that worker, before the cleanup: work the window must
+    // not wait for either, such as creating the demo pool; its messages (warnings, notes) are
+    // added to the CleanupReport of startupFinished.
+    void startAsync(std::function<QStringList()> prepare = {});
     const EngineConfig &config() const;
 
     QList<VolumeDriver *> drivers() const;
@@ -49,6 +52,8 @@ public:
     // inventory. Blocking; the GUI calls it through refreshVolumesAsync().
     QList<Volume> refreshVolumes();
     void refreshVolumesAsync(); // emits volumesRefreshed or refreshFailed
+    // Whether an asynchronous inventory (startAsync, refreshVolumesAsync) has not reported yet.
+    bool inventoryPending() const;
     QList<Volume> volumes() const; // last known inventory from the catalog
     Volume findVolume(const QString &idOrName) const; // id, or unique name; throws when unknown
 
@@ -87,6 +92,9 @@ Q_SIGNALS:
     void startupFinished(const ndb::CleanupReport &report);
     void volumesRefreshed(const QList<ndb::Volume> &volumes);
     void refreshFailed(const QString &error);
+    // During an asynchronous inventory: one driver has answered and its volumes are in the
+    // catalog (volumes()), before the slower drivers answer and volumesRefreshed follows.
+    void driverInventoried(const QString &driverId);
     void jobSubmitted(ndb::JobHandle *job);
     void jobFinished(ndb::JobHandle *job);
 
@@ -94,7 +102,7 @@ private:
     void open();
     // The inventory (after the startup cleanup when `cleanupFirst`) on a worker thread; emits
     // startupFinished (cleanupFirst) or refreshFailed, then volumesRefreshed.
-    void refreshOnWorker(bool cleanupFirst);
+    void refreshOnWorker(bool cleanupFirst, std::function<QStringList()> prepare = {});
     // A job on one existing backup (verify, delete) that returns the backup's id.
     JobHandle *submitBackupJob(const QString &kind, const Backup &backup,
                                QCoro::Task<> (*operation)(BackupService &, QString));

@@ -40,10 +40,10 @@ private Q_SLOTS:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
 
-        QCOMPARE(window.windowTitle(), QStringLiteral("ndbackup — Volumensicherung"));
+        QCOMPARE(window.windowTitle(), QStringLiteral("Volumensicherung — ndbackup"));
         QCOMPARE(window.backupAction()->text(), QStringLiteral("&Sichern …"));
         QCOMPARE(window.restoreAction()->text(), QStringLiteral("&Wiederherstellen …"));
-        QCOMPARE(window.tabs()->tabText(1), QStringLiteral("&Verlauf"));
+        QCOMPARE(window.tabs()->tabText(1), QStringLiteral("Ver&lauf"));
         QCOMPARE(window.jobsDock()->windowTitle(), QStringLiteral("Aufträge"));
         QStringList menus;
         for (QAction *a : window.menuBar()->actions())

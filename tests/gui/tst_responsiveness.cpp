@@ -3,6 +3,7 @@
 // and first inventory), while volumes refresh and while a backup is submitted through the wizard.
 // A timer on the GUI thread measures the largest gap.
 #include "support/guienv.h"
+#include "support/slowlvm.h"
 
 #include "backupwizard.h"
 #include "engine/engine.h"
@@ -25,19 +26,6 @@ using namespace ndbtest;
 namespace {
 
 const int kLvsSeconds = 3;
-
-// `lvm lvs ...` answering with one inactive (so: available) LV after sleeping while the marker
-// file exists; every other lvm command fails, as it would on a host without that VG.
-QByteArray fakeLvm(const QString &marker)
-{
-    return QStringLiteral(R"(#!/bin/sh
-if [ "$1" != lvs ]; then echo "fake lvm: $1 is not supported" >&2; exit 5; fi
-if [ -e '%1' ]; then sleep %2; fi
-cat <<'EOF'
-{"report":[{"lv":[{"vg_name":"vgslow","lv_name":"data","lv_uuid":"aaaaaa-aaaa-aaaa-aaaa-aaaa-aaaa-aaaaaa","lv_size":"8388608","lv_attr":"-wi-------","lv_tags":"","origin":"","pool_lv":"","segtype":"linear","vg_extent_size":"4194304","vg_free":"4194304"}]}]}
-EOF
-)").arg(marker).arg(kLvsSeconds).toUtf8();
-}
 
 // Largest interval between the ticks of a 10 ms timer on the GUI thread.
 class GapMeter
@@ -83,22 +71,15 @@ private Q_SLOTS:
     {
         QTemporaryDir tmp;
         QVERIFY(tmp.isValid());
-        const QString bin = tmp.filePath(QStringLiteral("bin"));
         const QString marker = tmp.filePath(QStringLiteral("slow"));
-        QVERIFY(QDir().mkpath(bin));
-        QFile lvm(bin + QStringLiteral("/lvm"));
-        QVERIFY(lvm.open(QIODevice::WriteOnly) && lvm.write(fakeLvm(marker)) > 0);
-        lvm.close();
-        QVERIFY(lvm.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
-        const QByteArray oldPath = qgetenv("PATH");
-        qputenv("PATH", QFile::encodeName(bin) + ':' + oldPath);
-        const auto restorePath = qScopeGuard([&] { qputenv("PATH", oldPath); });
+        std::unique_ptr<SlowLvm> lvm;
+        NDB_TRY(lvm = std::make_unique<SlowLvm>(tmp.path(), kLvsSeconds, marker));
 
         EngineConfig config = EngineConfig::defaults();
         config.catalogPath = tmp.filePath(QStringLiteral("catalog.sqlite"));
         config.repositoryRoot = tmp.filePath(QStringLiteral("repository"));
         config.imagePools.clear();
-        config.lvmVolumeGroups = {QStringLiteral("vgslow")};
+        config.lvmVolumeGroups = {SlowLvm::volumeGroup()};
         QVERIFY(QFile(marker).open(QIODevice::WriteOnly)); // from now on every lvs takes kLvsSeconds
         GapMeter meter;
         QElapsedTimer clock;
@@ -114,7 +95,7 @@ private Q_SLOTS:
         qint64 gap = meter.stop();
         QVERIFY2(clock.elapsed() >= kLvsSeconds * 1000 - 100, "the slow lvm was not called");
         QVERIFY2(gap < 100, qPrintable(QStringLiteral("the GUI thread stood still for %1 ms while the engine started").arg(gap)));
-        const QString volumeId = QStringLiteral("lvm:vgslow/data");
+        const QString volumeId = SlowLvm::volumeId();
         QCOMPARE(engine.findVolume(volumeId).status, VolumeStatus::Available);
         QCOMPARE(refreshed.size(), 1); // the first inventory follows the cleanup
 

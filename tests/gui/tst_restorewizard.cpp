@@ -18,7 +18,9 @@
 #include <QComboBox>
 #include <QCryptographicHash>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
+#include <QRadioButton>
 #include <QMessageBox>
 #include <QSqlQuery>
 #include <QTreeView>
@@ -102,6 +104,17 @@ private Q_SLOTS:
             QCOMPARE(wizard.currentId(), int(RestoreWizard::TargetPageId));
             // The in-use database volume is never offered; the archive is too small for 64 MiB.
             QCOMPARE(wizard.targetPage()->existingCombo()->count(), 0);
+            // The disabled choice says why, next to it: each volume and what rules it out.
+            auto *existingRadio = wizard.targetPage()->findChildren<QRadioButton *>().first();
+            QVERIFY(!existingRadio->isEnabled());
+            auto *reason = wizard.targetPage()->findChild<QLabel *>(QStringLiteral("existingUnavailableReason"));
+            QVERIFY(reason);
+            QVERIFY(reason->isVisible());
+            QCOMPARE(reason->text(), wizard.targetPage()->existingUnavailableReason());
+            QVERIFY2(reason->text().contains(QLatin1String("demo-database is in use")), qPrintable(reason->text()));
+            QVERIFY2(reason->text().contains(QLatin1String("demo-archive is smaller")), qPrintable(reason->text()));
+            QVERIFY2(reason->text().contains(QLatin1String("new volume or a file")), qPrintable(reason->text()));
+            saveScreenshot(&wizard, QStringLiteral("restore-wizard-target"));
             const QString out = env.dir() + QStringLiteral("/restored-db.img");
             wizard.targetPage()->setTarget(RestoreRequest::Target::File);
             wizard.targetPage()->filePathEdit()->setText(QStringLiteral("relative.img"));
@@ -120,6 +133,9 @@ private Q_SLOTS:
             QVERIFY(waitFor([&] { return wizard.progressPage()->isComplete(); }, 60000));
             QVERIFY2(wizard.job()->status() == JobStatus::Succeeded, qPrintable(wizard.job()->error()));
             QVERIFY(wizard.button(QWizard::FinishButton)->isEnabled());
+            // Finished: only Finish, no Cancel next to it.
+            QVERIFY(wizard.button(QWizard::FinishButton)->isVisible());
+            QVERIFY(!wizard.button(QWizard::CancelButton)->isVisible());
             saveScreenshot(&wizard, QStringLiteral("restore-wizard-progress"));
             QCOMPARE(QFileInfo(out).size(), QFileInfo(dbImage).size());
             // The database volume was not written during the test: the file equals it.
@@ -142,6 +158,8 @@ private Q_SLOTS:
             QCOMPARE(wizard.targetPage()->existingCombo()->currentData().toString(), archive);
             wizard.targetPage()->setTarget(RestoreRequest::Target::ExistingVolume);
             QVERIFY(wizard.button(QWizard::NextButton)->isEnabled());
+            QVERIFY(wizard.targetPage()->existingUnavailableReason().isEmpty());
+            QVERIFY(!wizard.targetPage()->findChild<QLabel *>(QStringLiteral("existingUnavailableReason"))->isVisible());
             wizard.next();
             QCOMPARE(wizard.currentId(), int(RestoreWizard::ConfirmPageId));
             QVERIFY(wizard.confirmPage()->overwrites());

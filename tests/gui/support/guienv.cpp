@@ -28,6 +28,12 @@ GuiEnv::~GuiEnv()
 
 void GuiEnv::setUp(const QString &filesystem)
 {
+    m_engine = std::make_unique<ndb::Engine>(preparePool(filesystem));
+    m_engine->start();
+}
+
+ndb::EngineConfig GuiEnv::preparePool(const QString &filesystem)
+{
     if (!m_tmp.isValid())
         throw ndb::Error(QStringLiteral("no temporary directory"));
     m_fs = std::make_unique<ScratchFilesystem>(m_tmp.path(), filesystem, filesystem == QLatin1String("xfs") ? 320 : 200,
@@ -42,8 +48,7 @@ void GuiEnv::setUp(const QString &filesystem)
     config.repositoryRoot = m_tmp.filePath(QStringLiteral("repository"));
     config.imagePools = {m_pool};
     config.lvmVolumeGroups.clear();
-    m_engine = std::make_unique<ndb::Engine>(config);
-    m_engine->start();
+    return config;
 }
 
 QString GuiEnv::inUseVolumeId() const

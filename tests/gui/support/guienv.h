@@ -24,6 +24,9 @@ public:
 
     // Builds the pool and starts the engine. Throws (ndb::Error) when anything is missing.
     void setUp(const QString &filesystem = QStringLiteral("btrfs"));
+    // Builds the pool only and returns the engine configuration setUp() would start with
+    // (catalog and repository in dir()), for a test that creates and starts its own engine.
+    ndb::EngineConfig preparePool(const QString &filesystem = QStringLiteral("btrfs"));
 
     ndb::Engine *engine() const { return m_engine.get(); }
     QString dir() const { return m_tmp.path(); }
