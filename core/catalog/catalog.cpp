@@ -126,6 +126,12 @@ CREATE TABLE freezes (
     R"SQL(
 ALTER TABLE jobs ADD COLUMN partial_file TEXT;
 )SQL",
+    // 4: each backup's consistency (what its data path really did), and whether an `error`
+    //    backup was cancelled by its user (the status set stays the specification's).
+    R"SQL(
+ALTER TABLE backups ADD COLUMN consistency TEXT NOT NULL DEFAULT 'unknown';
+ALTER TABLE backups ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+)SQL",
 };
 
 QAtomicInteger<quint64> s_connectionCounter;
