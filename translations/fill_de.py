@@ -28,8 +28,8 @@ DE = {
     # issue #11 "Truth first": consistency, completed with warnings, data path, last attempt
     'completed with warnings': 'mit Warnungen abgeschlossen',
     'with warnings': 'mit Warnungen',
-    'Completed with warnings.': 'Mit Warnungen abgeschlossen.',
-    'Completed with warnings: %1': 'Mit Warnungen abgeschlossen: %1',
+    'Finished with warnings.': 'Mit Warnungen abgeschlossen.',
+    'Finished with warnings: %1': 'Mit Warnungen abgeschlossen: %1',
     'Job completed with warnings': 'Auftrag mit Warnungen abgeschlossen',
     '%1 of %2 completed with warnings: %3': '%1 von %2 mit Warnungen abgeschlossen: %3',
     'Consistency': 'Konsistenz',

@@ -1287,14 +1287,6 @@ Einstellungsdatei: %2</translation>
             <translation>Erfolgreich abgeschlossen.</translation>
         </message>
         <message>
-            <source>Completed with warnings.</source>
-            <translation>Mit Warnungen abgeschlossen.</translation>
-        </message>
-        <message>
-            <source>Completed with warnings: %1</source>
-            <translation>Mit Warnungen abgeschlossen: %1</translation>
-        </message>
-        <message>
             <source>Cancelled. Temporary snapshots and volumes were removed.</source>
             <translation>Abgebrochen. Temporäre Snapshots und Volumes wurden entfernt.</translation>
         </message>
@@ -1381,6 +1373,14 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>through a temporary clone</source>
             <translation>über einen temporären Klon</translation>
+        </message>
+        <message>
+            <source>Finished with warnings.</source>
+            <translation>Mit Warnungen abgeschlossen.</translation>
+        </message>
+        <message>
+            <source>Finished with warnings: %1</source>
+            <translation>Mit Warnungen abgeschlossen: %1</translation>
         </message>
     </context>
     <context>

@@ -128,7 +128,7 @@ QString UiText::jobOutcome(const QString &status, const QString &error)
     if (status == JobStatus::Succeeded)
         return tr("Finished successfully.");
     if (status == JobStatus::SucceededWithWarnings)
-        return error.isEmpty() ? tr("Completed with warnings.") : tr("Completed with warnings: %1").arg(error);
+        return error.isEmpty() ? tr("Finished with warnings.") : tr("Finished with warnings: %1").arg(error);
     if (status == JobStatus::Cancelled)
         return tr("Cancelled. Temporary snapshots and volumes were removed.");
     return error.isEmpty() ? tr("Failed for an unknown reason.") : tr("Failed: %1").arg(error);
