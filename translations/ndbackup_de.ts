@@ -53,8 +53,8 @@ Einstellungsdatei: %2</translation>
             <translation>gespeicherte MiB</translation>
         </message>
         <message>
-            <source>duration (%1)</source>
-            <translation>Dauer (%1)</translation>
+            <source>seconds</source>
+            <translation>Sekunden</translation>
         </message>
     </context>
     <context>
@@ -82,6 +82,10 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>&amp;Container:</source>
             <translation>&amp;Container:</translation>
+        </message>
+        <message>
+            <source>&amp;Name:</source>
+            <translation>&amp;Name:</translation>
         </message>
         <message>
             <source>&amp;Description:</source>
@@ -119,10 +123,6 @@ Einstellungsdatei: %2</translation>
             <source>&amp;Read at most:</source>
             <translation>Höchstens &amp;lesen:</translation>
         </message>
-        <message>
-            <source>Na&amp;me:</source>
-            <translation>Na&amp;me:</translation>
-        </message>
     </context>
     <context>
         <name>ndb::BackupForcePage</name>
@@ -158,10 +158,6 @@ Einstellungsdatei: %2</translation>
             <translation>Starten Sie die Sicherung mit der Schaltfläche unten; jedes Volume wird ein eigener Auftrag.</translation>
         </message>
         <message>
-            <source>through a temporary snapshot, forced</source>
-            <translation>über einen temporären Snapshot, erzwungen</translation>
-        </message>
-        <message>
             <source>(none)</source>
             <translation>(keine)</translation>
         </message>
@@ -172,6 +168,18 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>unlimited</source>
             <translation>unbegrenzt</translation>
+        </message>
+        <message>
+            <source>asking the storage which data path it takes …</source>
+            <translation>der Speicher wird nach dem Datenweg gefragt …</translation>
+        </message>
+        <message>
+            <source>the storage could not say: %1</source>
+            <translation>der Speicher konnte es nicht sagen: %1</translation>
+        </message>
+        <message>
+            <source>it will be refused (copies that are not point-in-time are refused in the settings)</source>
+            <translation>sie wird abgelehnt (nicht zeitpunktgenaue Kopien sind in den Einstellungen abgelehnt)</translation>
         </message>
     </context>
     <context>
@@ -333,6 +341,14 @@ Einstellungsdatei: %2</translation>
                 <numerusform>Ereignisprotokoll von Auftrag %1 (%n Ereignisse)</numerusform>
             </translation>
         </message>
+        <message>
+            <source>Consistency</source>
+            <translation>Konsistenz</translation>
+        </message>
+        <message>
+            <source>Backup %1: %2 · Consistency: %3 · Started %4, took %5</source>
+            <translation>Sicherung %1: %2 · Konsistenz: %3 · Begonnen %4, Dauer %5</translation>
+        </message>
     </context>
     <context>
         <name>ndb::JobWidget</name>
@@ -388,22 +404,6 @@ Einstellungsdatei: %2</translation>
             <source>%1 left</source>
             <translation>noch %1</translation>
         </message>
-        <message>
-            <source>Finished successfully.</source>
-            <translation>Erfolgreich abgeschlossen.</translation>
-        </message>
-        <message>
-            <source>Cancelled. Temporary snapshots and volumes were removed.</source>
-            <translation>Abgebrochen. Temporäre Snapshots und Volumes wurden entfernt.</translation>
-        </message>
-        <message>
-            <source>Failed for an unknown reason.</source>
-            <translation>Aus unbekanntem Grund fehlgeschlagen.</translation>
-        </message>
-        <message>
-            <source>Failed: %1</source>
-            <translation>Fehlgeschlagen: %1</translation>
-        </message>
     </context>
     <context>
         <name>ndb::JobsPanel</name>
@@ -419,12 +419,20 @@ Einstellungsdatei: %2</translation>
     <context>
         <name>ndb::MainWindow</name>
         <message>
+            <source>ndbackup — Volume Backup</source>
+            <translation>ndbackup — Volumensicherung</translation>
+        </message>
+        <message>
             <source>Volumes</source>
             <translation>Volumes</translation>
         </message>
         <message>
             <source>Filter by name, host, driver or status (Ctrl+F)</source>
             <translation>Nach Name, Host, Treiber oder Status filtern (Strg+F)</translation>
+        </message>
+        <message>
+            <source>&amp;Filter:</source>
+            <translation>&amp;Filter:</translation>
         </message>
         <message>
             <source>&amp;Volumes</source>
@@ -642,28 +650,12 @@ Einstellungsdatei: %2</translation>
             <translation>Volume-Status nicht zurückgesetzt</translation>
         </message>
         <message>
-            <source>Volume Backup — %1</source>
-            <translation>Volumensicherung — %1</translation>
+            <source>Job completed with warnings</source>
+            <translation>Auftrag mit Warnungen abgeschlossen</translation>
         </message>
         <message>
-            <source>Loading volumes…</source>
-            <translation>Volumes werden geladen …</translation>
-        </message>
-        <message>
-            <source>F&amp;ilter:</source>
-            <translation>F&amp;ilter:</translation>
-        </message>
-        <message>
-            <source>V&amp;olumes</source>
-            <translation>V&amp;olumes</translation>
-        </message>
-        <message>
-            <source>Hi&amp;story</source>
-            <translation>Ver&amp;lauf</translation>
-        </message>
-        <message>
-            <source>asking the storage…</source>
-            <translation>Speicher wird abgefragt …</translation>
+            <source>%1 of %2 completed with warnings: %3</source>
+            <translation>%1 von %2 mit Warnungen abgeschlossen: %3</translation>
         </message>
     </context>
     <context>
@@ -767,6 +759,14 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>Error</source>
             <translation>Fehler</translation>
+        </message>
+        <message>
+            <source>with warnings</source>
+            <translation>mit Warnungen</translation>
+        </message>
+        <message>
+            <source>Consistency</source>
+            <translation>Konsistenz</translation>
         </message>
     </context>
     <context>
@@ -946,10 +946,6 @@ Einstellungsdatei: %2</translation>
             <source>Restore of %1</source>
             <translation>Wiederherstellung von %1</translation>
         </message>
-        <message>
-            <source>&amp;Close</source>
-            <translation>&amp;Schließen</translation>
-        </message>
     </context>
     <context>
         <name>ndb::RestoreTargetPage</name>
@@ -966,6 +962,10 @@ Einstellungsdatei: %2</translation>
             <translation>Ein &amp;bestehendes Volume (muss verfügbar sein, nicht angebunden)</translation>
         </message>
         <message>
+            <source>A &amp;new volume</source>
+            <translation>Ein &amp;neues Volume</translation>
+        </message>
+        <message>
             <source>An image &amp;file</source>
             <translation>Eine Image-&amp;Datei</translation>
         </message>
@@ -976,6 +976,10 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>/path/to/restored.img</source>
             <translation>/pfad/zu/wiederhergestellt.img</translation>
+        </message>
+        <message>
+            <source>&amp;Browse…</source>
+            <translation>&amp;Durchsuchen …</translation>
         </message>
         <message>
             <source>Volume:</source>
@@ -1032,34 +1036,6 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>The folder %1 does not exist.</source>
             <translation>Der Ordner %1 existiert nicht.</translation>
-        </message>
-        <message>
-            <source>A new &amp;volume</source>
-            <translation>Ein neues &amp;Volume</translation>
-        </message>
-        <message>
-            <source>B&amp;rowse…</source>
-            <translation>Durch&amp;suchen …</translation>
-        </message>
-        <message>
-            <source>Not possible: there is no volume yet. Restore to a new volume or a file.</source>
-            <translation>Nicht möglich: Es gibt noch kein Volume. Stellen Sie in ein neues Volume oder eine Datei wieder her.</translation>
-        </message>
-        <message>
-            <source>…</source>
-            <translation>…</translation>
-        </message>
-        <message>
-            <source>%1 is %2</source>
-            <translation>%1 ist %2</translation>
-        </message>
-        <message>
-            <source>%1 is smaller (%2)</source>
-            <translation>%1 ist kleiner (%2)</translation>
-        </message>
-        <message>
-            <source>Not possible: no volume is available (detached) and at least as large as the backup (%1): %2. Restore to a new volume or a file.</source>
-            <translation>Nicht möglich: Kein Volume ist verfügbar (nicht angebunden) und mindestens so groß wie die Sicherung (%1): %2. Stellen Sie in ein neues Volume oder eine Datei wieder her.</translation>
         </message>
     </context>
     <context>
@@ -1148,6 +1124,10 @@ Einstellungsdatei: %2</translation>
             <translation>Benachrichtigungen</translation>
         </message>
         <message>
+            <source>Changes to the catalog and storage take effect when ndbackup starts next time. Settings file: %1</source>
+            <translation>Änderungen an Katalog und Speicher wirken beim nächsten Start von ndbackup. Einstellungsdatei: %1</translation>
+        </message>
+        <message>
             <source>The repository root and the catalog file must be set.</source>
             <translation>Repository-Wurzel und Katalogdatei müssen angegeben sein.</translation>
         </message>
@@ -1164,8 +1144,12 @@ Einstellungsdatei: %2</translation>
             <translation>Einstellungen nicht gespeichert</translation>
         </message>
         <message>
-            <source>Changes to the catalog and storage take effect when ndbackup starts next time. Settings file:</source>
-            <translation>Änderungen an Katalog und Speicher wirken beim nächsten Start von ndbackup. Einstellungsdatei:</translation>
+            <source>Refuse backups that would not be point-in-time copies</source>
+            <translation>Sicherungen ablehnen, die keine zeitpunktgenauen Kopien wären</translation>
+        </message>
+        <message>
+            <source>An in-use volume whose storage cannot snapshot it and whose filesystem cannot be frozen would be copied while it may be written. When checked, such a backup is refused instead of completing with a warning.</source>
+            <translation>Ein Volume in Benutzung, von dem der Speicher keinen Snapshot anlegen kann und dessen Dateisystem nicht eingefroren werden kann, würde kopiert, während es beschrieben werden kann. Wenn ausgewählt, wird eine solche Sicherung abgelehnt, statt mit einer Warnung abgeschlossen zu werden.</translation>
         </message>
     </context>
     <context>
@@ -1294,6 +1278,110 @@ Einstellungsdatei: %2</translation>
             <source>command</source>
             <translation>Befehl</translation>
         </message>
+        <message>
+            <source>completed with warnings</source>
+            <translation>mit Warnungen abgeschlossen</translation>
+        </message>
+        <message>
+            <source>Finished successfully.</source>
+            <translation>Erfolgreich abgeschlossen.</translation>
+        </message>
+        <message>
+            <source>Cancelled. Temporary snapshots and volumes were removed.</source>
+            <translation>Abgebrochen. Temporäre Snapshots und Volumes wurden entfernt.</translation>
+        </message>
+        <message>
+            <source>Failed for an unknown reason.</source>
+            <translation>Aus unbekanntem Grund fehlgeschlagen.</translation>
+        </message>
+        <message>
+            <source>Failed: %1</source>
+            <translation>Fehlgeschlagen: %1</translation>
+        </message>
+        <message>
+            <source>not in use, read directly</source>
+            <translation>nicht in Benutzung, direkt gelesen</translation>
+        </message>
+        <message>
+            <source>crash-consistent snapshot</source>
+            <translation>absturzkonsistenter Snapshot</translation>
+        </message>
+        <message>
+            <source>snapshot, filesystem frozen</source>
+            <translation>Snapshot, Dateisystem eingefroren</translation>
+        </message>
+        <message>
+            <source>copy, filesystem frozen</source>
+            <translation>Kopie, Dateisystem eingefroren</translation>
+        </message>
+        <message>
+            <source>not a point-in-time copy</source>
+            <translation>keine zeitpunktgenaue Kopie</translation>
+        </message>
+        <message>
+            <source>The volume was not in use and was read directly.</source>
+            <translation>Das Volume war nicht in Benutzung und wurde direkt gelesen.</translation>
+        </message>
+        <message>
+            <source>A storage snapshot taken while the volume was in use: one instant, as after a power cut (crash-consistent).</source>
+            <translation>Ein Speicher-Snapshot, aufgenommen während das Volume in Benutzung war: ein Zeitpunkt, wie nach einem Stromausfall (absturzkonsistent).</translation>
+        </message>
+        <message>
+            <source>A storage snapshot taken while the volume's filesystem was frozen: one consistent instant.</source>
+            <translation>Ein Speicher-Snapshot, aufgenommen während das Dateisystem des Volumes eingefroren war: ein konsistenter Zeitpunkt.</translation>
+        </message>
+        <message>
+            <source>A temporary copy made while the volume's filesystem was frozen: one consistent instant.</source>
+            <translation>Eine temporäre Kopie, angelegt während das Dateisystem des Volumes eingefroren war: ein konsistenter Zeitpunkt.</translation>
+        </message>
+        <message>
+            <source>Copied while the volume was in use and may have been written: blocks written during the copy may or may not be in it. This backup is not a point-in-time copy.</source>
+            <translation>Kopiert, während das Volume in Benutzung war und beschrieben worden sein kann: Blöcke, die während des Kopierens geschrieben wurden, können enthalten sein oder fehlen. Diese Sicherung ist keine zeitpunktgenaue Kopie.</translation>
+        </message>
+        <message>
+            <source>Not recorded (a backup made before ndbackup recorded this).</source>
+            <translation>Nicht festgehalten (eine Sicherung aus der Zeit, bevor ndbackup dies festhielt).</translation>
+        </message>
+        <message>
+            <source>read directly (the volume is not in use)</source>
+            <translation>direkt gelesen (das Volume ist nicht in Benutzung)</translation>
+        </message>
+        <message>
+            <source>through a temporary snapshot, with the filesystem frozen for that instant</source>
+            <translation>über einen temporären Snapshot, mit für diesen Moment eingefrorenem Dateisystem</translation>
+        </message>
+        <message>
+            <source>through a temporary clone made with the filesystem frozen</source>
+            <translation>über einen temporären Klon, angelegt bei eingefrorenem Dateisystem</translation>
+        </message>
+        <message>
+            <source>through a temporary snapshot (reflink or storage snapshot; crash-consistent)</source>
+            <translation>über einen temporären Snapshot (Reflink oder Speicher-Snapshot; absturzkonsistent)</translation>
+        </message>
+        <message>
+            <source>through a temporary clone (one instant; crash-consistent)</source>
+            <translation>über einen temporären Klon (ein Zeitpunkt; absturzkonsistent)</translation>
+        </message>
+        <message>
+            <source>WARNING: not a point-in-time copy: the storage cannot snapshot this volume and no filesystem on it can be frozen, so it is copied while it may be written</source>
+            <translation>WARNUNG: keine zeitpunktgenaue Kopie: Der Speicher kann von diesem Volume keinen Snapshot anlegen und kein Dateisystem darauf kann eingefroren werden, daher wird es kopiert, während es beschrieben werden kann</translation>
+        </message>
+        <message>
+            <source>through a temporary snapshot</source>
+            <translation>über einen temporären Snapshot</translation>
+        </message>
+        <message>
+            <source>through a temporary clone</source>
+            <translation>über einen temporären Klon</translation>
+        </message>
+        <message>
+            <source>Finished with warnings.</source>
+            <translation>Mit Warnungen abgeschlossen.</translation>
+        </message>
+        <message>
+            <source>Finished with warnings: %1</source>
+            <translation>Mit Warnungen abgeschlossen: %1</translation>
+        </message>
     </context>
     <context>
         <name>ndb::VolumeModel</name>
@@ -1342,8 +1430,16 @@ Einstellungsdatei: %2</translation>
             <translation>Letzte Sicherung</translation>
         </message>
         <message>
-            <source>Result</source>
-            <translation>Ergebnis</translation>
+            <source>%1 (%2)</source>
+            <translation>%1 (%2)</translation>
+        </message>
+        <message>
+            <source>Last attempt</source>
+            <translation>Letzter Versuch</translation>
+        </message>
+        <message>
+            <source>Consistency</source>
+            <translation>Konsistenz</translation>
         </message>
     </context>
 </TS>

@@ -233,14 +233,43 @@ void BackupSummaryPage::initializePage()
     auto *wiz = qobject_cast<BackupWizard *>(wizard());
     if (!wiz)
         return;
+    // The data path is the storage's answer, not a fixed text: asked on a worker, shown when known.
+    const int generation = ++m_generation;
+    m_paths.clear();
+    const QList<Volume> volumes = wiz->volumesPage()->selectedVolumes();
+    m_pending = wiz->engine() ? int(volumes.size()) : 0;
+    for (const Volume &v : volumes) {
+        m_paths.insert(v.id, wiz->engine() ? tr("asking the storage which data path it takes …") : QString());
+        if (!wiz->engine())
+            continue;
+        const bool refuse = wiz->engine()->config().refuseInconsistentCopies;
+        const QString name = v.name;
+        wiz->engine()->planBackupAsync(v.id, this, [this, generation, id = v.id, refuse, name](const BackupPlan &plan, const QString &error) {
+            if (generation != m_generation)
+                return; // the page was shown again meanwhile
+            QString text = error.isEmpty() ? UiText::backupPlan(plan) : tr("the storage could not say: %1").arg(error);
+            if (error.isEmpty() && refuse && !plan.pointInTime())
+                text += QStringLiteral(" — ") + tr("it will be refused (copies that are not point-in-time are refused in the settings)");
+            m_paths.insert(id, text);
+            --m_pending;
+            render();
+        });
+    }
+    render();
+}
+
+void BackupSummaryPage::render()
+{
+    auto *wiz = qobject_cast<BackupWizard *>(wizard());
+    if (!wiz)
+        return;
     QStringList rows;
     for (const Volume &v : wiz->volumesPage()->selectedVolumes()) {
-        const bool inUse = v.status == VolumeStatus::InUse;
+        const QString path = m_paths.value(v.id);
         rows << QStringLiteral("<li><b>%1</b> (%2, %3)%4</li>")
                     .arg(v.name.toHtmlEscaped(), UiText::size(v.size).toHtmlEscaped(),
                          UiText::volumeStatus(v.status).toHtmlEscaped(),
-                         inUse ? QStringLiteral(" — ") + tr("through a temporary snapshot, forced").toHtmlEscaped()
-                               : QString());
+                         path.isEmpty() ? QString() : QStringLiteral(" — ") + path.toHtmlEscaped());
     }
     const BackupDetailsPage *d = wiz->detailsPage();
     m_summary->setText(tr("<p>Volumes:</p><ul>%1</ul><p>Container: <b>%2</b><br>Name: <b>%3</b><br>Description: %4<br>"

@@ -6,6 +6,7 @@
 
 #include <QList>
 #include <QWizard>
+#include <QHash>
 #include <QWizardPage>
 
 class QCheckBox;
@@ -78,9 +79,18 @@ public:
     explicit BackupSummaryPage(QWidget *parent = nullptr);
     void initializePage() override;
     QString summaryText() const;
+    // True once the storage has said, for every chosen volume, which data path it takes.
+    bool plansKnown() const { return m_pending == 0; }
 
 private:
+    void render();
+
     QLabel *m_summary;
+    // Per chosen volume (by id): the data path the backup will really take, as the storage
+    // says now (Engine::planBackupAsync); asked anew each time the page is shown.
+    QHash<QString, QString> m_paths;
+    int m_pending = 0;
+    int m_generation = 0;
 };
 
 class BackupWizard : public QWizard
@@ -100,6 +110,7 @@ public:
     BackupDetailsPage *detailsPage() const { return m_detailsPage; }
     BackupForcePage *forcePage() const { return m_forcePage; }
     BackupSummaryPage *summaryPage() const { return m_summaryPage; }
+    Engine *engine() const { return m_engine; }
 
     // Jobs started by the last accept(), and errors for the volumes that could not be started.
     QList<JobHandle *> launchedJobs() const { return m_jobs; }

@@ -29,7 +29,8 @@ HistoryView::HistoryView(Engine *engine, QWidget *parent)
     m_volume->addItem(tr("All volumes"), QString());
     m_status = new QComboBox(this);
     m_status->addItem(tr("Any status"), QString());
-    for (const QString &s : {JobStatus::Succeeded, JobStatus::Failed, JobStatus::Cancelled, JobStatus::Running, JobStatus::Queued})
+    for (const QString &s : {JobStatus::Succeeded, JobStatus::SucceededWithWarnings, JobStatus::Failed, JobStatus::Cancelled,
+                             JobStatus::Running, JobStatus::Queued})
         m_status->addItem(UiText::jobStatusIcon(s), UiText::jobStatus(s), s);
     m_from = new QDateEdit(QDate::currentDate().addDays(-30), this);
     m_to = new QDateEdit(QDate::currentDate(), this);
@@ -55,7 +56,7 @@ HistoryView::HistoryView(Engine *engine, QWidget *parent)
 
     m_model = new QStandardItemModel(0, ColumnCount, this);
     m_model->setHorizontalHeaderLabels({tr("Job"), tr("Kind"), tr("Volume"), tr("Status"), tr("Started"),
-                                        tr("Duration"), tr("Bytes"), tr("Reason")});
+                                        tr("Duration"), tr("Bytes"), tr("Consistency"), tr("Reason")});
     m_table = new QTableView(this);
     m_table->setModel(m_model);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -67,6 +68,10 @@ HistoryView::HistoryView(Engine *engine, QWidget *parent)
     m_table->setAlternatingRowColors(true);
 
     m_eventsTitle = new QLabel(tr("Select a job to see its event log."), this);
+    m_backupDetails = new QLabel(this);
+    m_backupDetails->setWordWrap(true);
+    m_backupDetails->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_backupDetails->hide();
     m_events = new QTreeWidget(this);
     m_events->setRootIsDecorated(false);
     m_events->setHeaderLabels({tr("Time"), tr("Phase"), tr("Level"), tr("Message")});
@@ -77,6 +82,7 @@ HistoryView::HistoryView(Engine *engine, QWidget *parent)
     auto *eventsLayout = new QVBoxLayout(eventsBox);
     eventsLayout->setContentsMargins(0, 0, 0, 0);
     eventsLayout->addWidget(m_eventsTitle);
+    eventsLayout->addWidget(m_backupDetails);
     eventsLayout->addWidget(m_events);
 
     auto *split = new QSplitter(Qt::Vertical, this);
@@ -163,6 +169,9 @@ void HistoryView::reload()
         m_eventsTitle->setText(tr("Could not read the history: %1").arg(e.message()));
         return;
     }
+    m_backups.clear();
+    for (const Backup &b : backups)
+        m_backups.insert(b.id, b);
     if (m_volumes.isEmpty()) {
         try {
             m_volumes = m_engine->volumes();
@@ -181,8 +190,8 @@ void HistoryView::reload()
         id->setData(j.id, Qt::UserRole);
         id->setData(j.id, Qt::UserRole + 1);
         auto *status = new QStandardItem(UiText::jobStatusIcon(j.status), UiText::jobStatus(j.status));
-        if (j.status == JobStatus::Failed)
-            status->setForeground(QColor(0xa4, 0, 0));
+        if (j.status != JobStatus::Running && j.status != JobStatus::Queued)
+            status->setForeground(UiText::jobStatusColor(j.status));
         const QDateTime started = j.startedAt.isValid() ? j.startedAt : j.createdAt;
         auto *when = new QStandardItem(UiText::dateTime(started));
         when->setData(started, Qt::UserRole + 1);
@@ -193,8 +202,16 @@ void HistoryView::reload()
         bytes->setData(j.bytesDone, Qt::UserRole + 1);
         auto *error = new QStandardItem(j.error);
         error->setToolTip(j.error);
+        const auto backup = m_backups.constFind(j.backupId);
+        const bool hasConsistency = j.kind == QLatin1String("backup") && backup != m_backups.constEnd() && jobSucceeded(j.status);
+        auto *consistency = new QStandardItem(hasConsistency ? UiText::consistency(backup->consistency) : QString());
+        if (hasConsistency) {
+            consistency->setToolTip(UiText::consistencyDescription(backup->consistency));
+            if (UiText::consistencyColor(backup->consistency).isValid())
+                consistency->setForeground(UiText::consistencyColor(backup->consistency));
+        }
         row << id << new QStandardItem(UiText::jobKind(j.kind)) << new QStandardItem(volumeName(j.volumeId)) << status
-            << when << duration << bytes << error;
+            << when << duration << bytes << consistency << error;
         m_model->appendRow(row);
     }
     m_model->setSortRole(Qt::UserRole + 1);
@@ -215,6 +232,7 @@ void HistoryView::reload()
     if (selected == 0 || !selectJob(selected)) {
         m_events->clear();
         m_eventsTitle->setText(tr("Select a job to see its event log."));
+        m_backupDetails->hide();
     }
 }
 
@@ -230,8 +248,28 @@ bool HistoryView::selectJob(qint64 jobId)
     return false;
 }
 
+void HistoryView::showBackupDetails(qint64 jobId)
+{
+    const auto job = std::find_if(m_jobs.cbegin(), m_jobs.cend(), [jobId](const Job &j) { return j.id == jobId; });
+    const auto backup = job != m_jobs.cend() ? m_backups.constFind(job->backupId) : m_backups.constEnd();
+    if (backup == m_backups.constEnd()) {
+        m_backupDetails->hide();
+        return;
+    }
+    const Backup &b = *backup;
+    const qint64 secs = b.startedAt.isValid() && b.finishedAt.isValid() ? b.startedAt.secsTo(b.finishedAt) : -1;
+    m_backupDetails->setText(tr("Backup %1: %2 · Consistency: %3 · Started %4, took %5")
+                                 .arg(b.id, UiText::backupStatus(b), UiText::consistency(b.consistency),
+                                      UiText::dateTime(b.startedAt), UiText::duration(secs)));
+    m_backupDetails->setToolTip(UiText::consistencyDescription(b.consistency));
+    const QColor colour = UiText::consistencyColor(b.consistency);
+    m_backupDetails->setStyleSheet(colour.isValid() ? QStringLiteral("color: %1").arg(colour.name()) : QString());
+    m_backupDetails->show();
+}
+
 void HistoryView::showEvents(qint64 jobId)
 {
+    showBackupDetails(jobId);
     m_events->clear();
     QList<JobEvent> events;
     try {

@@ -5,6 +5,7 @@
 #include "model/job.h"
 #include "model/volume.h"
 
+#include <QHash>
 #include <QWidget>
 
 class QComboBox;
@@ -24,7 +25,8 @@ class HistoryView : public QWidget
 {
     Q_OBJECT
 public:
-    enum Column { IdColumn, KindColumn, VolumeColumn, StatusColumn, StartedColumn, DurationColumn, BytesColumn, ErrorColumn, ColumnCount };
+    // ConsistencyColumn: how a backup job's copy was taken (empty for other jobs).
+    enum Column { IdColumn, KindColumn, VolumeColumn, StatusColumn, StartedColumn, DurationColumn, BytesColumn, ConsistencyColumn, ErrorColumn, ColumnCount };
 
     explicit HistoryView(Engine *engine, QWidget *parent = nullptr);
 
@@ -36,6 +38,8 @@ public:
     QList<Job> shownJobs() const { return m_jobs; }
     bool selectJob(qint64 jobId); // selects the row and shows its events
     QTreeWidget *eventLog() const { return m_events; }
+    // The selected job's backup: status, consistency, timings (empty for jobs without one).
+    QLabel *backupDetails() const { return m_backupDetails; }
     QTableView *table() const { return m_table; }
     QTabWidget *tabs() const { return m_tabs; }
     BackupChartView *chart() const { return m_chart; }
@@ -45,11 +49,13 @@ public Q_SLOTS:
 
 private:
     void showEvents(qint64 jobId);
+    void showBackupDetails(qint64 jobId);
     QString volumeName(const QString &id) const;
 
     Engine *m_engine;
     QList<Volume> m_volumes;
     QList<Job> m_jobs;
+    QHash<QString, Backup> m_backups; // by id, for the jobs shown
     QComboBox *m_volume;
     QComboBox *m_status;
     QDateEdit *m_from;
@@ -58,6 +64,7 @@ private:
     QTableView *m_table;
     QTreeWidget *m_events;
     QLabel *m_eventsTitle;
+    QLabel *m_backupDetails;
     QTabWidget *m_tabs;
     BackupChartView *m_chart;
 };

@@ -135,8 +135,7 @@ QString JobWidget::stepState(const QString &phase) const
     const int cur = all.indexOf(m_phase);
     if (m_finished) {
         if (m_seen.contains(phase)) {
-            if (phase == m_phase && m_status != JobStatus::Succeeded && m_status != JobStatus::SucceededWithWarnings
-                && phase != Phase::Cleanup)
+            if (phase == m_phase && !jobSucceeded(m_status) && phase != Phase::Cleanup)
                 return QStringLiteral("failed");
             return QStringLiteral("done");
         }
@@ -221,26 +220,10 @@ void JobWidget::onFinished(const QString &status, const QString &error)
     m_cancel->setEnabled(false);
     m_cancel->hide();
     updateSteps();
-    QString text;
-    QString colour;
-    if (status == JobStatus::Succeeded) {
+    if (jobSucceeded(status))
         m_bar->setValue(100);
-        text = tr("Finished successfully.");
-        colour = QStringLiteral("#3a7a04");
-    } else if (status == JobStatus::SucceededWithWarnings) {
-        // Not a clean success: amber, and it stays until dismissed so that the warning is read.
-        m_bar->setValue(100);
-        text = error.isEmpty() ? tr("Finished with warnings.") : tr("Finished with warnings: %1").arg(error);
-        colour = QStringLiteral("#9a6a00");
-    } else if (status == JobStatus::Cancelled) {
-        text = tr("Cancelled. Temporary snapshots and volumes were removed.");
-        colour = QStringLiteral("#9a6a00");
-    } else {
-        text = error.isEmpty() ? tr("Failed for an unknown reason.") : tr("Failed: %1").arg(error);
-        colour = QStringLiteral("#a40000");
-    }
-    m_outcome->setText(text);
-    m_outcome->setStyleSheet(QStringLiteral("color: %1; font-weight: bold").arg(colour));
+    m_outcome->setText(UiText::jobOutcome(status, error));
+    m_outcome->setStyleSheet(QStringLiteral("color: %1; font-weight: bold").arg(UiText::jobStatusColor(status).name()));
     m_outcome->show();
     m_dismiss->setVisible(needsAttention());
     Q_EMIT finished(m_job, status, error);

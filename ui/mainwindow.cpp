@@ -599,6 +599,8 @@ void MainWindow::onJobFinished(JobHandle *job, const QString &status, const QStr
     const QString title = tr("%1 job #%2").arg(UiText::jobKind(job->kind())).arg(job->id());
     if (status == JobStatus::Failed && m_uiSettings.notifyOnFailure)
         notify(tr("Job failed"), tr("%1 of %2 failed: %3").arg(title, job->subject(), error), true);
+    else if (status == JobStatus::SucceededWithWarnings)
+        notify(tr("Job completed with warnings"), tr("%1 of %2 completed with warnings: %3").arg(title, job->subject(), error), true);
     else if (status == JobStatus::Succeeded && m_uiSettings.notifyOnSuccess)
         notify(tr("Job finished"), tr("%1 of %2 finished successfully.").arg(title, job->subject()), false);
     else if (status == JobStatus::Cancelled)

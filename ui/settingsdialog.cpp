@@ -98,6 +98,11 @@ SettingsDialog::SettingsDialog(const EngineConfig &config, const UiSettings &ui,
     m_jobs->setValue(config.maxConcurrentJobs);
     m_freeze = new QCheckBox(tr("Freeze mounted filesystems for the snapshot instant"), this);
     m_freeze->setChecked(config.freezeFilesystems);
+    m_refuseInconsistent = new QCheckBox(tr("Refuse backups that would not be point-in-time copies"), this);
+    m_refuseInconsistent->setToolTip(tr("An in-use volume whose storage cannot snapshot it and whose filesystem cannot be "
+                                        "frozen would be copied while it may be written. When checked, such a backup is "
+                                        "refused instead of completing with a warning."));
+    m_refuseInconsistent->setChecked(config.refuseInconsistentCopies);
 
     auto *repoBox = new QGroupBox(tr("Repositories"), this);
     auto *repoForm = new QFormLayout(repoBox);
@@ -111,6 +116,7 @@ SettingsDialog::SettingsDialog(const EngineConfig &config, const UiSettings &ui,
     storageForm->addRow(tr("&LVM volume groups (one per line):"), m_vgs);
     storageForm->addRow(tr("Concurrent &jobs:"), m_jobs);
     storageForm->addRow(m_freeze);
+    storageForm->addRow(m_refuseInconsistent);
 
     m_notifyFailure = new QCheckBox(tr("Notify when a job &fails"), this);
     m_notifySuccess = new QCheckBox(tr("Notify when a job &succeeds"), this);
@@ -157,6 +163,7 @@ EngineConfig SettingsDialog::config() const
     c.lvmVolumeGroups = lines(m_vgs);
     c.maxConcurrentJobs = m_jobs->value();
     c.freezeFilesystems = m_freeze->isChecked();
+    c.refuseInconsistentCopies = m_refuseInconsistent->isChecked();
     return c;
 }
 

@@ -49,6 +49,7 @@ private:
     QPlainTextEdit *m_vgs;
     QSpinBox *m_jobs;
     QCheckBox *m_freeze;
+    QCheckBox *m_refuseInconsistent;
     QCheckBox *m_notifyFailure;
     QCheckBox *m_notifySuccess;
     QCheckBox *m_tray;

@@ -1,5 +1,7 @@
 #include "uitext.h"
 
+#include "backup/backupplan.h"
+#include "model/backup.h"
 #include "model/status.h"
 #include "util/units.h"
 
@@ -85,6 +87,8 @@ QString UiText::jobStatus(const QString &status)
         return tr("running");
     if (status == JobStatus::Succeeded)
         return tr("succeeded");
+    if (status == JobStatus::SucceededWithWarnings)
+        return tr("completed with warnings");
     if (status == JobStatus::Failed)
         return tr("failed");
     if (status == JobStatus::Cancelled)
@@ -96,6 +100,8 @@ QIcon UiText::jobStatusIcon(const QString &status)
 {
     if (status == JobStatus::Succeeded)
         return icon(QStringLiteral("step-done"));
+    if (status == JobStatus::SucceededWithWarnings)
+        return icon(QStringLiteral("step-warning"));
     if (status == JobStatus::Failed)
         return icon(QStringLiteral("step-failed"));
     if (status == JobStatus::Cancelled)
@@ -103,6 +109,30 @@ QIcon UiText::jobStatusIcon(const QString &status)
     if (status == JobStatus::Running)
         return icon(QStringLiteral("step-active"));
     return icon(QStringLiteral("step-pending"));
+}
+
+QColor UiText::jobStatusColor(const QString &status)
+{
+    if (status == JobStatus::Succeeded)
+        return QColor(0x3a, 0x7a, 0x04);
+    if (status == JobStatus::SucceededWithWarnings)
+        return QColor(0x8a, 0x5a, 0x00);
+    if (status == JobStatus::Cancelled)
+        return QColor(0x9a, 0x6a, 0x00);
+    if (status == JobStatus::Failed)
+        return QColor(0xa4, 0x00, 0x00);
+    return QColor(0x55, 0x57, 0x53);
+}
+
+QString UiText::jobOutcome(const QString &status, const QString &error)
+{
+    if (status == JobStatus::Succeeded)
+        return tr("Finished successfully.");
+    if (status == JobStatus::SucceededWithWarnings)
+        return error.isEmpty() ? tr("Finished with warnings.") : tr("Finished with warnings: %1").arg(error);
+    if (status == JobStatus::Cancelled)
+        return tr("Cancelled. Temporary snapshots and volumes were removed.");
+    return error.isEmpty() ? tr("Failed for an unknown reason.") : tr("Failed: %1").arg(error);
 }
 
 QString UiText::jobKind(const QString &kind)
@@ -137,6 +167,70 @@ QString UiText::backupStatus(const QString &status)
     if (status == BackupStatus::Error)
         return tr("error");
     return status;
+}
+
+QString UiText::backupStatus(const Backup &backup)
+{
+    return backup.cancelled ? tr("cancelled") : backupStatus(backup.status);
+}
+
+QString UiText::consistency(const QString &consistency)
+{
+    if (consistency == Consistency::Detached)
+        return tr("not in use, read directly");
+    if (consistency == Consistency::Snapshot)
+        return tr("crash-consistent snapshot");
+    if (consistency == Consistency::FrozenSnapshot)
+        return tr("snapshot, filesystem frozen");
+    if (consistency == Consistency::FrozenCopy)
+        return tr("copy, filesystem frozen");
+    if (consistency == Consistency::NotPointInTime)
+        return tr("not a point-in-time copy");
+    return tr("unknown");
+}
+
+QString UiText::consistencyDescription(const QString &consistency)
+{
+    if (consistency == Consistency::Detached)
+        return tr("The volume was not in use and was read directly.");
+    if (consistency == Consistency::Snapshot)
+        return tr("A storage snapshot taken while the volume was in use: one instant, as after a power cut "
+                  "(crash-consistent).");
+    if (consistency == Consistency::FrozenSnapshot)
+        return tr("A storage snapshot taken while the volume's filesystem was frozen: one consistent instant.");
+    if (consistency == Consistency::FrozenCopy)
+        return tr("A temporary copy made while the volume's filesystem was frozen: one consistent instant.");
+    if (consistency == Consistency::NotPointInTime)
+        return tr("Copied while the volume was in use and may have been written: blocks written during the copy "
+                  "may or may not be in it. This backup is not a point-in-time copy.");
+    return tr("Not recorded (a backup made before ndbackup recorded this).");
+}
+
+QColor UiText::consistencyColor(const QString &consistency)
+{
+    if (consistency == Consistency::NotPointInTime)
+        return QColor(0x8a, 0x5a, 0x00);
+    return {};
+}
+
+QString UiText::backupPlan(const BackupPlan &plan)
+{
+    QString path;
+    if (plan.dataPath == DataPath::Volume)
+        path = tr("read directly (the volume is not in use)");
+    else if (plan.consistency == Consistency::FrozenSnapshot)
+        path = tr("through a temporary snapshot, with the filesystem frozen for that instant");
+    else if (plan.consistency == Consistency::FrozenCopy)
+        path = tr("through a temporary clone made with the filesystem frozen");
+    else if (plan.consistency == Consistency::Snapshot)
+        path = plan.dataPath == DataPath::Snapshot ? tr("through a temporary snapshot (reflink or storage snapshot; crash-consistent)")
+                                                   : tr("through a temporary clone (one instant; crash-consistent)");
+    else if (plan.consistency == Consistency::NotPointInTime)
+        path = tr("WARNING: not a point-in-time copy: the storage cannot snapshot this volume and no filesystem on it "
+                  "can be frozen, so it is copied while it may be written");
+    else
+        path = plan.dataPath == DataPath::Snapshot ? tr("through a temporary snapshot") : tr("through a temporary clone");
+    return path;
 }
 
 QString UiText::phase(const QString &phase)

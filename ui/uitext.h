@@ -9,6 +9,9 @@
 
 namespace ndb {
 
+struct Backup;
+struct BackupPlan;
+
 class UiText
 {
     Q_DECLARE_TR_FUNCTIONS(ndb::UiText)
@@ -25,8 +28,19 @@ public:
 
     static QString jobStatus(const QString &status);
     static QIcon jobStatusIcon(const QString &status);
+    // Green only for a clean success; "completed with warnings" has its own amber.
+    static QColor jobStatusColor(const QString &status);
+    // The sentence a finished job's card shows ("Finished successfully." ...).
+    static QString jobOutcome(const QString &status, const QString &error);
     static QString jobKind(const QString &kind);
     static QString backupStatus(const QString &status);
+    static QString backupStatus(const Backup &backup); // "cancelled" for a cancelled one
+    // How a backup's copy was taken (Consistency): a few words, and a sentence for tooltips.
+    static QString consistency(const QString &consistency);
+    static QString consistencyDescription(const QString &consistency);
+    static QColor consistencyColor(const QString &consistency);
+    // The data path a backup will take, as the backup wizard's summary says it.
+    static QString backupPlan(const BackupPlan &plan);
     static QString phase(const QString &phase);
     static QString level(const QString &level);
 

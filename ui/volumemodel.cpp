@@ -52,9 +52,16 @@ void VolumeModel::setInventory(const QList<Volume> &volumes, const QList<Backup>
             m_lastJob.insert(j.volumeId, j);
     }
     m_lastBackup.clear();
+    m_lastRecord.clear();
     for (const Backup &b : backups) {
-        auto it = m_lastBackup.find(b.volumeId);
-        if (it == m_lastBackup.end() || b.createdAt > it->createdAt)
+        auto it = m_lastRecord.find(b.volumeId);
+        if (it == m_lastRecord.end() || b.createdAt > it->createdAt)
+            m_lastRecord.insert(b.volumeId, b);
+        // Usable: it can be restored (also while a restore of it runs).
+        if (b.status != BackupStatus::Available && b.status != BackupStatus::Restoring)
+            continue;
+        auto u = m_lastBackup.find(b.volumeId);
+        if (u == m_lastBackup.end() || b.createdAt > u->createdAt)
             m_lastBackup.insert(b.volumeId, b);
     }
     rebuild(volumes);
@@ -206,19 +213,29 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
     }
 
     const Volume &v = n->volume;
-    const auto last = m_lastBackup.constFind(v.id);
+    const auto usableIt = m_lastBackup.constFind(v.id);
+    const Backup *usable = usableIt != m_lastBackup.constEnd() ? &*usableIt : nullptr;
     const auto lastJob = m_lastJob.constFind(v.id);
+    const auto lastRecord = m_lastRecord.constFind(v.id);
     const bool hasJob = lastJob != m_lastJob.constEnd();
-    const bool hasLast = hasJob || last != m_lastBackup.constEnd();
-    const QDateTime lastTime = hasJob ? (lastJob->startedAt.isValid() ? lastJob->startedAt : lastJob->createdAt)
-                               : hasLast ? last->createdAt : QDateTime();
+    const bool hasAttempt = hasJob || lastRecord != m_lastRecord.constEnd();
+    const QDateTime attemptTime = hasJob ? (lastJob->startedAt.isValid() ? lastJob->startedAt : lastJob->createdAt)
+                                  : hasAttempt ? lastRecord->createdAt : QDateTime();
     // Job words (succeeded, failed, cancelled, running) where there is a job, else the record's status.
     const QString lastStatus = hasJob ? lastJob->status
-                               : !hasLast ? QString()
-                               : last->status == BackupStatus::Available ? JobStatus::Succeeded
-                               : last->status == BackupStatus::Error     ? JobStatus::Failed
-                                                                         : JobStatus::Running;
-    const QString lastReason = hasJob ? lastJob->error : hasLast ? last->failReason : QString();
+                               : !hasAttempt ? QString()
+                               : lastRecord->cancelled                          ? JobStatus::Cancelled
+                               : lastRecord->status == BackupStatus::Available ? JobStatus::Succeeded
+                               : lastRecord->status == BackupStatus::Error     ? JobStatus::Failed
+                                                                                : JobStatus::Running;
+    const QString lastReason = hasJob ? lastJob->error : hasAttempt ? lastRecord->failReason : QString();
+    // The newest attempt is the usable backup itself, or a newer one that gave nothing usable.
+    const QString attemptBackupId = hasJob ? lastJob->backupId : hasAttempt ? lastRecord->id : QString();
+    const bool attemptIsUsable = usable && attemptBackupId == usable->id;
+    const QString lastTimeText = usable ? UiText::dateTime(usable->createdAt) : tr("never");
+    const QString resultText = !hasAttempt ? QString()
+                               : attemptIsUsable || !usable ? UiText::jobStatus(lastStatus)
+                                                            : tr("%1 (%2)").arg(UiText::jobStatus(lastStatus), UiText::dateTime(attemptTime));
     switch (role) {
     case VolumeIdRole:
         return v.id;
@@ -235,9 +252,11 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
         case DriverColumn:
             return v.driverId;
         case LastBackupColumn:
-            return hasLast ? UiText::dateTime(lastTime) : tr("never");
+            return lastTimeText;
         case ResultColumn:
-            return hasLast ? UiText::jobStatus(lastStatus) : QString();
+            return resultText;
+        case ConsistencyColumn:
+            return usable ? UiText::consistency(usable->consistency) : QString();
         }
         return {};
     case SortRole:
@@ -245,7 +264,7 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
         case SizeColumn:
             return v.size;
         case LastBackupColumn:
-            return lastTime;
+            return usable ? usable->createdAt : QDateTime();
         default:
             return data(index, Qt::DisplayRole);
         }
@@ -254,14 +273,16 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
             return UiText::icon(QStringLiteral("volume"));
         if (index.column() == StatusColumn)
             return UiText::volumeStatusIcon(v.status);
-        if (index.column() == ResultColumn && hasLast)
+        if (index.column() == ResultColumn && hasAttempt)
             return UiText::jobStatusIcon(lastStatus);
         return {};
     case Qt::ForegroundRole:
         if (index.column() == StatusColumn)
             return UiText::volumeStatusColor(v.status);
-        if (index.column() == ResultColumn && lastStatus == JobStatus::Failed)
-            return QColor(0xa4, 0x00, 0x00);
+        if (index.column() == ResultColumn && hasAttempt && lastStatus != JobStatus::Running && lastStatus != JobStatus::Queued)
+            return UiText::jobStatusColor(lastStatus);
+        if (index.column() == ConsistencyColumn && usable && UiText::consistencyColor(usable->consistency).isValid())
+            return UiText::consistencyColor(usable->consistency);
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() == SizeColumn)
@@ -272,6 +293,8 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
             return tr("Attached to %1").arg(v.attachedTo);
         if (index.column() == ResultColumn && !lastReason.isEmpty())
             return lastReason;
+        if ((index.column() == LastBackupColumn || index.column() == ConsistencyColumn) && usable)
+            return UiText::consistencyDescription(usable->consistency);
         return v.path;
     default:
         return {};
@@ -294,7 +317,9 @@ QVariant VolumeModel::headerData(int section, Qt::Orientation orientation, int r
     case LastBackupColumn:
         return tr("Last backup");
     case ResultColumn:
-        return tr("Result");
+        return tr("Last attempt");
+    case ConsistencyColumn:
+        return tr("Consistency");
     }
     return {};
 }

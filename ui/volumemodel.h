@@ -15,15 +15,19 @@ class VolumeModel : public QAbstractItemModel
 {
     Q_OBJECT
 public:
-    enum Column { NameColumn, SizeColumn, StatusColumn, LastBackupColumn, ResultColumn, DriverColumn, ColumnCount };
+    // LastBackupColumn: the newest usable backup; ResultColumn ("Last attempt"): the newest
+    // attempt's result, with its time when it is newer than that backup and not usable;
+    // ConsistencyColumn: how the newest usable backup's copy was taken.
+    enum Column { NameColumn, SizeColumn, StatusColumn, LastBackupColumn, ResultColumn, DriverColumn, ConsistencyColumn, ColumnCount };
     enum Role { VolumeIdRole = Qt::UserRole + 1, StatusRole, NodeKindRole, SortRole };
     enum NodeKind { HostNode, DriverNode, VolumeNode };
 
     explicit VolumeModel(QObject *parent = nullptr);
     ~VolumeModel() override;
 
-    // Replaces the contents. The last backup of a volume is its newest backup job (so a backup
-    // that failed before any record was made still shows), else its newest backup record.
+    // Replaces the contents. The last backup of a volume is its newest usable (available) backup;
+    // the last attempt its newest backup job (so a backup that failed before any record was made
+    // still shows), else its newest backup record.
     void setInventory(const QList<Volume> &volumes, const QList<Backup> &backups, const QList<Job> &backupJobs = {});
     // Shows a status immediately (e.g. backing-up when a job starts), before the next refresh.
     void setVolumeStatus(const QString &volumeId, const QString &status);
@@ -46,7 +50,8 @@ private:
     void rebuild(const QList<Volume> &volumes);
 
     std::unique_ptr<Node> m_root;
-    QHash<QString, Backup> m_lastBackup; // by volume id
+    QHash<QString, Backup> m_lastBackup; // newest usable backup, by volume id
+    QHash<QString, Backup> m_lastRecord; // newest backup record of any status, by volume id
     QHash<QString, Job> m_lastJob;       // by volume id
 };
 

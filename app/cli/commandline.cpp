@@ -69,7 +69,8 @@ const OptionSpec kOptions[] = {
     {"force", "", "back up an in-use volume (through a temporary snapshot or clone)"},
     {"bandwidth", "MB/s", "read/write at most this many MB (1 MB = 1,000,000 bytes) per second"},
     {"io-priority", "P", "idle, best-effort or none"},
-    {"all", "", "include deleted backups"},
+    {"all", "", "include deleted and cancelled backups"},
+    {"require-point-in-time", "", "refuse the backup if its copy would not be point-in-time"},
     {"to-volume", "VOLUME", "restore onto this available volume"},
     {"new-volume", "NAME", "restore into a new volume of this name"},
     {"driver", "DRIVER", "the storage of the new volume (default: the backed-up volume's)"},
@@ -105,7 +106,7 @@ const QList<CommandSpec> &commands()
         {l({"volume", "attach"}), QStringLiteral("VOLUME"), {}},
         {l({"volume", "detach"}), QStringLiteral("VOLUME"), {}},
         {l({"volume", "reset-status"}), QStringLiteral("VOLUME"), l({"to"})},
-        {l({"backup", "create"}), {}, l({"volume", "container", "name", "description", "force", "bandwidth", "io-priority"})},
+        {l({"backup", "create"}), {}, l({"volume", "container", "name", "description", "force", "bandwidth", "io-priority", "require-point-in-time"})},
         {l({"backup", "list"}), {}, l({"volume", "all"})},
         {l({"backup", "show"}), QStringLiteral("ID"), {}},
         {l({"backup", "restore"}), QStringLiteral("ID"), l({"to-volume", "new-volume", "driver", "to-file", "overwrite", "bandwidth"})},
@@ -161,10 +162,12 @@ Commands:
                                   an administrator's reset of a volume's status, e.g. the 'error' a
                                   killed restore leaves (logged as a job; refused while one runs on it)
   backup create --volume VOLUME [--container C] [--name N] [--description D] [--force]
-                [--bandwidth MB/s] [--io-priority idle|best-effort|none]
-                                  back up a volume; prints the backup (id first)
+                [--bandwidth MB/s] [--io-priority idle|best-effort|none] [--require-point-in-time]
+                                  back up a volume; prints the backup (id first) and its consistency;
+                                  a copy that is not point-in-time ends with a warning (exit 0), or
+                                  is refused with --require-point-in-time (exit 3, nothing created)
   backup list [--volume VOLUME] [--all]
-                                  backups, newest first (--all includes deleted ones)
+                                  backups, newest first (--all includes deleted and cancelled ones)
   backup show ID                  one backup (a unique id prefix of 4+ characters is enough)
   backup restore ID (--to-volume VOLUME | --new-volume NAME [--driver DRIVER] | --to-file PATH [--overwrite])
                  [--bandwidth MB/s]
@@ -274,10 +277,17 @@ QJsonObject toJson(const Backup &b)
             {QStringLiteral("fail_reason"), b.failReason}, {QStringLiteral("size"), b.size},
             {QStringLiteral("stored_bytes"), b.storedBytes}, {QStringLiteral("temp_volume_id"), b.tempVolumeId},
             {QStringLiteral("temp_snapshot_id"), b.tempSnapshotId}, {QStringLiteral("parent_id"), b.parentId},
-            {QStringLiteral("data_path"), b.dataPath},
+            {QStringLiteral("data_path"), b.dataPath}, {QStringLiteral("consistency"), b.consistency},
+            {QStringLiteral("cancelled"), b.cancelled},
             {QStringLiteral("created_at"), b.createdAt.toString(Qt::ISODate)},
             {QStringLiteral("started_at"), b.startedAt.toString(Qt::ISODate)},
             {QStringLiteral("finished_at"), b.finishedAt.toString(Qt::ISODate)}};
+}
+
+// A cancelled backup keeps the specification's `error` status in the catalog; people read "cancelled".
+QString statusText(const Backup &b)
+{
+    return b.cancelled ? QStringLiteral("cancelled") : b.status;
 }
 
 QJsonObject toJson(const Job &j)
@@ -643,6 +653,7 @@ int CommandLine::cmdBackupCreate(Engine &engine)
         req.bandwidthLimit = bandwidthOption(option(QStringLiteral("bandwidth")));
     if (flag(QStringLiteral("io-priority")))
         req.ioPriority = option(QStringLiteral("io-priority"));
+    req.requirePointInTime = flag(QStringLiteral("require-point-in-time"));
     JobHandle *job = engine.submitBackup(req);
     const int rc = waitForJob(job);
     if (rc != ExitOk)
@@ -655,7 +666,11 @@ int CommandLine::cmdBackupList(Engine &engine)
     QString volumeId;
     if (flag(QStringLiteral("volume")))
         volumeId = engine.findVolume(option(QStringLiteral("volume"))).id;
-    const QList<Backup> list = engine.backups(volumeId, flag(QStringLiteral("all")));
+    const bool all = flag(QStringLiteral("all"));
+    QList<Backup> list = engine.backups(volumeId, all);
+    // A cancelled attempt is no backup to restore: listed only on request.
+    if (!all)
+        list.removeIf([](const Backup &b) { return b.cancelled; });
     if (m_json) {
         QJsonArray a;
         for (const Backup &b : list)
@@ -664,10 +679,11 @@ int CommandLine::cmdBackupList(Engine &engine)
         return ExitOk;
     }
     m_out << pad(QStringLiteral("ID"), 38) << pad(QStringLiteral("VOLUME"), 20) << pad(QStringLiteral("STATUS"), 11)
-          << pad(QStringLiteral("SIZE"), 11) << pad(QStringLiteral("STORED"), 11) << pad(QStringLiteral("CREATED"), 21) << "NAME" << Qt::endl;
+          << pad(QStringLiteral("SIZE"), 11) << pad(QStringLiteral("STORED"), 11) << pad(QStringLiteral("CREATED"), 21)
+          << pad(QStringLiteral("CONSISTENCY"), 19) << "NAME" << Qt::endl;
     for (const Backup &b : list)
-        m_out << pad(b.id, 38) << pad(b.volumeName, 20) << pad(b.status, 11) << pad(human(b.size), 11)
-              << pad(human(b.storedBytes), 11) << pad(timeText(b.createdAt), 21) << b.name << Qt::endl;
+        m_out << pad(b.id, 38) << pad(b.volumeName, 20) << pad(statusText(b), 11) << pad(human(b.size), 11)
+              << pad(human(b.storedBytes), 11) << pad(timeText(b.createdAt), 21) << pad(b.consistency, 19) << b.name << Qt::endl;
     return ExitOk;
 }
 
@@ -683,12 +699,14 @@ int CommandLine::cmdBackupShow(Engine &engine, const QString &id)
           << "name:         " << b.name << '\n'
           << "description:  " << b.description << '\n'
           << "container:    " << b.container << '\n'
-          << "status:       " << b.status << '\n';
+          << "status:       " << statusText(b) << '\n';
     if (!b.failReason.isEmpty())
         m_out << "fail reason:  " << b.failReason << '\n';
     m_out << "size:         " << human(b.size) << " (" << b.size << " bytes)\n"
           << "stored:       " << human(b.storedBytes) << '\n'
           << "data path:    " << b.dataPath << '\n'
+          << "consistency:  " << b.consistency << (b.consistency == Consistency::NotPointInTime
+                                                     ? " (copied while it may have been written)" : "") << '\n'
           << "created:      " << timeText(b.createdAt) << '\n'
           << "finished:     " << timeText(b.finishedAt) << Qt::endl;
     return ExitOk;
@@ -903,6 +921,11 @@ int CommandLine::waitForJob(JobHandle *job)
     if (job->status() == JobStatus::Succeeded) {
         if (!m_quiet && job->kind() != QLatin1String("backup"))
             m_err << job->kind() << " finished" << Qt::endl;
+        return ExitOk;
+    }
+    if (job->status() == JobStatus::SucceededWithWarnings) {
+        // Done, so exit 0; the warning is printed even with --quiet (a script's log must show it).
+        m_err << "ndbackupctl: " << job->kind() << " completed with warnings: " << job->error() << Qt::endl;
         return ExitOk;
     }
     m_err << "ndbackupctl: " << job->kind() << " failed: " << job->error() << Qt::endl;

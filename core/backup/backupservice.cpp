@@ -1,5 +1,6 @@
 #include "backupservice.h"
 
+#include "backup/backupplan.h"
 #include "backup/restoretarget.h"
 #include "backup/statusrules.h"
 #include "backup/steps.h"
@@ -29,10 +30,6 @@
 namespace ndb {
 
 namespace {
-const QString kDataPathVolume = QStringLiteral("volume");
-const QString kDataPathSnapshot = QStringLiteral("snapshot");
-const QString kDataPathTempVolume = QStringLiteral("temp-volume");
-
 QString newId() { return QUuid::createUuid().toString(QUuid::WithoutBraces); }
 
 bool isCancelled(const std::exception_ptr &e) { return exceptionKind(e) == ErrorKind::Cancelled; }
@@ -53,6 +50,8 @@ struct BackupService::BackupRun
     VolumeDriver *driver = nullptr;
     Repository *repository = nullptr;
     QString dataPath;
+    bool refuseInconsistent = false;
+    QString consistency = Consistency::Unknown; // what the data path really gave
     QString snapshotRowId;  // snapshots.id
     QString snapshotName;   // on the storage; set before it is created (the health checks use it)
     SnapshotHandle snapshot;
@@ -108,6 +107,10 @@ QCoro::Task<QString> BackupService::createBackup(BackupRequest request, QString 
 
     // Status rules, checked before anything is created or changed.
     checkBackupAllowed(volume, request.force);
+    const BackupPlan plan = co_await planBackup(*run.driver, volume);
+    run.refuseInconsistent = m_options.refuseInconsistentCopies || request.requirePointInTime;
+    if (run.refuseInconsistent && !plan.pointInTime())
+        throw RefusedError(plan.refusal(volume.name));
     std::unique_ptr<Repository> repository = Repository::openOrCreate(containerDir);
     run.repository = repository.get();
     beginBackupOperation(*m_volumes, volume);
@@ -135,9 +138,10 @@ QCoro::Task<QString> BackupService::createBackup(BackupRequest request, QString 
     m_job.info(QStringLiteral("backing up %1 (%2, %3) into container '%4'")
                    .arg(volume.name, humanSize(volume.size), volume.status, request.container));
 
-    const bool inUse = volume.status == VolumeStatus::InUse;
-    run.dataPath = !inUse ? kDataPathVolume : run.driver->capabilities().snapshotLocalRead ? kDataPathSnapshot : kDataPathTempVolume;
+    run.dataPath = plan.dataPath;
     m_backups->setDataPath(backupId, run.dataPath);
+    if (run.dataPath == DataPath::Volume)
+        setConsistency(run, Consistency::Detached);
 
     // Temporaries go in every outcome; a cleanup problem after a good read is only a warning
     // (the leftover keeps its ndbackup- name and the next cleanup removes it).
@@ -168,11 +172,14 @@ QCoro::Task<QString> BackupService::createBackup(BackupRequest request, QString 
     if (failure) {
         const QString reason = describeException(failure);
         m_catalog.transaction([&] {
-            m_backups->setStatus(backupId, BackupStatus::Error, isCancelled(failure) ? QStringLiteral("cancelled") : reason);
+            m_backups->markFailed(backupId, isCancelled(failure) ? QStringLiteral("cancelled") : reason, isCancelled(failure));
             m_volumes->restorePreviousStatus(volume.id);
         });
         std::rethrow_exception(failure);
     }
+    if (run.consistency == Consistency::NotPointInTime)
+        m_job.setWarningOutcome(QStringLiteral("backup %1 of %2 is not a point-in-time copy: the volume was copied while "
+                                               "it may have been written").arg(backupId, volume.name));
     m_job.setPhase(Phase::Done, QStringLiteral("backup %1 available").arg(backupId));
     co_return backupId;
 }
@@ -181,9 +188,9 @@ QCoro::Task<QString> BackupService::createBackup(BackupRequest request, QString 
 QList<Step> BackupService::backupRecipe(BackupRun &run)
 {
     VolumeDriver &driver = *run.driver;
-    if (run.dataPath == kDataPathVolume) // 1: read the detached volume itself
+    if (run.dataPath == DataPath::Volume) // 1: read the detached volume itself
         return {readStep(run, [&] { return driver.openVolumeSource(run.volume.name); }), transferStep(run)};
-    if (run.dataPath == kDataPathSnapshot) // 2: read a temporary snapshot
+    if (run.dataPath == DataPath::Snapshot) // 2: read a temporary snapshot
         return {snapshotStep(run), readStep(run, [&] { return driver.openSnapshotSource(run.snapshot); }),
                 transferStep(run)};
     // 3: the storage cannot snapshot; clone into a temporary volume and attach it.
@@ -218,6 +225,7 @@ Step BackupService::snapshotStep(BackupRun &run)
         m_snapshots->setStatus(run.snapshotRowId, QStringLiteral("available"));
         m_snapshots->setProvider(run.snapshotRowId, run.snapshot.providerId, run.snapshot.providerLocation, {});
         m_job.info(QStringLiteral("temporary snapshot %1 taken").arg(run.snapshotName));
+        setConsistency(run, run.driver->copyConsistency(run.snapshotName));
     };
     step.undo = [this, &run]() -> QCoro::Task<void> {
         m_snapshots->setStatus(run.snapshotRowId, QStringLiteral("deleting"));
@@ -228,6 +236,18 @@ Step BackupService::snapshotStep(BackupRun &run)
     };
     step.undoWhat = QStringLiteral("removing temporary snapshot %1").arg(tempSnapshotName(run.backupId));
     return step;
+}
+
+void BackupService::setConsistency(BackupRun &run, const QString &consistency)
+{
+    run.consistency = consistency;
+    m_backups->setConsistency(run.backupId, consistency);
+    // Only now is it known whether the freeze could be held; the temporary goes with the undo.
+    if (run.refuseInconsistent && consistency == Consistency::NotPointInTime)
+        throw RefusedError(QStringLiteral("The copy of volume %1 turned out not to be point-in-time (no filesystem could be "
+                                          "frozen while it was copied) and such copies are refused "
+                                          "(refuse_inconsistent_copies / --require-point-in-time); it was discarded.")
+                               .arg(run.volume.name));
 }
 
 Step BackupService::cloneStep(BackupRun &run)
@@ -244,6 +264,7 @@ Step BackupService::cloneStep(BackupRun &run)
         const QString name = run.tempVolume;
         co_await run.driver->createVolumeFromSource(source, name);
         m_job.info(QStringLiteral("temporary volume %1 created").arg(name));
+        setConsistency(run, run.driver->copyConsistency(name));
     };
     step.undo = [this, &run]() -> QCoro::Task<void> {
         const TemporaryObject volume{TemporaryObject::Kind::Volume, run.tempVolume, {}};
@@ -317,6 +338,7 @@ void BackupService::transfer(BackupRun &run)
     manifest.volumeId = run.volume.id;
     manifest.volumeName = run.volume.name;
     manifest.startedAt = QDateTime::currentDateTimeUtc();
+    manifest.consistency = run.consistency;
     manifest.extra = QJsonObject{{QStringLiteral("dataPath"), run.dataPath},
                                  {QStringLiteral("driver"), driver.id()},
                                  {QStringLiteral("host"), run.volume.host},

@@ -55,6 +55,9 @@ private:
     Step attachStep(BackupRun &run);
     Step readStep(BackupRun &run, std::function<QCoro::Task<std::unique_ptr<BlockSource>>()> open);
     Step transferStep(BackupRun &run);
+    // Records what the data path really gave; refuses (throws) a copy that is not point-in-time
+    // when such copies are refused.
+    void setConsistency(BackupRun &run, const QString &consistency);
     // Phase "cleanup", the driver's removal, a note in the job log.
     QCoro::Task<void> removeTemporary(VolumeDriver &driver, TemporaryObject object);
     void transfer(BackupRun &run);

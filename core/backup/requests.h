@@ -13,6 +13,8 @@ struct BackupRequest
     bool force = false;  // required for in-use volumes
     qint64 bandwidthLimit = 0;           // bytes per second, 0 = unlimited
     QString ioPriority = QStringLiteral("idle"); // idle | best-effort | none
+    // Refuse the backup when its copy would not be point-in-time (also when the setting is off).
+    bool requirePointInTime = false;
 };
 
 struct RestoreRequest

@@ -12,6 +12,7 @@ struct BackupServiceOptions
     QString repositoryRoot;        // containers are directories below it
     QString defaultContainer;      // for requests that name none
     ProtectedPaths protectedPaths; // what a restore into a file must stay out of
+    bool refuseInconsistentCopies = false; // refuse backups that would not be point-in-time copies
 };
 
 } // namespace ndb

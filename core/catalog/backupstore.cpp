@@ -10,7 +10,7 @@ namespace ndb {
 namespace {
 const QString kColumns = QStringLiteral(
     "id, volume_id, volume_name, name, description, container, status, fail_reason, size, stored_bytes, "
-    "temp_volume_id, temp_snapshot_id, parent_id, data_path, created_at, updated_at, started_at, finished_at");
+    "temp_volume_id, temp_snapshot_id, parent_id, data_path, created_at, updated_at, started_at, finished_at, consistency, cancelled");
 
 Backup readBackup(const QSqlQuery &q)
 {
@@ -33,6 +33,8 @@ Backup readBackup(const QSqlQuery &q)
     b.updatedAt = sql::toTime(q.value(15));
     b.startedAt = sql::toTime(q.value(16));
     b.finishedAt = sql::toTime(q.value(17));
+    b.consistency = q.value(18).toString();
+    b.cancelled = q.value(19).toInt() != 0;
     return b;
 }
 } // namespace
@@ -85,9 +87,20 @@ QString BackupStore::workerOf(const QString &id) const
 
 void BackupStore::setStatus(const QString &id, const QString &status, const QString &failReason)
 {
-    const bool terminal = status == BackupStatus::Error || status == BackupStatus::Available;
-    m_catalog.exec(QStringLiteral("UPDATE backups SET status=?, fail_reason=?, updated_at=?, finished_at=CASE WHEN ? THEN ? ELSE finished_at END WHERE id=?"),
-                   {status, sql::text(failReason.isEmpty() ? QString() : failReason), sql::now(), terminal, sql::now(), id});
+    // Never the timings: a restore or verify moving the status is not the backup finishing.
+    m_catalog.exec(QStringLiteral("UPDATE backups SET status=?, fail_reason=?, updated_at=? WHERE id=?"),
+                   {status, sql::text(failReason.isEmpty() ? QString() : failReason), sql::now(), id});
+}
+
+void BackupStore::markFailed(const QString &id, const QString &failReason, bool cancelled)
+{
+    m_catalog.exec(QStringLiteral("UPDATE backups SET status=?, fail_reason=?, cancelled=?, updated_at=?, finished_at=? WHERE id=?"),
+                   {BackupStatus::Error, sql::text(failReason), cancelled ? 1 : 0, sql::now(), sql::now(), id});
+}
+
+void BackupStore::setConsistency(const QString &id, const QString &consistency)
+{
+    m_catalog.exec(QStringLiteral("UPDATE backups SET consistency=?, updated_at=? WHERE id=?"), {consistency, sql::now(), id});
 }
 
 bool BackupStore::transition(const QString &id, const QString &expected, const QString &status)

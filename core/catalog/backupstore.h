@@ -21,7 +21,11 @@ public:
     QList<Backup> withStatus(const QString &status) const;
     QString workerOf(const QString &id) const;
 
+    // Status moves after the backup exists (restore, verify, cleanup): its timings stay as they are.
     void setStatus(const QString &id, const QString &status, const QString &failReason = {});
+    // The end of the backup's own creation job when it failed or was cancelled (stamps finished_at).
+    void markFailed(const QString &id, const QString &failReason, bool cancelled = false);
+    void setConsistency(const QString &id, const QString &consistency);
     // Only when the row is in `expected`; returns false otherwise (someone else got there first).
     bool transition(const QString &id, const QString &expected, const QString &status);
     void setTempVolume(const QString &id, const QString &tempVolumeId);

@@ -126,7 +126,7 @@ CREATE TABLE freezes (
     R"SQL(
 ALTER TABLE jobs ADD COLUMN partial_file TEXT;
 )SQL",
-    // agent: the exports an agent serves (nbdkit giving one console a temporary snapshot) with
+    // 4: the exports an agent serves (nbdkit giving one console a temporary snapshot) with
     //    their leases, and a lease on the agent's temporary snapshots, so that what an expired
     //    lease or a dead agent left is reaped (server_pid + server_start: never kill a reused pid).
     R"SQL(
@@ -148,6 +148,12 @@ CREATE TABLE exports (
 );
 CREATE INDEX exports_snapshot ON exports(snapshot_id);
 ALTER TABLE snapshots ADD COLUMN lease_expires_at TEXT;
+)SQL",
+    // 5: each backup's consistency (what its data path really did), and whether an `error`
+    //    backup was cancelled by its user (the status set stays the specification's).
+    R"SQL(
+ALTER TABLE backups ADD COLUMN consistency TEXT NOT NULL DEFAULT 'unknown';
+ALTER TABLE backups ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
 )SQL",
 };
 

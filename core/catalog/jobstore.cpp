@@ -54,7 +54,14 @@ QList<Job> JobStore::list(const HistoryFilter &f) const
     QStringList where{QStringLiteral("1=1")};
     QVariantList bind;
     if (!f.volumeId.isEmpty()) { where << QStringLiteral("volume_id = ?"); bind << f.volumeId; }
-    if (!f.status.isEmpty()) { where << QStringLiteral("status = ?"); bind << f.status; }
+    if (f.status == JobStatus::Succeeded) {
+        // Done is done: "succeeded" also finds the jobs that completed with warnings.
+        where << QStringLiteral("status IN (?, ?)");
+        bind << JobStatus::Succeeded << JobStatus::SucceededWithWarnings;
+    } else if (!f.status.isEmpty()) {
+        where << QStringLiteral("status = ?");
+        bind << f.status;
+    }
     if (!f.kind.isEmpty()) { where << QStringLiteral("kind = ?"); bind << f.kind; }
     if (f.from.isValid()) { where << QStringLiteral("created_at >= ?"); bind << sql::time(f.from); }
     if (f.to.isValid()) { where << QStringLiteral("created_at <= ?"); bind << sql::time(f.to); }

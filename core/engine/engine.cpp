@@ -354,6 +354,45 @@ ReportData Engine::report(const QDateTime &from, const QDateTime &to) const
     return Report::collect(*d->catalog, from, to);
 }
 
+namespace {
+QCoro::Task<BackupPlan> planOnWorker(DriverSettings settings, QString volumeId)
+{
+    DriverSet drivers(settings);
+    VolumeDriver &driver = drivers.forVolume(volumeId);
+    const QString name = DriverSet::volumeName(volumeId);
+    const Volume volume = co_await driver.volume(name);
+    co_return co_await planBackup(driver, volume);
+}
+} // namespace
+
+void Engine::planBackupAsync(const QString &volumeId, QObject *receiver,
+                             std::function<void(const BackupPlan &, const QString &)> done)
+{
+    d->requireStarted();
+    const DriverSettings settings = d->config.driverSettings();
+    QPointer<QObject> target(receiver);
+    CoroutineThread::startDetached([settings, volumeId, target, done]() -> QCoro::Task<> {
+        BackupPlan plan;
+        QString error;
+        try {
+            plan = co_await planOnWorker(settings, volumeId);
+        } catch (const Error &e) {
+            error = e.message();
+        }
+        QMetaObject::invokeMethod(target, [target, done, plan, error] {
+            if (target)
+                done(plan, error);
+        }, Qt::QueuedConnection);
+    });
+}
+
+BackupPlan Engine::planBackup(const QString &volumeId)
+{
+    d->requireStarted();
+    const DriverSettings settings = d->config.driverSettings();
+    return waitOnWorker<BackupPlan>([settings, volumeId] { return planOnWorker(settings, volumeId); });
+}
+
 JobHandle *Engine::submitBackup(const BackupRequest &request)
 {
     d->requireStarted();

@@ -2,6 +2,7 @@
 // The composition root every front end (GUI, CLI, agent) creates: catalog, drivers, job queue.
 // Queries are synchronous against the catalog (cheap); work that touches storage or moves bytes
 // is submitted as a job and runs on its own worker thread.
+#include "backup/backupplan.h"
 #include "backup/cleanupreport.h"
 #include "backup/requests.h"
 #include "engine/engineconfig.h"
@@ -64,6 +65,14 @@ public:
     QList<JobEvent> jobEvents(qint64 jobId) const;
     // History and inventory for a report (Report::collect over this engine's catalog).
     ReportData report(const QDateTime &from, const QDateTime &to) const;
+
+    // Which data path and consistency a backup of the volume would take now (the same decision
+    // the backup makes), asked of the storage on a worker thread; `done` runs on `receiver`'s
+    // thread with the plan, or with an error text when the storage could not tell.
+    void planBackupAsync(const QString &volumeId, QObject *receiver,
+                         std::function<void(const ndb::BackupPlan &plan, const QString &error)> done);
+    // The same, blocking (CLI, tests).
+    BackupPlan planBackup(const QString &volumeId);
 
     // Job submission. Validation errors that need no storage access (bad names, unknown volume,
     // force missing) throw ndb::Error immediately and create nothing.

@@ -38,6 +38,7 @@ EngineConfig EngineConfig::load(const QString &iniFile)
     c.defaultContainer = s.value(QStringLiteral("default_container"), c.defaultContainer).toString();
     c.freezeFilesystems = s.value(QStringLiteral("freeze_filesystems"), c.freezeFilesystems).toBool();
     c.freezeLimitMs = s.value(QStringLiteral("freeze_limit_ms"), c.freezeLimitMs).toInt();
+    c.refuseInconsistentCopies = s.value(QStringLiteral("refuse_inconsistent_copies"), c.refuseInconsistentCopies).toBool();
     c.lvmSnapshotPercent = s.value(QStringLiteral("lvm_snapshot_percent"), c.lvmSnapshotPercent).toInt();
     c.preSnapshotHook = s.value(QStringLiteral("pre_snapshot_hook"), c.preSnapshotHook).toString();
     c.postSnapshotHook = s.value(QStringLiteral("post_snapshot_hook"), c.postSnapshotHook).toString();
@@ -81,6 +82,7 @@ void EngineConfig::save(const QString &iniFile) const
     s.setValue(QStringLiteral("default_container"), defaultContainer);
     s.setValue(QStringLiteral("freeze_filesystems"), freezeFilesystems);
     s.setValue(QStringLiteral("freeze_limit_ms"), freezeLimitMs);
+    s.setValue(QStringLiteral("refuse_inconsistent_copies"), refuseInconsistentCopies);
     s.setValue(QStringLiteral("lvm_snapshot_percent"), lvmSnapshotPercent);
     s.setValue(QStringLiteral("pre_snapshot_hook"), preSnapshotHook);
     s.setValue(QStringLiteral("post_snapshot_hook"), postSnapshotHook);
@@ -102,7 +104,7 @@ DriverSettings EngineConfig::driverSettings() const
 
 BackupServiceOptions EngineConfig::serviceOptions() const
 {
-    return {repositoryRoot, defaultContainer, ProtectedPaths{imagePools, repositoryRoot, catalogPath}};
+    return {repositoryRoot, defaultContainer, ProtectedPaths{imagePools, repositoryRoot, catalogPath}, refuseInconsistentCopies};
 }
 
 QString checkRestoreFileTarget(const EngineConfig &config, const QString &path, bool overwrite)

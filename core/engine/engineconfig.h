@@ -21,6 +21,7 @@ struct EngineConfig
     // Snapshot policy
     bool freezeFilesystems = true;   // FIFREEZE a mounted filesystem for the snapshot instant
     int freezeLimitMs = 10000;       // hard limit after which it is thawed whatever happens
+    bool refuseInconsistentCopies = false; // refuse backups that would not be point-in-time copies
     int lvmSnapshotPercent = 20;     // thick snapshot copy-on-write size, share of the origin
     QString preSnapshotHook;         // program run (no shell) before the snapshot; empty = none
     QString postSnapshotHook;        // program run after it, also when it failed
@@ -29,7 +30,7 @@ struct EngineConfig
     static EngineConfig defaults();
     // defaults() overlaid with the INI file (keys are the member names in snake_case:
     // catalog, repository_root, image_pools, lvm_volume_groups, max_concurrent_jobs,
-    // default_container, freeze_filesystems, freeze_limit_ms, lvm_snapshot_percent,
+    // default_container, freeze_filesystems, freeze_limit_ms, refuse_inconsistent_copies, lvm_snapshot_percent,
     // pre_snapshot_hook, post_snapshot_hook). A missing file is not an error.
     static EngineConfig load(const QString &iniFile);
     // Throws InvalidInputError naming the file (and line) when it is a directory, unreadable or

@@ -160,4 +160,10 @@ void JobContext::throwIfCancelled() const
         throw CancelledError();
 }
 
+void JobContext::setWarningOutcome(const QString &warning)
+{
+    m_warningOutcome = warning;
+    event(QStringLiteral("warning"), warning);
+}
+
 } // namespace ndb

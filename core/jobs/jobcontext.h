@@ -46,6 +46,11 @@ public:
     const std::atomic<bool> *cancelFlag() const { return m_cancel; }
     QString phase() const;
 
+    // The work succeeded but its result falls short (e.g. a copy that is not point-in-time): the
+    // job ends "succeeded-with-warnings" with this text as its error. Job thread only.
+    void setWarningOutcome(const QString &warning);
+    QString warningOutcome() const { return m_warningOutcome; }
+
 private:
     void emitProgress(const Progress &p);
     void writePendingEvents(); // job thread
@@ -86,6 +91,7 @@ private:
     };
     QList<PendingEvent> m_pendingEvents;
     int m_lastMilestonePercent = 0;
+    QString m_warningOutcome;
 };
 
 } // namespace ndb

@@ -11,7 +11,7 @@ JobHandle::JobHandle(qint64 id, QString kind, QString subject, QObject *parent)
 
 bool JobHandle::isFinished() const
 {
-    return m_status == JobStatus::Succeeded || m_status == JobStatus::Failed || m_status == JobStatus::Cancelled;
+    return jobSucceeded(m_status) || m_status == JobStatus::Failed || m_status == JobStatus::Cancelled;
 }
 
 void JobHandle::cancel()

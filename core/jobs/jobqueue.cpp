@@ -112,6 +112,9 @@ void JobQueue::runInThread(JobHandle *handle, Work work)
                 errorKind = exceptionKind(failure);
                 status = errorKind == ErrorKind::Cancelled ? JobStatus::Cancelled : JobStatus::Failed;
                 context.event(QStringLiteral("error"), error);
+            } else if (!context.warningOutcome().isEmpty()) {
+                status = JobStatus::SucceededWithWarnings;
+                error = context.warningOutcome();
             }
             context.saveProgress();
             store.finish(jobId, status, error);

@@ -22,6 +22,10 @@ struct Backup
     QString tempSnapshotId;
     QString parentId;
     QString dataPath; // "volume", "snapshot", "temp-volume", "export"
+    QString consistency; // Consistency; "unknown" for backups older than the column
+    // Cancelled by its user: status stays `error` (the specification's status set), shown as
+    // "cancelled" and left out of the default backup lists.
+    bool cancelled = false;
     QDateTime createdAt;
     QDateTime updatedAt;
     QDateTime startedAt;

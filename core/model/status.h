@@ -30,6 +30,23 @@ inline const QString Failed = QStringLiteral("failed");
 inline const QString Cancelled = QStringLiteral("cancelled");
 } // namespace JobStatus
 
+// Whether a job that ended is done (its work happened), with or without warnings.
+inline bool jobSucceeded(const QString &status)
+{
+    return status == JobStatus::Succeeded || status == JobStatus::SucceededWithWarnings;
+}
+
+// How a backup's bytes relate to one instant of the volume (backups.consistency, the manifest's
+// "consistency"): decided from what the data path really did, not from a guess beforehand.
+namespace Consistency {
+inline const QString Detached = QStringLiteral("detached");              // not in use: read directly
+inline const QString Snapshot = QStringLiteral("snapshot");              // storage snapshot/reflink while in use: crash-consistent
+inline const QString FrozenSnapshot = QStringLiteral("frozen-snapshot"); // snapshot taken with the filesystem frozen
+inline const QString FrozenCopy = QStringLiteral("frozen-copy");         // temporary clone made while the filesystem was frozen
+inline const QString NotPointInTime = QStringLiteral("not-point-in-time"); // copied while it may have been written
+inline const QString Unknown = QStringLiteral("unknown");                // older backups, drivers that cannot tell
+} // namespace Consistency
+
 // Phases of a job, in the order a backup goes through them.
 namespace Phase {
 inline const QString Prepare = QStringLiteral("prepare");

@@ -83,6 +83,24 @@ QHash<QString, VolumeSummary> summarise(const ReportData &data)
     return out;
 }
 
+// The backup a job worked on, when it is in the report.
+const Backup *backupOf(const ReportData &data, const QString &backupId)
+{
+    if (backupId.isEmpty())
+        return nullptr;
+    for (const Backup &b : data.backups)
+        if (b.id == backupId)
+            return &b;
+    return nullptr;
+}
+
+// Consistency of a backup job's backup; empty for other jobs.
+QString jobConsistency(const ReportData &data, const Job &j)
+{
+    const Backup *b = j.kind == QLatin1String("backup") ? backupOf(data, j.backupId) : nullptr;
+    return b ? b->consistency : QString();
+}
+
 } // namespace
 
 QString ReportData::volumeName(const QString &volumeId) const
@@ -97,6 +115,11 @@ QString ReportData::volumeName(const QString &volumeId) const
 }
 
 namespace Report {
+
+QString backupStatusText(const Backup &backup)
+{
+    return backup.cancelled ? QStringLiteral("cancelled") : backup.status;
+}
 
 ReportData collect(Catalog &catalog, const QDateTime &from, const QDateTime &to)
 {
@@ -133,13 +156,14 @@ QString historyCsv(const ReportData &data)
     QString out = csvLine({QStringLiteral("id"), QStringLiteral("kind"), QStringLiteral("volume"),
                            QStringLiteral("backup"), QStringLiteral("status"), QStringLiteral("created"),
                            QStringLiteral("started"), QStringLiteral("finished"), QStringLiteral("duration_s"),
-                           QStringLiteral("bytes_done"), QStringLiteral("bytes_total"), QStringLiteral("error")});
+                           QStringLiteral("bytes_done"), QStringLiteral("bytes_total"), QStringLiteral("error"),
+                           QStringLiteral("consistency")});
     for (const Job &j : data.jobs) {
         const qint64 d = durationSeconds(j);
         out += csvLine({QString::number(j.id), j.kind, data.volumeName(j.volumeId), j.backupId, j.status,
                         isoTime(j.createdAt), isoTime(j.startedAt), isoTime(j.finishedAt),
                         d >= 0 ? QString::number(d) : QString(), QString::number(j.bytesDone),
-                        QString::number(j.bytesTotal), j.error});
+                        QString::number(j.bytesTotal), j.error, jobConsistency(data, j)});
     }
     return out;
 }
@@ -150,12 +174,13 @@ QString inventoryCsv(const ReportData &data)
     QString out = csvLine({QStringLiteral("id"), QStringLiteral("name"), QStringLiteral("host"),
                            QStringLiteral("driver"), QStringLiteral("size"), QStringLiteral("status"),
                            QStringLiteral("backups"), QStringLiteral("last_backup"),
-                           QStringLiteral("last_result"), QStringLiteral("stored_bytes")});
+                           QStringLiteral("last_result"), QStringLiteral("stored_bytes"), QStringLiteral("last_consistency")});
     for (const Volume &v : data.volumes) {
         const VolumeSummary s = summary.value(v.id);
         out += csvLine({v.id, v.name, v.host, v.driverId, QString::number(v.size), v.status,
                         QString::number(s.backups), s.last ? isoTime(s.last->createdAt) : QString(),
-                        s.last ? s.last->status : QString(), QString::number(s.storedBytes)});
+                        s.last ? backupStatusText(*s.last) : QString(), QString::number(s.storedBytes),
+                        s.last ? s.last->consistency : QString()});
     }
     return out;
 }
@@ -164,11 +189,13 @@ QString html(const ReportData &data)
 {
     const QLocale locale;
     const auto summary = summarise(data);
-    int succeeded = 0, failed = 0, cancelled = 0;
+    int succeeded = 0, failed = 0, cancelled = 0, warnings = 0;
     for (const Job &j : data.jobs) {
-        if (j.status == JobStatus::Succeeded)
+        if (jobSucceeded(j.status)) {
             ++succeeded;
-        else if (j.status == JobStatus::Failed)
+            if (j.status == JobStatus::SucceededWithWarnings)
+                ++warnings;
+        } else if (j.status == JobStatus::Failed)
             ++failed;
         else if (j.status == JobStatus::Cancelled)
             ++cancelled;
@@ -180,32 +207,35 @@ QString html(const ReportData &data)
     h += QStringLiteral("<style>body{font-family:sans-serif;font-size:10pt}"
                         "table{border-collapse:collapse;width:100%}"
                         "th,td{border:1px solid #999;padding:3px 6px;text-align:left}"
-                        "th{background:#dde4ee}.failed{color:#a40000}</style></head><body>\n");
+                        "th{background:#dde4ee}.failed{color:#a40000}.warning{color:#8a5a00}</style></head><body>\n");
     h += QStringLiteral("<h1>%1</h1>\n").arg(escape(QCoreApplication::translate("ndb::Report", "ndbackup report")));
     h += QStringLiteral("<p>%1: %2 – %3<br>%4: %5</p>\n")
              .arg(escape(QCoreApplication::translate("ndb::Report", "Period")), escape(data.from.isValid() ? humanTime(data.from) : QCoreApplication::translate("ndb::Report", "beginning")),
                   escape(data.to.isValid() ? humanTime(data.to) : QCoreApplication::translate("ndb::Report", "now")), escape(QCoreApplication::translate("ndb::Report", "Generated")),
                   escape(humanTime(data.generatedAt)));
-    h += QStringLiteral("<p>%1: %2 · %3: %4 · %5: %6 · %7: %8</p>\n")
+    h += QStringLiteral("<p>%1: %2 · %3: %4 (%9: %10) · %5: %6 · %7: %8</p>\n")
              .arg(escape(QCoreApplication::translate("ndb::Report", "Jobs")), QString::number(data.jobs.size()), escape(QCoreApplication::translate("ndb::Report", "succeeded")),
                   QString::number(succeeded), escape(QCoreApplication::translate("ndb::Report", "failed")), QString::number(failed),
-                  escape(QCoreApplication::translate("ndb::Report", "cancelled")), QString::number(cancelled));
+                  escape(QCoreApplication::translate("ndb::Report", "cancelled")), QString::number(cancelled),
+                  escape(QCoreApplication::translate("ndb::Report", "with warnings")))
+             .arg(warnings);
 
     h += QStringLiteral("<h2>%1</h2>\n<table width=\"100%\" cellspacing=\"0\" cellpadding=\"3\" border=\"1\">\n<tr>").arg(escape(QCoreApplication::translate("ndb::Report", "Inventory")));
     for (const char *c : {QT_TRANSLATE_NOOP("ndb::Report", "Volume"), QT_TRANSLATE_NOOP("ndb::Report", "Host"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Driver"), QT_TRANSLATE_NOOP("ndb::Report", "Size"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Status"), QT_TRANSLATE_NOOP("ndb::Report", "Backups"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Last backup"),
-                          QT_TRANSLATE_NOOP("ndb::Report", "Last result")})
+                          QT_TRANSLATE_NOOP("ndb::Report", "Last result"), QT_TRANSLATE_NOOP("ndb::Report", "Consistency")})
         h += QStringLiteral("<th>%1</th>").arg(escape(translated(c)));
     h += QStringLiteral("</tr>\n");
     for (const Volume &v : data.volumes) {
         const VolumeSummary s = summary.value(v.id);
-        h += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td>%5</td><td>%6</td><td>%7</td><td>%8</td></tr>\n")
+        h += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td>%5</td><td>%6</td><td>%7</td><td>%8</td><td>%9</td></tr>\n")
                  .arg(escape(v.name), escape(v.host), escape(v.driverId),
                       escape(formatSize(v.size, locale)), escape(v.status), QString::number(s.backups),
                       escape(s.last ? humanTime(s.last->createdAt) : QStringLiteral("—")),
-                      escape(s.last ? s.last->status : QStringLiteral("—")));
+                      escape(s.last ? backupStatusText(*s.last) : QStringLiteral("—")),
+                      escape(s.last ? s.last->consistency : QStringLiteral("—")));
     }
     h += QStringLiteral("</table>\n");
 
@@ -213,18 +243,21 @@ QString html(const ReportData &data)
     for (const char *c : {QT_TRANSLATE_NOOP("ndb::Report", "Job"), QT_TRANSLATE_NOOP("ndb::Report", "Kind"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Volume"), QT_TRANSLATE_NOOP("ndb::Report", "Status"),
                           QT_TRANSLATE_NOOP("ndb::Report", "Started"), QT_TRANSLATE_NOOP("ndb::Report", "Duration"),
-                          QT_TRANSLATE_NOOP("ndb::Report", "Bytes"), QT_TRANSLATE_NOOP("ndb::Report", "Error")})
+                          QT_TRANSLATE_NOOP("ndb::Report", "Bytes"), QT_TRANSLATE_NOOP("ndb::Report", "Error"),
+                          QT_TRANSLATE_NOOP("ndb::Report", "Consistency")})
         h += QStringLiteral("<th>%1</th>").arg(escape(translated(c)));
     h += QStringLiteral("</tr>\n");
     for (const Job &j : data.jobs) {
         const qint64 d = durationSeconds(j);
-        const bool bad = j.status == JobStatus::Failed;
-        h += QStringLiteral("<tr%9><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td>%5</td><td>%6</td><td>%7</td><td>%8</td></tr>\n")
+        const QString rowClass = j.status == JobStatus::Failed ? QStringLiteral(" class=\"failed\"")
+                                 : j.status == JobStatus::SucceededWithWarnings ? QStringLiteral(" class=\"warning\"")
+                                                                                 : QString();
+        h += QStringLiteral("<tr%9><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td>%5</td><td>%6</td><td>%7</td><td>%8</td>")
                  .arg(QString::number(j.id), escape(j.kind), escape(data.volumeName(j.volumeId)), escape(j.status),
                       escape(humanTime(j.startedAt.isValid() ? j.startedAt : j.createdAt)),
                       d >= 0 ? QStringLiteral("%1 s").arg(d) : QStringLiteral("—"),
-                      escape(formatSize(j.bytesDone, locale)), escape(j.error),
-                      bad ? QStringLiteral(" class=\"failed\"") : QString());
+                      escape(formatSize(j.bytesDone, locale)), escape(j.error), rowClass);
+        h += QStringLiteral("<td>%1</td></tr>\n").arg(escape(jobConsistency(data, j)));
     }
     h += QStringLiteral("</table>\n</body></html>\n");
     return h;

@@ -33,13 +33,16 @@ namespace Report {
 ReportData collect(Catalog &catalog, const QDateTime &from, const QDateTime &to);
 
 // One row per job: id, kind, volume, backup, status, created, started, finished, duration_s,
-// bytes_done, bytes_total, error. RFC 4180 quoting, UTF-8, CRLF line ends.
+// bytes_done, bytes_total, error, consistency (of a backup job's backup). RFC 4180 quoting, UTF-8, CRLF line ends.
 QString historyCsv(const ReportData &data);
 // One row per volume: id, name, host, driver, size, status, backups, last_backup, last_result,
-// stored_bytes (in the range).
+// stored_bytes (in the range), last_consistency.
 QString inventoryCsv(const ReportData &data);
 // A self-contained HTML document with a summary, the inventory and the history (both sections).
 QString html(const ReportData &data);
+
+// A backup's status as people read it: "cancelled" for a cancelled one (catalog status `error`).
+QString backupStatusText(const Backup &backup);
 
 // Quotes one CSV field when needed.
 QString csvField(const QString &value);

@@ -281,6 +281,7 @@ void ChunkStore::commitManifest(const Manifest &manifest)
         {QStringLiteral("storedBytes"), manifest.storedBytes},
         {QStringLiteral("startedAt"), manifest.startedAt.toUTC().toString(Qt::ISODateWithMs)},
         {QStringLiteral("finishedAt"), manifest.finishedAt.toUTC().toString(Qt::ISODateWithMs)},
+        {QStringLiteral("consistency"), manifest.consistency},
         {QStringLiteral("extra"), manifest.extra},
         // All-zero chunks are written as 32 zero bytes; no SHA-256 is all zero.
         {QStringLiteral("chunks"), QString::fromLatin1(ids.toBase64())},
@@ -341,6 +342,7 @@ Manifest ChunkStore::readManifest(const QString &backupId) const
     m.storedBytes = json.value(QStringLiteral("storedBytes")).toInteger();
     m.startedAt = QDateTime::fromString(json.value(QStringLiteral("startedAt")).toString(), Qt::ISODateWithMs);
     m.finishedAt = QDateTime::fromString(json.value(QStringLiteral("finishedAt")).toString(), Qt::ISODateWithMs);
+    m.consistency = json.value(QStringLiteral("consistency")).toString(QStringLiteral("unknown"));
     m.extra = json.value(QStringLiteral("extra")).toObject();
     const QByteArray zero(chunk::kIdSize, '\0');
     const qsizetype count = ids.size() / chunk::kIdSize;

@@ -37,6 +37,7 @@ struct Manifest
     qint64 storedBytes = 0;     // bytes this backup added to the container
     QDateTime startedAt;
     QDateTime finishedAt;
+    QString consistency = QStringLiteral("unknown"); // Consistency; manifests written before it read "unknown"
     QJsonObject extra;          // data path, driver, host ...
 };
 

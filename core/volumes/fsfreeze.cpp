@@ -16,7 +16,9 @@
 
 namespace ndb {
 
-QString FilesystemFreeze::mountPointOf(const QString &devicePath)
+namespace {
+// Mount point and filesystem type of the filesystem whose source is block device `devicePath`.
+QPair<QString, QString> mountOf(const QString &devicePath)
 {
     struct stat st {};
     if (::stat(QFile::encodeName(devicePath).constData(), &st) != 0 || !S_ISBLK(st.st_mode))
@@ -25,16 +27,29 @@ QString FilesystemFreeze::mountPointOf(const QString &devicePath)
     QFile f(QStringLiteral("/proc/self/mountinfo"));
     if (!f.open(QIODevice::ReadOnly))
         return {};
-    // Fields: id parent major:minor root mountpoint ... ; octal escapes for spaces.
+    // Fields: id parent major:minor root mountpoint ... - fstype source ...; octal escapes for spaces.
     for (const QByteArray &line : f.readAll().split('\n')) {
         const QList<QByteArray> fields = line.split(' ');
         if (fields.size() > 4 && QString::fromLatin1(fields[2]) == wanted && fields[3] == "/") {
             QByteArray mp = fields[4];
             mp.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
-            return QFile::decodeName(mp);
+            const qsizetype dash = fields.indexOf("-");
+            const QString type = dash > 0 && dash + 1 < fields.size() ? QString::fromLatin1(fields[dash + 1]) : QString();
+            return {QFile::decodeName(mp), type};
         }
     }
     return {};
+}
+} // namespace
+
+QString FilesystemFreeze::mountPointOf(const QString &devicePath)
+{
+    return mountOf(devicePath).first;
+}
+
+QString FilesystemFreeze::filesystemTypeOf(const QString &devicePath)
+{
+    return mountOf(devicePath).second;
 }
 
 namespace {

@@ -21,6 +21,8 @@ public:
     // Mount point of the filesystem whose source is block device `devicePath` (matched by
     // major:minor in /proc/self/mountinfo); empty when it is not mounted.
     static QString mountPointOf(const QString &devicePath);
+    // Type of that filesystem ("ext4"), for the job log; empty when it is not mounted.
+    static QString filesystemTypeOf(const QString &devicePath);
 
     // The calling thread's journal (a job thread installs one over its catalog); nullptr: freezes
     // are not recorded, the guard process still thaws.

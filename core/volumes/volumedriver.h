@@ -2,6 +2,7 @@
 // One VolumeDriver per storage backend (image pool, LVM volume group, remote agent).
 // Every call is a QCoro::Task so that a remote driver implements the same interface over the
 // network; local drivers may complete synchronously. Failures throw ndb::Error.
+#include "model/status.h"
 #include "model/volume.h"
 #include "volumes/blockdevice.h"
 
@@ -81,6 +82,14 @@ public:
     // area overflowed). Checked during (from the job thread, between progress ticks, never from a
     // reader thread) and after a transfer.
     virtual QString snapshotProblem(const QString &snapshotName) { return {}; }
+
+    // How a copy (temporary snapshot or volume) of `volume` made now would hold its data, in
+    // Consistency words: the backup plan and the refusal of copies that are not point-in-time ask
+    // this, the copy itself then records what really happened (copyConsistency()).
+    virtual QCoro::Task<QString> plannedCopyConsistency(QString volume) { co_return Consistency::Unknown; }
+    // How the snapshot or temporary volume `copyName` this driver object made was really taken
+    // (the freeze held or not); Unknown when it did not make it.
+    virtual QString copyConsistency(const QString &copyName) const { return Consistency::Unknown; }
 
     // Temporary objects with the reserved prefix, for cleanup without the catalog.
     virtual QCoro::Task<QList<TemporaryObject>> listTemporaries() = 0;

@@ -131,11 +131,15 @@ private Q_SLOTS:
         const QStringList rows = history_csv.split(QStringLiteral("\r\n"), Qt::SkipEmptyParts);
         QCOMPARE(rows.size(), 4); // header + 3 jobs
         QVERIFY(rows.first().startsWith(QStringLiteral("id,kind,volume,backup,status")));
+        QVERIFY2(rows.first().endsWith(QStringLiteral(",consistency")), qPrintable(rows.first()));
         int dbRows = 0;
         for (const QString &row : rows.mid(1)) {
             QVERIFY2(row.contains(QStringLiteral(",backup,")) && row.contains(QStringLiteral(",succeeded,")), qPrintable(row));
             if (row.contains(QStringLiteral(",demo-database,")))
                 ++dbRows;
+            // Each backup's consistency (btrfs pool: a reflink snapshot of the in-use volume, the
+            // available one read directly).
+            QVERIFY2(row.endsWith(QLatin1String(row.contains(QStringLiteral(",demo-database,")) ? ",snapshot" : ",detached")), qPrintable(row));
         }
         QCOMPARE(dbRows, 2);
         const QString inventory = readAll(outDir + QLatin1Char('/') + dialog.baseName() + QStringLiteral("-inventory.csv"));
@@ -143,6 +147,8 @@ private Q_SLOTS:
         QVERIFY(inventory.contains(QStringLiteral(",demo-archive,")));
         QVERIFY2(inventory.contains(QStringLiteral(",in-use,2,")), qPrintable(inventory));
         QVERIFY2(inventory.contains(QStringLiteral(",available,1,")), qPrintable(inventory));
+        QVERIFY2(inventory.startsWith(QStringLiteral("id,")) && inventory.section(QStringLiteral("\r\n"), 0, 0).endsWith(QStringLiteral(",last_consistency")),
+                 qPrintable(inventory));
 
         const QString html = readAll(outDir + QLatin1Char('/') + dialog.baseName() + QStringLiteral(".html"));
         QVERIFY(html.startsWith(QStringLiteral("<!DOCTYPE html>")));
@@ -150,6 +156,8 @@ private Q_SLOTS:
         QVERIFY(html.contains(QStringLiteral("<h2>History</h2>")));
         QCOMPARE(html.count(QStringLiteral("<td>demo-database</td>")), 3); // inventory + 2 jobs
         QCOMPARE(html.count(QStringLiteral("<td>succeeded</td>")), 3);
+        QCOMPARE(html.count(QStringLiteral("<th>Consistency</th>")), 2); // inventory and history
+        QVERIFY(html.contains(QStringLiteral("<td>snapshot</td>")) && html.contains(QStringLiteral("<td>detached</td>")));
 
         const QString pdf = outDir + QLatin1Char('/') + dialog.baseName() + QStringLiteral(".pdf");
         QVERIFY(readAll(pdf).startsWith(QStringLiteral("%PDF-")));

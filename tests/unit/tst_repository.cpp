@@ -70,6 +70,7 @@ Manifest manifestOf(const QString &backupId, const QList<QByteArray> &ids, quint
     m.size = qint64(ids.size()) * chunkSize;
     m.startedAt = QDateTime::currentDateTimeUtc();
     m.finishedAt = m.startedAt.addSecs(3);
+    m.consistency = QStringLiteral("frozen-copy");
     m.extra.insert(QStringLiteral("path"), QStringLiteral("snapshot"));
     return m;
 }
@@ -330,6 +331,7 @@ private slots:
         QCOMPARE(back.volumeName, QStringLiteral("data"));
         QCOMPARE(back.startedAt, m.startedAt);
         QCOMPARE(back.extra.value(QStringLiteral("path")).toString(), QStringLiteral("snapshot"));
+        QCOMPARE(back.consistency, QStringLiteral("frozen-copy"));
 
         QVERIFY_THROWS_EXCEPTION(Error, repo->commitManifest(m)); // never overwritten
         Manifest evil = m;
@@ -532,6 +534,7 @@ private slots:
         QCOMPARE(repo->listBackups(), QStringList{QStringLiteral("presplit")});
         const Manifest m = repo->readManifest(QStringLiteral("presplit"));
         QCOMPARE(m.size, 262144);
+        QCOMPARE(m.consistency, QStringLiteral("unknown")); // written before manifests recorded it
         QCOMPARE(m.chunks.size(), 4);
         QVERIFY(m.chunks[1].isEmpty()); // the zero chunk
         QByteArray image;

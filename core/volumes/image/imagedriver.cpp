@@ -9,6 +9,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QTime>
 #include <QFile>
 #include <QFileInfo>
 #include <QMap>
@@ -360,6 +361,57 @@ QCoro::Task<void> ImageDriver::deleteVolume(QString name)
     co_return;
 }
 
+struct ImageDriver::CopyPlan
+{
+    QList<QPair<QString, QString>> mountPoints; // mount point, loop device: frozen for the copy
+    QString consistency;
+    QString noFreezeReason; // why nothing is frozen (for the job log)
+};
+
+ImageDriver::CopyPlan ImageDriver::planCopy(const QString &sourceName) const
+{
+    CopyPlan plan;
+    const QString srcPath = imagePath(sourceName);
+    // Filesystems mounted from the source (through its loop devices) are frozen for the instant.
+    QList<QPair<QString, QString>> mounted;
+    const QStringList loops = LoopDevice::devicesFor(srcPath);
+    for (const QString &loop : loops) {
+        const QString mp = FilesystemFreeze::mountPointOf(loop);
+        if (!mp.isEmpty())
+            mounted << qMakePair(mp, loop);
+    }
+    struct stat st {};
+    const bool held = statPath(srcPath, st) && scanHolders().processes.contains(keyOf(st));
+    const bool inUse = !loops.isEmpty() || held;
+    const bool reflink = reflinkSupported();
+    if (m_freeze)
+        plan.mountPoints = mounted;
+    if (!plan.mountPoints.isEmpty())
+        plan.consistency = reflink ? Consistency::FrozenSnapshot : Consistency::FrozenCopy;
+    else if (reflink)
+        plan.consistency = inUse ? Consistency::Snapshot : Consistency::Detached;
+    else
+        plan.consistency = inUse ? Consistency::NotPointInTime : Consistency::Detached;
+    if (plan.mountPoints.isEmpty())
+        plan.noFreezeReason = !inUse ? QStringLiteral("the volume is not in use")
+                              : !mounted.isEmpty() ? QStringLiteral("freezing filesystems is turned off (freeze_filesystems)")
+                                                   : QStringLiteral("no mounted filesystem on the volume");
+    return plan;
+}
+
+QCoro::Task<QString> ImageDriver::plannedCopyConsistency(QString volume)
+{
+    validateName(volume, QStringLiteral("volume"));
+    requireExisting(volume);
+    co_return planCopy(volume).consistency;
+}
+
+QString ImageDriver::copyConsistency(const QString &copyName) const
+{
+    std::lock_guard lock(m_mutex);
+    return m_copyConsistency.value(copyName, Consistency::Unknown);
+}
+
 void ImageDriver::cloneImage(const QString &sourceName, const QString &targetName)
 {
     const QString what = QStringLiteral("clone of volume '%1' to '%2'").arg(sourceName, targetName);
@@ -378,32 +430,28 @@ void ImageDriver::cloneImage(const QString &sourceName, const QString &targetNam
                                     : QStringLiteral("%1: cannot create %2: %3").arg(what, dstPath, errnoText(errno)));
     // From here on the target exists; any failure removes it.
     try {
-        // Filesystems mounted from the source (through its loop devices) are frozen for the instant.
-        QList<QPair<QString, QString>> mountPoints; // mount point, loop device
-        const QStringList loops = LoopDevice::devicesFor(srcPath);
-        for (const QString &loop : loops) {
-            const QString mp = FilesystemFreeze::mountPointOf(loop);
-            if (!mp.isEmpty())
-                mountPoints << qMakePair(mp, loop);
-        }
-        const Holders holders = scanHolders();
-        const bool inUse = !loops.isEmpty() || holders.processes.contains(keyOf(st));
-
+        const CopyPlan plan = planCopy(sourceName);
         std::vector<std::unique_ptr<FilesystemFreeze>> freezes;
-        if (m_freeze) {
-            for (const auto &[mp, loop] : std::as_const(mountPoints))
-                freezes.push_back(std::make_unique<FilesystemFreeze>(mp, std::chrono::milliseconds(m_freezeLimitMs), loop));
+        QElapsedTimer frozenFor;
+        for (const auto &[mp, loop] : std::as_const(plan.mountPoints)) {
+            freezes.push_back(std::make_unique<FilesystemFreeze>(mp, std::chrono::milliseconds(m_freezeLimitMs), loop));
+            frozenFor.start();
+            if (m_log)
+                m_log->info(QStringLiteral("froze %1 (%2 on %3) at %4")
+                                .arg(mp, FilesystemFreeze::filesystemTypeOf(loop), loop,
+                                     QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
         }
-        if (inUse && freezes.empty() && m_log) {
+        if (m_log && freezes.empty())
+            m_log->info(QStringLiteral("no filesystem freeze: %1").arg(plan.noFreezeReason));
+        if (plan.consistency == Consistency::Snapshot && m_log) {
             // Without a filesystem we can quiesce, a reflink is still one instant (crash
             // consistent); a plain copy is not: blocks written during the copy may or may not
             // be in it. Make that visible in the job's log.
-            if (reflinkSupported())
-                m_log->info(QStringLiteral("%1 is crash-consistent only: the source is in use without a "
-                                           "mounted filesystem that could be frozen").arg(what));
-            else
-                m_log->warning(QStringLiteral("%1 is a plain copy of an in-use volume without a "
-                                              "filesystem that could be frozen; it is not a point-in-time copy").arg(what));
+            m_log->info(QStringLiteral("%1 is crash-consistent only: the source is in use without a "
+                                       "mounted filesystem that could be frozen").arg(what));
+        } else if (plan.consistency == Consistency::NotPointInTime && m_log) {
+            m_log->warning(QStringLiteral("%1 is a plain copy of an in-use volume without a "
+                                          "filesystem that could be frozen; it is not a point-in-time copy").arg(what));
         }
 
         QElapsedTimer clock;
@@ -422,10 +470,14 @@ void ImageDriver::cloneImage(const QString &sourceName, const QString &targetNam
                 throw Error(QStringLiteral("%1: the filesystem at %2 was thawed by the %3 ms freeze limit before "
                                            "the copy was complete; the clone was discarded")
                                 .arg(what, freeze->mountPoint()).arg(m_freezeLimitMs));
+            if (m_log)
+                m_log->info(QStringLiteral("thawed %1 after %2 ms").arg(freeze->mountPoint()).arg(frozenFor.elapsed()));
         }
         freezes.clear();
         if (::fsync(dst.fd) != 0)
             throw Error(QStringLiteral("%1: cannot flush the target: %2").arg(what, errnoText(errno)));
+        std::lock_guard lock(m_mutex);
+        m_copyConsistency.insert(targetName, plan.consistency);
     } catch (...) {
         ::unlink(dstBytes.constData());
         throw;

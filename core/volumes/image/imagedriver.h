@@ -53,6 +53,9 @@ public:
     QCoro::Task<SnapshotHandle> createSnapshot(QString volume, QString snapshotName) override;
     QCoro::Task<void> deleteSnapshot(QString snapshotName) override;
 
+    QCoro::Task<QString> plannedCopyConsistency(QString volume) override;
+    QString copyConsistency(const QString &copyName) const override;
+
     QCoro::Task<QList<TemporaryObject>> listTemporaries() override;
     QCoro::Task<void> removeTemporary(TemporaryObject object) override;
     // Reflink probe files (.ndbackup-reflink-probe-<pid>...) of processes that are gone.
@@ -71,6 +74,10 @@ private:
     Holders scanHolders() const;
     Volume describe(const QString &name, const Holders &holders) const;
     void requireExisting(const QString &name) const;
+    // What a copy of `sourceName` made now does: the filesystems to freeze and the consistency
+    // that gives (one decision for the plan and the copy itself).
+    struct CopyPlan;
+    CopyPlan planCopy(const QString &sourceName) const;
     // Copy `source` into a new image `target` at one instant (reflink or frozen copy).
     void cloneImage(const QString &sourceName, const QString &targetName);
     void releaseLoops(const QString &name, bool refuseMounted);
@@ -82,6 +89,7 @@ private:
     mutable std::optional<bool> m_reflink;
     mutable std::mutex m_mutex;
     QHash<QString, int> m_heldLoops; // temporaries attached with autoclear: name -> open fd
+    QHash<QString, QString> m_copyConsistency; // copies this driver made: name -> Consistency
 };
 
 } // namespace ndb

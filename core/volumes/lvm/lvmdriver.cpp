@@ -13,7 +13,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QElapsedTimer>
 #include <QSysInfo>
+#include <QTime>
 
 #include <QFile>
 
@@ -394,8 +396,9 @@ SnapshotHandle LvmDriver::doCreateSnapshot(const LvInfo &origin, const QString &
     std::unique_ptr<SuspendWatchdog> watchdog;
     FreezeJournal *journal = FilesystemFreeze::threadJournal();
     qint64 recordId = 0;
+    // lvcreate's suspend is the freeze: it freezes a mounted filesystem whatever our setting says.
+    const QString mountPoint = FilesystemFreeze::mountPointOf(originPath);
     if (m_options.freezeFilesystems) {
-        const QString mountPoint = FilesystemFreeze::mountPointOf(originPath);
         if (!mountPoint.isEmpty())
             syncFilesystem(mountPoint);
         if (journal) {
@@ -421,7 +424,17 @@ SnapshotHandle LvmDriver::doCreateSnapshot(const LvInfo &origin, const QString &
             }
         }
     }
+    if (m_log && mountPoint.isEmpty())
+        m_log->info(QStringLiteral("no filesystem freeze: no mounted filesystem on the volume (%1)").arg(originPath));
+    else if (m_log)
+        m_log->info(QStringLiteral("froze %1 (%2 on %3) at %4: the device-mapper suspend of lvcreate")
+                        .arg(mountPoint, FilesystemFreeze::filesystemTypeOf(originPath), originPath,
+                             QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
+    QElapsedTimer suspended;
+    suspended.start();
     const CommandResult r = runLvm(QStringLiteral("lvcreate"), args);
+    if (m_log && !mountPoint.isEmpty())
+        m_log->info(QStringLiteral("thawed %1 after %2 ms (lvcreate resumed the origin)").arg(mountPoint).arg(suspended.elapsed()));
     const bool withinLimit = watchdog ? watchdog->stop() : true;
     watchdog.reset();
     if (recordId) {
@@ -452,6 +465,10 @@ SnapshotHandle LvmDriver::doCreateSnapshot(const LvInfo &origin, const QString &
             throw Error(QStringLiteral("cannot activate thin snapshot %1: %2").arg(snapshotName, a.errorText()));
         }
     }
+    {
+        std::lock_guard lock(m_mutex);
+        m_copyConsistency.insert(snapshotName, mountPoint.isEmpty() ? Consistency::Snapshot : Consistency::FrozenSnapshot);
+    }
     const LvInfo snap = lv(snapshotName);
     SnapshotHandle h;
     h.name = snapshotName;
@@ -459,6 +476,18 @@ SnapshotHandle LvmDriver::doCreateSnapshot(const LvInfo &origin, const QString &
     h.providerId = snap.uuid;
     h.providerLocation = m_vg + QLatin1Char('/') + snapshotName;
     return h;
+}
+
+QCoro::Task<QString> LvmDriver::plannedCopyConsistency(QString volume)
+{
+    validateName(volume, QStringLiteral("volume"));
+    co_return FilesystemFreeze::mountPointOf(devicePath(volume)).isEmpty() ? Consistency::Snapshot : Consistency::FrozenSnapshot;
+}
+
+QString LvmDriver::copyConsistency(const QString &copyName) const
+{
+    std::lock_guard lock(m_mutex);
+    return m_copyConsistency.value(copyName, Consistency::Unknown);
 }
 
 QCoro::Task<SnapshotHandle> LvmDriver::createSnapshot(QString volumeName, QString snapshotName)

@@ -6,8 +6,11 @@
 #include "util/commandrunner.h"
 #include "volumes/volumedriver.h"
 
+#include <QHash>
 #include <QProcessEnvironment>
 #include <QStringList>
+
+#include <mutex>
 
 namespace ndb {
 
@@ -80,6 +83,9 @@ public:
     QString snapshotProblem(const QString &snapshotName) override;
     // Copy-on-write usage of a thick snapshot in percent; -1 for thin or unknown.
     double snapshotUsagePercent(const QString &snapshotName);
+    // A snapshot is one instant; with a mounted filesystem, lvcreate's suspend freezes it.
+    QCoro::Task<QString> plannedCopyConsistency(QString volume) override;
+    QString copyConsistency(const QString &copyName) const override;
 
     QCoro::Task<QList<TemporaryObject>> listTemporaries() override;
     QCoro::Task<void> removeTemporary(TemporaryObject object) override;
@@ -107,6 +113,8 @@ private:
     QString m_vg;
     LvmOptions m_options;
     JobLog *m_log;
+    mutable std::mutex m_mutex;
+    QHash<QString, QString> m_copyConsistency; // snapshots this driver took: name -> Consistency
 };
 
 } // namespace ndb
