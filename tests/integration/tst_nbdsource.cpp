@@ -82,6 +82,7 @@ private slots:
     void untrustedClientIsRefused();
     void unpinnedServerIsRefused();
     void plainServerIsRefused();
+    void certificateForAnotherAddressIsRefused();
     void serverKilledMidReadFailsFast();
     void silentServerTimesOut();
     void serverIoErrorIsStorage();
@@ -277,6 +278,24 @@ void TestNbdSource::plainServerIsRefused()
              QStringLiteral("network"));
     QVERIFY2(message.contains(QStringLiteral("does not offer TLS")), qPrintable(message));
     qInfo("plain server: %s", qPrintable(message));
+}
+
+void TestNbdSource::certificateForAnotherAddressIsRefused()
+{
+    // The pinned certificate itself, but issued for 127.0.0.2 while the console dialled 127.0.0.1:
+    // GnuTLS checks the address against the certificate's SAN.
+    const QString d = m_dir.path();
+    TestIdentity elsewhere;
+    NDB_TRY(elsewhere = makeSelfSignedIdentity(d, QStringLiteral("agent-elsewhere"), QStringLiteral("127.0.0.2")));
+    QString serverTls, clientTls;
+    NDB_TRY(serverTls = makeServerTlsDir(d + QStringLiteral("/server-elsewhere"), elsewhere, m_console));
+    NDB_TRY(clientTls = makeClientTlsDir(d + QStringLiteral("/client-elsewhere"), m_console, elsewhere));
+    NbdkitServer server;
+    NDB_TRY(server.start({m_image, true, serverTls, {}, {}}, d));
+    QString message;
+    QCOMPARE(errorKindOf([&] { NbdSource s(client(server.port(), clientTls)); }, &message), QStringLiteral("network"));
+    QVERIFY2(message.contains(QStringLiteral("TLS handshake failed")), qPrintable(message));
+    qInfo("certificate for another address: %s", qPrintable(message));
 }
 
 void TestNbdSource::serverKilledMidReadFailsFast()

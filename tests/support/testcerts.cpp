@@ -18,6 +18,17 @@ void copyFile(const QString &from, const QString &to)
     QFile::setPermissions(to, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
 }
 
+// <role>-cert.pem and <role>-key.pem = `own`, ca-cert.pem = the one certificate trusted.
+QString makeTlsDir(const QString &dir, const QString &role, const TestIdentity &own, const TestIdentity &trusted)
+{
+    if (!QDir().mkpath(dir))
+        throw ndb::Error(QStringLiteral("cannot create %1").arg(dir));
+    copyFile(own.certFile, dir + QLatin1Char('/') + role + QStringLiteral("-cert.pem"));
+    copyFile(own.keyFile, dir + QLatin1Char('/') + role + QStringLiteral("-key.pem"));
+    copyFile(trusted.certFile, dir + QStringLiteral("/ca-cert.pem"));
+    return dir;
+}
+
 } // namespace
 
 TestIdentity makeSelfSignedIdentity(const QString &dir, const QString &name, const QString &ip)
@@ -42,22 +53,12 @@ TestIdentity makeSelfSignedIdentity(const QString &dir, const QString &name, con
 
 QString makeServerTlsDir(const QString &dir, const TestIdentity &server, const TestIdentity &trustedClient)
 {
-    if (!QDir().mkpath(dir))
-        throw ndb::Error(QStringLiteral("cannot create %1").arg(dir));
-    copyFile(server.certFile, dir + QStringLiteral("/server-cert.pem"));
-    copyFile(server.keyFile, dir + QStringLiteral("/server-key.pem"));
-    copyFile(trustedClient.certFile, dir + QStringLiteral("/ca-cert.pem"));
-    return dir;
+    return makeTlsDir(dir, QStringLiteral("server"), server, trustedClient);
 }
 
 QString makeClientTlsDir(const QString &dir, const TestIdentity &client, const TestIdentity &pinnedServer)
 {
-    if (!QDir().mkpath(dir))
-        throw ndb::Error(QStringLiteral("cannot create %1").arg(dir));
-    copyFile(client.certFile, dir + QStringLiteral("/client-cert.pem"));
-    copyFile(client.keyFile, dir + QStringLiteral("/client-key.pem"));
-    copyFile(pinnedServer.certFile, dir + QStringLiteral("/ca-cert.pem"));
-    return dir;
+    return makeTlsDir(dir, QStringLiteral("client"), client, pinnedServer);
 }
 
 } // namespace ndbtest
