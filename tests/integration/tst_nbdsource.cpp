@@ -78,6 +78,7 @@ private slots:
     void initTestCase();
     void readsByteEqualOverSeveralConnections();
     void backupSkipsHolesAndRestoresByteEqual();
+    void backupReadsOverSeveralConnections();
     void pemPathsInsteadOfDirectory();
     void untrustedClientIsRefused();
     void unpinnedServerIsRefused();
@@ -219,6 +220,41 @@ void TestNbdSource::backupSkipsHolesAndRestoresByteEqual()
     });
     QVERIFY(readFile(restored) == readFile(m_image));
     QFile::remove(restored);
+}
+
+void TestNbdSource::backupReadsOverSeveralConnections()
+{
+    // A volume without holes: the pipeline keeps one read per connection in flight.
+    const QString image = m_dir.path() + QStringLiteral("/full.img");
+    {
+        QFile f(image);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        QByteArray data(kImageSize, Qt::Uninitialized);
+        QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(data.data()), data.size() / 4);
+        QCOMPARE(f.write(data), kImageSize);
+    }
+    NbdkitServer server;
+    NDB_TRY(server.start({image, true, m_serverTls, {}, {}}, m_dir.path()));
+    auto props = client(server.port(), m_clientTls);
+    props.maxConnections = 4;
+    std::unique_ptr<NbdSource> source;
+    NDB_TRY(source = std::make_unique<NbdSource>(props));
+    QCOMPARE(source->preferredConcurrentReads(), 4);
+    const QString container = m_dir.path() + QStringLiteral("/full-container");
+    NDB_TRY({
+        auto repo = Repository::openOrCreate(container);
+        Manifest manifest;
+        manifest.backupId = QStringLiteral("b1");
+        TransferOptions options;
+        options.threads = 2;
+        backupToRepository(*source, *repo, manifest, options);
+        repo->commitManifest(manifest);
+    });
+    QCOMPARE(source->bytesTransferred(), kImageSize);
+    // Two readers (the pipeline's default for local disks) would never need a third connection.
+    QVERIFY2(source->connectionCount() > 2, qPrintable(QString::number(source->connectionCount())));
+    QDir(container).removeRecursively();
+    QFile::remove(image);
 }
 
 void TestNbdSource::pemPathsInsteadOfDirectory()

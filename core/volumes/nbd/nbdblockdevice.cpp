@@ -27,7 +27,13 @@ using Clock = std::chrono::steady_clock;
 
 struct HandleCloser
 {
-    void operator()(nbd_handle *h) const { nbd_close(h); }
+    // A healthy connection says goodbye (NBD_CMD_DISC, queued without waiting); any is closed.
+    void operator()(nbd_handle *h) const
+    {
+        if (nbd_aio_is_ready(h) > 0)
+            nbd_aio_disconnect(h, 0);
+        nbd_close(h);
+    }
 };
 using Handle = std::unique_ptr<nbd_handle, HandleCloser>;
 
@@ -90,6 +96,8 @@ private:
     // is lost or nothing happens for props.timeoutMs (a silent peer).
     void drive(nbd_handle *h, const std::function<bool()> &done, const QString &what);
     [[noreturn]] void failCommand(nbd_handle *h, const QString &what, int error);
+
+public:
     int maxConnections() const { return multiConn ? qMax(1, props.maxConnections) : 1; }
 };
 
@@ -295,7 +303,7 @@ qint64 NbdClient::transfer(Op op, char *buffer, qint64 length, qint64 offset)
         qint64 issued = 0;
         while (issued < length || !pending.empty()) {
             while (issued < length && qsizetype(pending.size()) < props.requestsInFlight) {
-                const qint64 count = qMin(props.requestSize, length - issued);
+                const qint64 count = qMin(op == Op::Zero ? kStatusSpan : props.requestSize, length - issued);
                 int64_t cookie = -1;
                 if (op == Op::Read)
                     cookie = nbd_aio_pread(h, buffer + issued, size_t(count), uint64_t(offset + issued),
@@ -469,6 +477,11 @@ qint64 NbdSource::readAt(char *buffer, qint64 length, qint64 offset)
 QString NbdSource::description() const
 {
     return d->peer;
+}
+
+int NbdSource::preferredConcurrentReads() const
+{
+    return d->maxConnections();
 }
 
 qint64 NbdSource::bytesTransferred() const

@@ -52,6 +52,8 @@ public:
     std::optional<QList<Extent>> allocatedExtents() const override;
     qint64 readAt(char *buffer, qint64 length, qint64 offset) override;
     QString description() const override;
+    // One read per connection the server allows (multi-conn), so that requests keep flowing.
+    int preferredConcurrentReads() const override;
     // Payload bytes received so far (for progress figures and tests).
     qint64 bytesTransferred() const;
     // Connections open now (at least one; more only with multi-conn and concurrent callers).
