@@ -36,7 +36,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr qint64 kSegmentTarget = 4 * 1024 * 1024; // one source read
-constexpr int kReaders = 2;                          // source reads in flight
+constexpr int kReaders = 2;                          // source reads in flight (at least)
 constexpr qint64 kHealthInterval = 64ll * 1024 * 1024;
 constexpr auto kProgressInterval = std::chrono::milliseconds(200);
 
@@ -299,6 +299,7 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
     const qint64 segmentCount = (size + segmentSize - 1) / segmentSize;
     const int workers = workerCount(options);
     const int compressionLevel = repository.config().compressionLevel;
+    const int readers = qMax(kReaders, source.preferredConcurrentReads());
 
     manifest.size = size;
     manifest.chunkSize = quint32(chunkSize);
@@ -307,7 +308,7 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
     QByteArray *chunkIds = manifest.chunks.data();
 
     // Enough segments to keep every reader and worker busy; the only large allocations.
-    const int segmentPool = kReaders + qMax(2, workers);
+    const int segmentPool = readers + qMax(2, workers);
     std::vector<Segment> segments(segmentPool);
     for (Segment &segment : segments)
         segment.buffer = allocateAligned(segmentSize);
@@ -322,7 +323,7 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
     std::atomic<qint64> nextSegment{0};
     std::atomic<qint64> bytesRead{0}, bytesDone{0}, bytesStored{0};
     std::atomic<qint64> chunksNew{0}, chunksDedup{0}, chunksZero{0};
-    std::atomic<int> readersLeft{kReaders};
+    std::atomic<int> readersLeft{readers};
     const std::optional<QList<Extent>> allocated = source.allocatedExtents();
     std::atomic<qint64> nsWaitFree{0}, nsRead{0}, nsWaitJob{0}, nsHash{0}, nsCompress{0}, nsPut{0};
     std::atomic<int> running{0};
@@ -429,8 +430,8 @@ TransferStats backupToRepository(BlockSource &source, Repository &repository, Ma
     };
 
     std::vector<std::thread> threads;
-    running = kReaders + workers;
-    for (int i = 0; i < kReaders; ++i)
+    running = readers + workers;
+    for (int i = 0; i < readers; ++i)
         threads.emplace_back(reader);
     for (int i = 0; i < workers; ++i)
         threads.emplace_back(worker);

@@ -28,6 +28,9 @@ public:
     // `buffer` is aligned to 4096 bytes and `length`/`offset` are multiples of 4096 except at the end.
     virtual qint64 readAt(char *buffer, qint64 length, qint64 offset) = 0;
     virtual QString description() const = 0;
+    // How many readAt calls the pipeline should keep in flight at once; 0: its default. A network
+    // source wants more than a local disk to hide round trips (measured: tests/bench/README.md).
+    virtual int preferredConcurrentReads() const { return 0; }
 };
 
 class BlockSink

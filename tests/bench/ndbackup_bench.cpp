@@ -4,16 +4,23 @@
 // own child process (fresh peak RSS, own CPU time from wait4) with cold caches: backups, an
 // incremental backup into the same container, restore, verify; and cat / openssl / zstd on the
 // same images. Prints a table and how each figure compares with its target. See README.md.
+// `--remote`: the same backup read locally and through NbdSource from nbdkit over X.509 TLS on
+// loopback, and nbdcopy over the same export as a reference (issue #12's 0.7 target).
+#include "support/nbdkitserver.h"
+#include "support/testcerts.h"
+
 #include "backup/transfer.h"
 #include "repository/repository.h"
 #include "util/error.h"
 #include "volumes/blockdevice.h"
+#include "volumes/nbd/nbdblockdevice.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
+#include <QMap>
 #include <QStringList>
 #include <QTemporaryDir>
 
@@ -281,6 +288,29 @@ int childMain(const QStringList &args)
             repo->commitManifest(manifest);
             std::printf("%lld %lld %lld %lld\n", (long long)stats.bytesStored, (long long)stats.chunksNew,
                         (long long)stats.chunksDeduplicated, (long long)stats.chunksZero);
+        } else if (op == QLatin1String("backup-nbd")) {
+            // backup-nbd PORT REPO ID THREADS CHUNK CERTDIR CONNECTIONS IN-FLIGHT REQUEST-SIZE
+            RepositoryConfig defaults;
+            if (args.value(5).toLongLong() > 0)
+                defaults.chunkSize = quint32(args.value(5).toLongLong());
+            auto repo = Repository::openOrCreate(args.value(2), defaults);
+            NbdConnectionProperties props;
+            props.host = QStringLiteral("127.0.0.1");
+            props.port = quint16(args.value(1).toUInt());
+            props.exportName = QStringLiteral("snap");
+            props.certificatesDir = args.value(6);
+            props.maxConnections = args.value(7).toInt();
+            props.requestsInFlight = args.value(8).toInt();
+            props.requestSize = args.value(9).toLongLong();
+            NbdSource source(props);
+            Manifest manifest;
+            manifest.backupId = args.value(3);
+            const TransferStats stats = backupToRepository(source, *repo, manifest, options);
+            repo->commitManifest(manifest);
+            std::printf("%lld %lld %lld %lld\n", (long long)stats.bytesStored, (long long)stats.chunksNew,
+                        (long long)stats.chunksDeduplicated, (long long)stats.chunksZero);
+            std::fprintf(stderr, "backup-nbd: %d connections used, %lld bytes over the wire\n", source.connectionCount(),
+                         (long long)source.bytesTransferred());
         } else if (op == QLatin1String("restore")) { // restore OUT REPO ID THREADS
             auto repo = Repository::open(args.value(2));
             const Manifest manifest = repo->readManifest(args.value(3));
@@ -441,6 +471,118 @@ struct Repetition
     QList<Row> rows;
 };
 
+// ---------- remote: NbdSource over TLS against the local source ----------
+
+struct NbdTuning
+{
+    int connections = NbdConnectionProperties{}.maxConnections;
+    int inFlight = NbdConnectionProperties{}.requestsInFlight;
+    qint64 requestSize = NbdConnectionProperties{}.requestSize;
+};
+
+// CPU seconds (user + sys) a running process has used so far, from /proc/PID/stat.
+double processCpu(pid_t pid)
+{
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray text = stat.readAll();
+    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    return double(fields.value(11).toLongLong() + fields.value(12).toLongLong()) / double(sysconf(_SC_CLK_TCK));
+}
+
+// Same images, same run: a backup read from the file, the same backup read through NbdSource
+// from nbdkit (file plugin, read-only, --tls=require with X.509 and --tls-verify-peer) on
+// 127.0.0.1, and nbdcopy from the same export to null: as the bound of the transport itself.
+int remoteComparison(const QString &dir, qint64 size, const QString &threadArg, const QString &chunkArg,
+                     const NbdTuning &tuning, int repeat, bool checkOnly)
+{
+    using namespace ndbtest;
+    const TestIdentity agent = makeSelfSignedIdentity(dir, QStringLiteral("agent"));
+    const TestIdentity console = makeSelfSignedIdentity(dir, QStringLiteral("console"));
+    const QString serverTls = makeServerTlsDir(dir + QStringLiteral("/server-tls"), agent, console);
+    const QString clientTls = makeClientTlsDir(dir + QStringLiteral("/client-tls"), console, agent);
+    std::printf("remote: nbdkit file plugin, X.509 TLS, peer verified, 127.0.0.1; NbdSource with up to %d connections,"
+                " %d requests in flight each, %lld KiB requests\n",
+                tuning.connections, tuning.inFlight, (long long)(tuning.requestSize / KiB));
+    bool allOk = true;
+    QMap<QString, QList<double>> rates;   // "random local" ... -> MB/s per repetition
+    QMap<QString, QList<double>> ratios;  // image -> remote / local per repetition
+    const QStringList imageNames = {QStringLiteral("random"), QStringLiteral("mixed")};
+    for (int rep = 1; rep <= repeat; ++rep) {
+        if (repeat > 1)
+            std::printf("--- repetition %d of %d\n", rep, repeat);
+        for (const QString &name : imageNames) {
+            const QString image = dir + QLatin1Char('/') + name + QStringLiteral(".img");
+            const QString repoLocal = dir + QStringLiteral("/c-local"), repoRemote = dir + QStringLiteral("/c-remote");
+            QDir(repoLocal).removeRecursively();
+            QDir(repoRemote).removeRecursively();
+            NbdkitServer server;
+            server.start({image, true, serverTls, {}, {}}, dir);
+            auto run = [&](const QString &what, const QStringList &argv) {
+                dropCaches();
+                const double serverCpu = processCpu(server.pid());
+                const Measured m = runMeasured(argv);
+                const double rate = mbps(size, m.wall);
+                std::printf("%-24s %8.0f MB/s %6.2f s wall %6.2f s cpu  nbdkit %5.2f s cpu%s\n", qPrintable(what), rate,
+                            m.wall, m.cpu, processCpu(server.pid()) - serverCpu,
+                            m.exitCode == 0 ? "" : "  FAILED");
+                std::fflush(stdout);
+                if (m.exitCode != 0)
+                    allOk = false;
+                rates[what].append(rate);
+                return rate;
+            };
+            const QStringList local = {selfPath(), QStringLiteral("--child"), QStringLiteral("backup"), image, repoLocal,
+                                       QStringLiteral("b1"), threadArg, chunkArg};
+            const QStringList remote = {selfPath(), QStringLiteral("--child"), QStringLiteral("backup-nbd"),
+                                        QString::number(server.port()), repoRemote, QStringLiteral("b1"), threadArg,
+                                        chunkArg, clientTls, QString::number(tuning.connections),
+                                        QString::number(tuning.inFlight), QString::number(tuning.requestSize)};
+            // Alternate the order so that neither side always runs first.
+            double localRate = 0, remoteRate = 0;
+            if (rep % 2) {
+                localRate = run(name + QStringLiteral(" local"), local);
+                remoteRate = run(name + QStringLiteral(" nbd+tls"), remote);
+            } else {
+                remoteRate = run(name + QStringLiteral(" nbd+tls"), remote);
+                localRate = run(name + QStringLiteral(" local"), local);
+            }
+            ratios[name].append(localRate > 0 ? remoteRate / localRate : 0);
+            if (!checkOnly)
+                run(name + QStringLiteral(" nbdcopy"),
+                    {QStringLiteral("nbdcopy"),
+                     QStringLiteral("nbds://127.0.0.1:%1/snap?tls-certificates=%2").arg(server.port()).arg(clientTls),
+                     QStringLiteral("null:")});
+            if (rep == 1) { // what came over the wire restores byte-equal
+                const QString out = dir + QStringLiteral("/restore.img");
+                const Measured m = runMeasured({selfPath(), QStringLiteral("--child"), QStringLiteral("restore"), out,
+                                                repoRemote, QStringLiteral("b1"), threadArg});
+                if (m.exitCode != 0 || !sameContent(image, out)) {
+                    std::printf("%s: restore of the nbd+tls backup DIFFERS from the source\n", qPrintable(name));
+                    allOk = false;
+                }
+                QFile::remove(out);
+            }
+        }
+    }
+    if (repeat > 1) {
+        std::printf("medians of %d repetitions (min-max):\n", repeat);
+        for (auto it = rates.cbegin(); it != rates.cend(); ++it)
+            std::printf("  %-24s %s MB/s\n", qPrintable(it.key()), qPrintable(spread(it.value(), 0)));
+    }
+    if (!checkOnly) {
+        std::printf(repeat > 1 ? "targets (median of the repetitions' ratios, min-max):\n" : "targets:\n");
+        for (const QString &name : imageNames) {
+            const double m = median(ratios[name]);
+            std::printf("  backup %-6s nbd+tls / local %s  (target >= 0.70) %s\n", qPrintable(name),
+                        qPrintable(spread(ratios[name], 2)), m >= 0.7 ? "met" : "MISSED");
+        }
+    }
+    std::printf("%s\n", allOk ? "all runs correct" : "SOME RUNS FAILED");
+    return allOk ? 0 : 1;
+}
+
 int parentMain(const QStringList &args)
 {
     qint64 size = 2 * GiB;
@@ -449,6 +591,8 @@ int parentMain(const QStringList &args)
     int repeat = 1;
     bool checkOnly = false;
     bool keep = false; // leave the images and containers for a closer look
+    bool remote = false;
+    NbdTuning tuning;
     QString workDir;
     for (int i = 0; i < args.size(); ++i) {
         const QString &a = args[i];
@@ -468,10 +612,21 @@ int parentMain(const QStringList &args)
             checkOnly = true;
         else if (a == QLatin1String("--keep"))
             keep = true;
+        else if (a == QLatin1String("--remote"))
+            remote = true;
+        else if (a == QLatin1String("--nbd-connections"))
+            tuning.connections = args.value(++i).toInt();
+        else if (a == QLatin1String("--nbd-in-flight"))
+            tuning.inFlight = args.value(++i).toInt();
+        else if (a == QLatin1String("--nbd-request-size"))
+            tuning.requestSize = parseSize(args.value(++i));
         else {
             std::fprintf(stderr,
                          "usage: ndbackup-bench [--size 2G] [--chunk-size 256K] [--threads N] [--repeat N] [--dir DIR]\n"
                          "                      [--no-drop-caches] [--check-only] [--keep]\n"
+                         "                      [--remote [--nbd-connections N] [--nbd-in-flight N] [--nbd-request-size 1M]]\n"
+                         "  --remote     backup through the local source against NbdSource from nbdkit with X.509\n"
+                         "               TLS on 127.0.0.1, and nbdcopy over the same export (target ratio >= 0.7)\n"
                          "  --repeat N   run bounds and runs N times; print medians (min-max) and judge the\n"
                          "               targets on the median of each run's ratio (for shared, noisy machines)\n");
             return 2;
@@ -506,6 +661,8 @@ int parentMain(const QStringList &args)
 
     const QString chunkArg = QString::number(chunkSize);
     const QString threadArg = QString::number(threads);
+    if (remote)
+        return remoteComparison(dir, size, threadArg, chunkArg, tuning, repeat, checkOnly);
     const QString repoMixed = dir + QStringLiteral("/c-mixed"), repoRandom = dir + QStringLiteral("/c-random"),
                   repoChanged = dir + QStringLiteral("/c-changed");
     bool allOk = true;
