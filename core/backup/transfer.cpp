@@ -595,7 +595,7 @@ TransferStats restoreFromRepository(const Repository &repository, const Manifest
                                                    .arg(manifest.backupId).arg(i).arg(error.message()));
                     } catch (const Error &error) {
                         throw Error(QStringLiteral("Restore of backup %1 failed at chunk %2: %3")
-                                        .arg(manifest.backupId).arg(i).arg(error.message()), error.kind());
+                                        .arg(manifest.backupId).arg(i).arg(error.message()));
                     }
                     nsReadChunk += since(t0);
                 }

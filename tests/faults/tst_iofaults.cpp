@@ -16,7 +16,9 @@
 #include "model/status.h"
 #include "repository/posix/fileio.h"
 #include "util/error.h"
+#include "util/runsync.h"
 #include "volumes/blockdevice.h"
+#include "volumes/image/imagedriver.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -189,7 +191,17 @@ private Q_SLOTS:
             QVERIFY2(e.message().contains(QLatin1String("No space left")) && e.message().contains(QLatin1String("delete backups")),
                      qPrintable(e.message()));
         }
-        QVERIFY(fs->injected() >= 2);
+        // The temporary clone of an in-use image (a copy where there is no reflink) reads the source too.
+        ImageDriver driver(fs->mountPoint(), false);
+        try {
+            runSync(driver.createVolumeFromSource(QStringLiteral("disk"), QStringLiteral("ndbackup-vol-kindcheck")));
+            QFAIL("a clone of a failing source succeeded");
+        } catch (const Error &e) {
+            QCOMPARE(errorKindName(e.kind()), errorKindName(ErrorKind::Storage));
+            QVERIFY2(e.message().contains(QLatin1String("Input/output error")), qPrintable(e.message()));
+        }
+        QVERIFY(!QFile::exists(fs->mountPoint() + QStringLiteral("/ndbackup-vol-kindcheck.img")));
+        QVERIFY(fs->injected() >= 3);
     }
 
     void sourceReadEio_data()
