@@ -10,6 +10,7 @@
 // Offsets and write faults come from a seed printed at the start; NDB_FAULT_SEED=<n> replays.
 #include "support/ctlrunner.h"
 #include "support/faultfs.h"
+#include "support/faultrandom.h"
 #include "support/scratchfs.h"
 
 #include "catalog/catalog.h"
@@ -44,15 +45,8 @@ class TestIoFaults : public QObject
 
     void writeRandom(const QString &path, qint64 bytes)
     {
-        QFile f(path);
-        QVERIFY2(f.open(QIODevice::ReadWrite), qPrintable(path + QStringLiteral(": ") + f.errorString()));
-        QByteArray block(1 << 20, Qt::Uninitialized);
-        for (qint64 done = 0; done < bytes; done += block.size()) {
-            m_random.fillRange(reinterpret_cast<quint32 *>(block.data()), block.size() / 4);
-            QVERIFY(f.write(block.constData(), qMin<qint64>(block.size(), bytes - done)) > 0);
-        }
-        QVERIFY(f.flush());
-        QCOMPARE(::fsync(f.handle()), 0);
+        const QString problem = writeRandomData(path, bytes, m_random);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
     }
 
     CtlRun ctl(const QStringList &args) { return m_fx.run(args + QStringList{QStringLiteral("--quiet")}); }
@@ -143,12 +137,8 @@ private Q_SLOTS:
         QVERIFY2(!faultFsExecutable().isEmpty(),
                  "ndb-test-faultfs is not built: install libfuse3-dev and fuse3 (resources/scripts/install-deps-debian.sh), configure again");
         QVERIFY2(QFile::exists(QStringLiteral("/dev/fuse")), "/dev/fuse is missing: these tests need FUSE (modprobe fuse)");
-        bool ok = false;
-        m_seed = qEnvironmentVariable("NDB_FAULT_SEED").toUInt(&ok);
-        if (!ok)
-            m_seed = QRandomGenerator::system()->generate();
+        m_seed = replayableSeed("NDB_FAULT_SEED", "I/O fault");
         m_random.seed(m_seed);
-        qInfo().noquote() << "I/O fault seed:" << m_seed << "(replay with NDB_FAULT_SEED=" + QString::number(m_seed) + ")";
     }
 
     void init() { QVERIFY(m_fx.setUp()); }

@@ -11,6 +11,7 @@
 // itself are targeted: the catalog's freezes row shows when the freeze is taken.
 //
 // The instants come from a seed printed at the start; NDB_KILL_SEED=<n> replays a run.
+#include "support/faultrandom.h"
 #include "support/freezecheck.h"
 #include "support/ctlrunner.h"
 #include "support/scratchfs.h"
@@ -293,12 +294,8 @@ private Q_SLOTS:
         QVERIFY2(QFile::exists(ctlPath()), "ndbackupctl not built (NDB_BUILD_DIR must point at the build tree)");
         QVERIFY2(::geteuid() == 0, "these tests need root for loop devices and mounts; CI runs as root");
         QVERIFY2(!writerExecutable().isEmpty(), "ndb-test-writer not built");
-        bool ok = false;
-        m_seed = qEnvironmentVariable("NDB_KILL_SEED").toUInt(&ok);
-        if (!ok)
-            m_seed = QRandomGenerator::system()->generate();
+        m_seed = replayableSeed("NDB_KILL_SEED", "kill trials");
         m_random.seed(m_seed);
-        qInfo().noquote() << "kill trials seed:" << m_seed << "(replay with NDB_KILL_SEED=" + QString::number(m_seed) + ")";
     }
 
     void cleanupTestCase()
@@ -352,31 +349,15 @@ private Q_SLOTS:
         m_mount = m_dir->filePath(QStringLiteral("mnt"));
         NDB_TRY(makeFilesystem(QStringLiteral("ext4"), loop));
         NDB_TRY(mountDevice(loop, m_mount, QStringLiteral("ext4")));
-        {
-            // Incompressible data, so that the clone under the freeze takes a moment.
-            QFile f(m_mount + QStringLiteral("/data.bin"));
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            QByteArray block(1 << 20, Qt::Uninitialized);
-            for (int i = 0; i < 64; ++i) {
-                m_random.fillRange(reinterpret_cast<quint32 *>(block.data()), block.size() / 4);
-                QVERIFY(f.write(block) == block.size());
-            }
-            QVERIFY(f.flush());
-            ::fsync(f.handle());
-        }
+        // Incompressible data, so that the clone under the freeze takes a moment.
+        QString written = writeRandomData(m_mount + QStringLiteral("/data.bin"), 64 << 20, m_random);
+        QVERIFY2(written.isEmpty(), qPrintable(written));
         // The available volume (data path 1): incompressible data written into its image.
         r = ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_pool,
                  QStringLiteral("--name"), QStringLiteral("cold"), QStringLiteral("--size"), QStringLiteral("64M")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
-        {
-            QFile f(m_pool + QStringLiteral("/cold.img"));
-            QVERIFY(f.open(QIODevice::ReadWrite));
-            QByteArray block(1 << 20, Qt::Uninitialized);
-            for (int i = 0; i < 64; ++i) {
-                m_random.fillRange(reinterpret_cast<quint32 *>(block.data()), block.size() / 4);
-                QVERIFY(f.write(block) == block.size());
-            }
-        }
+        written = writeRandomData(m_pool + QStringLiteral("/cold.img"), 64 << 20, m_random);
+        QVERIFY2(written.isEmpty(), qPrintable(written));
         QString error;
         const std::unique_ptr<QProcess> writer = startWriter(QStringLiteral("--files"), m_mount,
                                                              m_dir->filePath(QStringLiteral("writer.log")), 5, error);
