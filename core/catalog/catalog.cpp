@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace ndb {
@@ -203,15 +204,29 @@ QSqlDatabase Catalog::database() const
     return QSqlDatabase::database(m_connectionName, false);
 }
 
+// SQLite reports a full disk as "disk I/O error" when the journal cannot grow: say what it is
+// and what to do. The failed statement's transaction is rolled back, so the catalog is intact.
+static Error catalogFailure(const QString &path, const QString &what)
+{
+    const QString dir = QFileInfo(path).absolutePath();
+    struct statvfs st {};
+    if (::statvfs(QFile::encodeName(dir).constData(), &st) == 0 && qint64(st.f_bavail) * qint64(st.f_frsize) < (64 << 10))
+        return Error(QStringLiteral("catalog %1: %2: the filesystem of the catalog (%3) has no space left; free space there "
+                                    "and run the command again (nothing was recorded as done)")
+                         .arg(path, what, dir),
+                     ErrorKind::Storage);
+    return Error(QStringLiteral("catalog %1: %2").arg(path, what));
+}
+
 QSqlQuery Catalog::exec(const QString &sql, const QVariantList &bindings) const
 {
     QSqlQuery q(database());
     if (!q.prepare(sql))
-        throw Error(QStringLiteral("catalog: cannot prepare query: %1").arg(q.lastError().text()));
+        throw catalogFailure(m_path, QStringLiteral("cannot prepare query: %1").arg(q.lastError().text()));
     for (const QVariant &v : bindings)
         q.addBindValue(v);
     if (!q.exec())
-        throw Error(QStringLiteral("catalog %1: %2").arg(m_path, q.lastError().text()));
+        throw catalogFailure(m_path, q.lastError().text());
     return q;
 }
 

@@ -1,5 +1,7 @@
 #include "error.h"
 
+#include <cerrno>
+
 namespace ndb {
 
 QString errorKindName(ErrorKind kind)
@@ -23,6 +25,11 @@ QString errorKindName(ErrorKind kind)
         return QStringLiteral("network");
     }
     return QStringLiteral("failed");
+}
+
+ErrorKind errnoKind(int err)
+{
+    return err == EIO || err == ENOSPC || err == EDQUOT ? ErrorKind::Storage : ErrorKind::Failed;
 }
 
 QString describeException(const std::exception_ptr &error)

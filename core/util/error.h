@@ -74,6 +74,10 @@ public:
     explicit CorruptDataError(QString message) : Error(std::move(message), ErrorKind::CorruptData) {}
 };
 
+// The kind of a failed system call's errno: Storage for what the disk underneath did (EIO, a full
+// disk or quota), Failed for everything else.
+ErrorKind errnoKind(int err);
+
 // The user-facing sentence of any exception (ndb::Error's message, what() otherwise).
 QString describeException(const std::exception_ptr &error);
 // The kind of any exception: ndb::Error's own, Failed for anything else.

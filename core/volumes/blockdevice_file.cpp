@@ -19,20 +19,21 @@ namespace {
 
 constexpr qint64 kAlign = 4096;
 
-QString sysError(const QString &what, const QString &path, int err)
+// EIO and a full disk are the storage's failure (ErrorKind::Storage), not ours.
+Error sysError(const QString &what, const QString &path, int err)
 {
-    return QStringLiteral("%1 %2: %3").arg(what, path, QString::fromLocal8Bit(strerror(err)));
+    return Error(QStringLiteral("%1 %2: %3").arg(what, path, QString::fromLocal8Bit(strerror(err))), errnoKind(err));
 }
 
 qint64 deviceOrFileSize(int fd, const QString &path)
 {
     struct stat st{};
     if (fstat(fd, &st) != 0)
-        throw Error(sysError(QStringLiteral("Cannot stat"), path, errno));
+        throw sysError(QStringLiteral("Cannot stat"), path, errno);
     if (S_ISBLK(st.st_mode)) {
         quint64 bytes = 0;
         if (ioctl(fd, BLKGETSIZE64, &bytes) != 0)
-            throw Error(sysError(QStringLiteral("Cannot get the size of block device"), path, errno));
+            throw sysError(QStringLiteral("Cannot get the size of block device"), path, errno);
         return qint64(bytes);
     }
     if (!S_ISREG(st.st_mode))
@@ -55,7 +56,7 @@ qint64 preadFully(int fd, char *buffer, qint64 length, qint64 offset, const QStr
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            throw Error(sysError(QStringLiteral("Read error at offset %1 of").arg(offset + done), path, errno));
+            throw sysError(QStringLiteral("Read error at offset %1 of").arg(offset + done), path, errno);
         }
         if (n == 0)
             break;
@@ -72,7 +73,7 @@ public:
         const QByteArray native = path.toLocal8Bit();
         m_bufferedFd = ::open(native.constData(), O_RDONLY | O_CLOEXEC);
         if (m_bufferedFd < 0)
-            throw Error(sysError(QStringLiteral("Cannot open"), path, errno));
+            throw sysError(QStringLiteral("Cannot open"), path, errno);
         m_size = deviceOrFileSize(m_bufferedFd, path);
         // O_DIRECT keeps the host's page cache intact; tmpfs and some others refuse it.
         m_directFd = ::open(native.constData(), O_RDONLY | O_CLOEXEC | O_DIRECT);
@@ -163,13 +164,13 @@ public:
             flags |= O_CREAT | O_TRUNC;
         m_fd = ::open(native.constData(), flags, 0600);
         if (m_fd < 0)
-            throw Error(sysError(QStringLiteral("Cannot open for writing"), path, errno));
+            throw sysError(QStringLiteral("Cannot open for writing"), path, errno);
         m_blockDevice = isBlockDevice(m_fd);
         if (createSize > 0 && !m_blockDevice) {
             if (::ftruncate(m_fd, createSize) != 0) {
                 const int err = errno;
                 ::close(m_fd);
-                throw Error(sysError(QStringLiteral("Cannot size"), path, err));
+                throw sysError(QStringLiteral("Cannot size"), path, err);
             }
             m_freshSparse = true; // a truncated new file reads as zeroes already
         }
@@ -230,7 +231,7 @@ public:
         // One fdatasync covers both descriptors: it flushes the file's data and the metadata of
         // the blocks the direct writes allocated.
         if (::fdatasync(m_fd) != 0)
-            throw Error(sysError(QStringLiteral("Cannot flush"), m_path, errno));
+            throw sysError(QStringLiteral("Cannot flush"), m_path, errno);
         // The restored data is on disk now; do not leave it crowding out the host's cache.
         posix_fadvise(m_fd, 0, 0, POSIX_FADV_DONTNEED);
     }
@@ -272,7 +273,7 @@ private:
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)
-                throw Error(sysError(QStringLiteral("Write error at offset %1 of").arg(offset + done), m_path, errno));
+                throw sysError(QStringLiteral("Write error at offset %1 of").arg(offset + done), m_path, errno);
             done += n;
         }
         // Start writeback as we go and drop what is already clean, instead of piling the whole

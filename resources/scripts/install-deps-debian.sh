@@ -12,7 +12,7 @@ PACKAGES="
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-svg-dev qt6-charts-dev libqt6opengl6-dev
   qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
   qcoro-qt6-dev libdevmapper-dev libzstd-dev zstd libssl-dev openssl libnbd-dev libnbd-bin nbdkit
-  util-linux e2fsprogs btrfs-progs xfsprogs lvm2 kmod cpio xz-utils
+  util-linux e2fsprogs btrfs-progs xfsprogs lvm2 kmod cpio xz-utils libfuse3-dev fuse3
   qemu-system-x86 busybox-static linux-image-amd64
   poppler-utils procps jq
 "

@@ -32,6 +32,7 @@ private Q_SLOTS:
     void snapshotOverflow() { checkScenario(QStringLiteral("6-overflow")); }
     void killWhileSuspendedResumedByGuard() { checkScenario(QStringLiteral("7-kill-suspended")); }
     void killAllWhileSuspendedResumedByCleanup() { checkScenario(QStringLiteral("8-kill-all-suspended")); }
+    void sourceEioUnderLvFailsCleanly() { checkScenario(QStringLiteral("9-dm-error")); }
     void cleanupTestCase();
 
 private:

@@ -21,6 +21,9 @@ QString errnoText(int err)
 
 QString writableHint(int err)
 {
+    if (err == ENOSPC || err == EDQUOT)
+        return QStringLiteral(". The container's filesystem has no space left: free space there (delete backups "
+                              "you no longer need and run gc) or choose another container");
     if (err != EROFS && err != EACCES && err != EPERM)
         return {};
     return QStringLiteral(". The container is not writable here: mount its filesystem read-write and give this "
@@ -40,7 +43,8 @@ void writeFully(int fd, const char *data, qint64 length, const QString &path)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            throw Error(QStringLiteral("Cannot write %1: %2").arg(path, errnoText(errno)));
+            const int err = errno;
+            throw Error(QStringLiteral("Cannot write %1: %2").arg(path, errnoText(err)) + writableHint(err), errnoKind(err));
         }
         done += n;
     }
@@ -54,7 +58,8 @@ void pwriteFully(int fd, const char *data, qint64 length, qint64 offset, const Q
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            throw Error(QStringLiteral("Cannot write %1: %2").arg(path, errnoText(errno)));
+            const int err = errno;
+            throw Error(QStringLiteral("Cannot write %1: %2").arg(path, errnoText(err)) + writableHint(err), errnoKind(err));
         }
         done += n;
     }
@@ -69,7 +74,7 @@ void fsyncDirectory(const QString &dir)
     const int err = errno;
     ::close(fd);
     if (rc != 0 && err != EINVAL) // some filesystems cannot fsync directories
-        throw Error(QStringLiteral("Cannot flush directory %1: %2").arg(dir, errnoText(err)));
+        throw Error(QStringLiteral("Cannot flush directory %1: %2").arg(dir, errnoText(err)), errnoKind(err));
 }
 
 bool writeFileAtomically(const QString &finalPath, const QByteArray &data, bool mayReplace, bool syncDirectory)
@@ -81,12 +86,14 @@ bool writeFileAtomically(const QString &finalPath, const QByteArray &data, bool 
     const int fd = ::open(native(temp).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         const int err = errno;
-        throw Error(QStringLiteral("Cannot create %1: %2").arg(temp, errnoText(err)) + writableHint(err));
+        throw Error(QStringLiteral("Cannot create %1: %2").arg(temp, errnoText(err)) + writableHint(err), errnoKind(err));
     }
     try {
         writeFully(fd, data.constData(), data.size(), temp);
-        if (::fsync(fd) != 0)
-            throw Error(QStringLiteral("Cannot flush %1: %2").arg(temp, errnoText(errno)));
+        if (::fsync(fd) != 0) {
+            const int err = errno;
+            throw Error(QStringLiteral("Cannot flush %1: %2").arg(temp, errnoText(err)) + writableHint(err), errnoKind(err));
+        }
     } catch (...) {
         ::close(fd);
         ::unlink(native(temp).constData());
@@ -105,7 +112,7 @@ bool writeFileAtomically(const QString &finalPath, const QByteArray &data, bool 
         ::unlink(native(temp).constData());
         if (err == EEXIST && !mayReplace)
             return false;
-        throw Error(QStringLiteral("Cannot commit %1: %2").arg(finalPath, errnoText(err)));
+        throw Error(QStringLiteral("Cannot commit %1: %2").arg(finalPath, errnoText(err)) + writableHint(err), errnoKind(err));
     }
     if (syncDirectory)
         fsyncDirectory(dir);
@@ -116,7 +123,7 @@ void makeDirectory(const QString &path)
 {
     if (!QDir().mkpath(path)) {
         const int err = errno;
-        throw Error(QStringLiteral("Cannot create directory %1: %2").arg(path, errnoText(err)) + writableHint(err));
+        throw Error(QStringLiteral("Cannot create directory %1: %2").arg(path, errnoText(err)) + writableHint(err), errnoKind(err));
     }
 }
 

@@ -47,8 +47,11 @@ public:
             const ssize_t n = ::pread(fd, buffer + done, size_t(length - done), offset + done);
             if (n < 0 && errno == EINTR)
                 continue;
-            if (n < 0)
-                throw Error(QStringLiteral("Cannot read pack %1 at offset %2: %3").arg(m_path).arg(offset + done).arg(errnoText(errno)));
+            if (n < 0) {
+                const int err = errno;
+                throw Error(QStringLiteral("Cannot read pack %1 at offset %2: %3").arg(m_path).arg(offset + done).arg(errnoText(err)),
+                            errnoKind(err));
+            }
             if (n == 0)
                 break;
             done += n;
@@ -80,8 +83,10 @@ public:
 
     void finish() override
     {
-        if (::fdatasync(m_fd) != 0)
-            throw Error(QStringLiteral("Cannot flush pack %1: %2").arg(m_path, errnoText(errno)));
+        if (::fdatasync(m_fd) != 0) {
+            const int err = errno;
+            throw Error(QStringLiteral("Cannot flush pack %1: %2").arg(m_path, errnoText(err)) + writableHint(err), errnoKind(err));
+        }
         // On disk now; keep it out of the page cache so a backup does not evict the host's.
         posix_fadvise(m_fd, 0, 0, POSIX_FADV_DONTNEED);
         // Its directory entry becomes durable with the index put next to it (Deferred).
@@ -126,7 +131,7 @@ std::unique_ptr<ObjectWriter> PosixBackend::create(const QString &key)
     const int fd = ::open(native(file).constData(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         const int err = errno;
-        throw Error(QStringLiteral("Cannot create pack %1: %2").arg(file, errnoText(err)) + writableHint(err));
+        throw Error(QStringLiteral("Cannot create pack %1: %2").arg(file, errnoText(err)) + writableHint(err), errnoKind(err));
     }
     return std::make_unique<PosixWriter>(file, fd);
 }

@@ -118,8 +118,10 @@ void sparseCopy(int src, int dst, qint64 size, const QElapsedTimer *clock, qint6
                 if (n > 0 && ::pwrite(dst, buffer.data(), size_t(n), at) != n)
                     n = -1;
             }
-            if (n < 0)
-                throw Error(QStringLiteral("%1: copy failed at offset %2: %3").arg(what).arg(at).arg(errnoText(errno)));
+            if (n < 0) {
+                const int err = errno;
+                throw Error(QStringLiteral("%1: copy failed at offset %2: %3").arg(what).arg(at).arg(errnoText(err)), errnoKind(err));
+            }
             if (n == 0)
                 break; // source shrank underneath us
             at += n;

@@ -234,6 +234,53 @@ kill_suspended() {
 c7_kill_suspended() { kill_suspended guard c7; }
 c8_kill_all_suspended() { kill_suspended all c8; }
 
+# c9: a source that fails reads with EIO part-way (issue #14, I/O faults): the VG's PV is a dm
+# device whose table has an error target over the middle of the LV's data. A backup of the
+# available LV (read directly) and one of the in-use LV (held open; read through a temporary
+# snapshot) both fail naming the I/O error, with the snapshot removed and the status restored.
+EVG=ndbevg
+err_table() { # err_table ERROR_START_SECTOR ERROR_SECTORS (0 0: all linear)
+    total=$(( $(blockdev --getsz "$ERRLOOP") - 2048 ))
+    if [ "$2" -eq 0 ]; then printf '0 %s linear %s 2048\n' $total "$ERRLOOP"; return; fi
+    printf '0 %s linear %s 2048\n%s %s error\n%s %s linear %s %s\n' "$1" "$ERRLOOP" "$1" "$2" \
+        $(( $1 + $2 )) $(( total - $1 - $2 )) "$ERRLOOP" $(( 2048 + $1 + $2 ))
+}
+c9_dm_error() {
+    truncate -s 128M $S/err.img
+    ERRLOOP=$(losetup -f --show $S/err.img)
+    err_table 0 0 | dmsetup create ndberr || why "cannot create the dm device"
+    l pvcreate -q /dev/mapper/ndberr && l vgcreate -q $EVG /dev/mapper/ndberr || why "cannot create VG $EVG"
+    l lvcreate -q -y -L 32M -n c9 $EVG
+    fill_random /dev/$EVG/c9 32
+    printf 'lvm_volume_groups=%s\n' $EVG > $S/err.conf
+    ectl() { "$NDB_CTL" --config $S/err.conf --catalog $CAT --repository-root $REPO --vg $EVG --quiet "$@"; }
+    # c9 is the first LV: its data starts at the PV's pe_start; 1 MiB of errors 16 MiB into it.
+    pe=$(l pvs --noheadings --units s -o pe_start /dev/mapper/ndberr | tr -dc 0-9)
+    err_table $(( pe + 32768 )) 2048 | dmsetup reload ndberr && dmsetup resume ndberr || why "cannot load the error table"
+    for mode in available in-use; do
+        extra=""
+        if [ $mode = in-use ]; then exec 7< /dev/$EVG/c9; extra=--force; fi
+        st=$(ectl --json volumes | jq -r ".[] | select(.id == \"lvm:$EVG/c9\") | .status")
+        [ "$st" = $mode ] || why "c9 is $st, expected $mode"
+        rc=0; ectl backup create --volume lvm:$EVG/c9 $extra > $S/c9.out 2>&1 || rc=$?
+        cat $S/c9.out
+        [ $rc -eq 1 ] || why "backup of the $mode LV over an error target: exit $rc, expected 1"
+        grep -q 'Input/output error' $S/c9.out || why "the error does not name the I/O error: $(cat $S/c9.out)"
+        id=$(ectl --json backup list --volume lvm:$EVG/c9 | jq -r '.[0].id // empty')
+        [ "$(ectl --json backup show $id | jq -r .status)" = error ] || why "the failed backup is not 'error'"
+        st=$(ectl --json volumes | jq -r ".[] | select(.id == \"lvm:$EVG/c9\") | .status")
+        [ "$st" = $mode ] || why "c9 is $st after the failed backup, expected $mode"
+        if l lvs --noheadings -o lv_name,lv_tags $EVG | grep ndbackup; then why "the temporary snapshot was left"; fi
+        [ $mode = in-use ] && exec 7<&-
+        log "c9 $mode: failed cleanly"
+    done
+    [ -z "$(ectl --json backup list --volume lvm:$EVG/c9 | jq -r '.[] | select(.status == "available") | .id')" ] \
+        || why "a backup of the failing LV is available"
+    err_table 0 0 | dmsetup reload ndberr && dmsetup resume ndberr
+    l vgremove -q -f $EVG && dmsetup remove ndberr && losetup -d $ERRLOOP
+    note "EIO 16 MiB into the LV (dm error target under the PV): available and in-use backups failed naming the I/O error, no snapshot left, status restored, nothing available"
+}
+
 run_scenario 1-available c1_available
 run_scenario 2-in-use-ext4 c2_in_use_ext4
 run_scenario 3-no-force c3_no_force
@@ -244,3 +291,4 @@ run_scenario 5-kill-cleanup c5_kill
 run_scenario 6-overflow c6_overflow
 run_scenario 7-kill-suspended c7_kill_suspended
 run_scenario 8-kill-all-suspended c8_kill_all_suspended
+run_scenario 9-dm-error c9_dm_error

@@ -1,12 +1,17 @@
 // Kill trials, as an administrator meets them: the real ndbackupctl is SIGKILLed at random
-// instants of backup, restore (to a volume, to a file), delete, gc and verify, on a btrfs pool
-// (reflink snapshots) and an ext4 pool (temporary clone under FIFREEZE), with an in-use volume
-// whose mounted filesystem a writer keeps busy. After each kill `ndbackupctl cleanup` must leave:
+// instants of backup (an in-use volume, and an available one: data path 1), restore (to a
+// volume, to a new volume, to a file), delete, gc and verify, on a btrfs pool (reflink
+// snapshots) and an ext4 pool (temporary clone under FIFREEZE), with an in-use volume whose
+// mounted filesystem a writer keeps busy. The instant is drawn inside the operation itself: from
+// the moment its job shows 'running' in the catalog, within the job's duration measured on an
+// unkilled run (backups and restores bandwidth-limited so that they last); a kill counts as a
+// hit when the job was still running. After each kill `ndbackupctl cleanup` must leave:
 // no frozen filesystem, no temporaries (files, probe files, loop devices), no volume or backup
 // stuck in a transitional status, and every available backup verifying. Kills during the freeze
 // itself are targeted: the catalog's freezes row shows when the freeze is taken.
 //
 // The instants come from a seed printed at the start; NDB_KILL_SEED=<n> replays a run.
+#include "support/faultrandom.h"
 #include "support/freezecheck.h"
 #include "support/ctlrunner.h"
 #include "support/scratchfs.h"
@@ -19,6 +24,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QMap>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSqlQuery>
@@ -36,7 +42,9 @@ using Run = CtlRun;
 
 namespace {
 
-constexpr int kKillsPerOperation = 3;
+constexpr int kKillsPerOperation = 2;
+// MB/s for backups and restores: long enough to be hit, short enough for the tier's time budget.
+const QString kBandwidth = QStringLiteral("60");
 
 } // namespace
 
@@ -54,6 +62,8 @@ class TestKillTrials : public QObject
     QRandomGenerator m_random;
     int m_targets = 0;
     int m_kills = 0;
+    int m_hits = 0;
+    QMap<QString, QPair<int, int>> m_perKind; // what -> (kills, hits), over both pools
 
     QString catalogPath() const { return m_dir->filePath(QStringLiteral("catalog.sqlite")); }
 
@@ -127,11 +137,61 @@ class TestKillTrials : public QObject
         return 0;
     }
 
-    // One trial: start `args`, SIGKILL at `killAfterMs` (or, with `atFreeze`, once the freeze is
-    // held; `withGuard` kills its guard process too, as a kill of the whole process group would),
-    // then cleanup and the checks.
-    void trial(const QString &what, const QStringList &args, int killAfterMs, bool atFreeze = false, bool withGuard = false)
+    qint64 lastJobId()
     {
+        const QStringList last = column(QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM jobs"));
+        return last.isEmpty() ? 0 : last.first().toLongLong();
+    }
+
+    // The status of the first job of `kind` after `after`; empty when there is none yet.
+    QString jobStatus(const QString &kind, qint64 after)
+    {
+        const QStringList s = column(QStringLiteral("SELECT status FROM jobs WHERE kind = ? AND id > ? ORDER BY id LIMIT 1"), {kind, after});
+        return s.isEmpty() ? QString() : s.first();
+    }
+
+    // Waits until the job of `kind` started by `p` runs (true), or `p` ends first (false).
+    bool waitForJob(QProcess &p, const QString &kind, qint64 after, int timeoutMs = 60000)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < timeoutMs && p.state() == QProcess::Running) {
+            if (jobStatus(kind, after) == QLatin1String("running"))
+                return true;
+            QThread::usleep(2000);
+        }
+        return false;
+    }
+
+    // Milliseconds the job of `kind` runs in an unkilled run of `args` (while the catalog shows
+    // it 'running'), shortened by a tenth so that the drawn instants fall inside it; -1 when the
+    // run failed.
+    int measureJob(const QStringList &args, const QString &kind)
+    {
+        QProcess p;
+        prepare(p, args);
+        const qint64 after = lastJobId();
+        p.start();
+        if (!p.waitForStarted(10000) || !waitForJob(p, kind, after))
+            return -1;
+        QElapsedTimer t;
+        t.start();
+        while (jobStatus(kind, after) == QLatin1String("running") && t.elapsed() < 120000)
+            QThread::usleep(1000);
+        const int ms = int(t.elapsed()) * 9 / 10;
+        p.waitForFinished(120000);
+        const bool ok = p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+        qInfo().noquote() << m_poolFs->type() << "pool:" << kind << "job runs" << ms << "ms:" << args.join(QLatin1Char(' '));
+        return ok ? qMax(20, ms) : -1;
+    }
+
+    // One trial: start `args`, wait until its job of `kind` runs, SIGKILL at a random instant
+    // within `windowMs` (or, with `atFreeze`, once the freeze is held; `withGuard` kills its
+    // guard process too, as a kill of the whole process group would), then cleanup and the checks.
+    void trial(const QString &what, const QStringList &args, const QString &kind, int windowMs, bool atFreeze = false,
+               bool withGuard = false)
+    {
+        const qint64 after = lastJobId();
         const QString label = QStringLiteral("[%1 trial %2, seed %3] %4").arg(m_poolFs->type()).arg(++m_kills).arg(m_seed).arg(what);
         QProcess p;
         prepare(p, args);
@@ -153,8 +213,13 @@ class TestKillTrials : public QObject
             when = guard > 0 ? QStringLiteral("during the freeze%1").arg(withGuard ? QStringLiteral(" (guard killed too)") : QString())
                              : QStringLiteral("after it ended without freezing");
         } else {
-            QTest::qWait(killAfterMs);
-            when = QStringLiteral("at %1 ms").arg(killAfterMs);
+            const int killAfterMs = instant(windowMs);
+            if (waitForJob(p, kind, after)) {
+                QThread::msleep(killAfterMs);
+                when = QStringLiteral("%1 ms into its %2 job (window %3 ms)").arg(killAfterMs).arg(kind).arg(windowMs);
+            } else {
+                when = QStringLiteral("(its %1 job was never seen running)").arg(kind);
+            }
         }
         // processId() is 0 once it has finished, and kill(0) would hit this whole process group.
         const pid_t pid = pid_t(p.processId());
@@ -162,7 +227,14 @@ class TestKillTrials : public QObject
         if (wasRunning)
             ::kill(pid, SIGKILL);
         p.waitForFinished(30000);
-        qInfo().noquote() << label << "killed" << when << (wasRunning ? "" : "(it had already finished)");
+        // A hit: the operation itself was interrupted (its job is left 'running' for cleanup).
+        const bool hit = wasRunning && jobStatus(kind, after) == QLatin1String("running");
+        m_hits += hit ? 1 : 0;
+        QPair<int, int> &counts = m_perKind[what];
+        ++counts.first;
+        counts.second += hit ? 1 : 0;
+        qInfo().noquote() << label << "killed" << when << (wasRunning ? "" : "(it had already finished)")
+                          << (hit ? "- hit the running job" : "- missed: the job was not running");
 
         const Run cleanup = ctl({QStringLiteral("cleanup")});
         QVERIFY2(cleanup.exitCode == 0, qPrintable(label + QStringLiteral(": cleanup failed: ") + cleanup.err));
@@ -222,12 +294,15 @@ private Q_SLOTS:
         QVERIFY2(QFile::exists(ctlPath()), "ndbackupctl not built (NDB_BUILD_DIR must point at the build tree)");
         QVERIFY2(::geteuid() == 0, "these tests need root for loop devices and mounts; CI runs as root");
         QVERIFY2(!writerExecutable().isEmpty(), "ndb-test-writer not built");
-        bool ok = false;
-        m_seed = qEnvironmentVariable("NDB_KILL_SEED").toUInt(&ok);
-        if (!ok)
-            m_seed = QRandomGenerator::system()->generate();
+        m_seed = replayableSeed("NDB_KILL_SEED", "kill trials");
         m_random.seed(m_seed);
-        qInfo().noquote() << "kill trials seed:" << m_seed << "(replay with NDB_KILL_SEED=" + QString::number(m_seed) + ")";
+    }
+
+    void cleanupTestCase()
+    {
+        for (auto it = m_perKind.cbegin(); it != m_perKind.cend(); ++it)
+            qInfo().noquote() << "summary: kill during" << it.key() << ":" << it.value().first << "trials," << it.value().second
+                              << "hit the running job, all cleaned up and checked";
     }
 
     void init()
@@ -274,18 +349,15 @@ private Q_SLOTS:
         m_mount = m_dir->filePath(QStringLiteral("mnt"));
         NDB_TRY(makeFilesystem(QStringLiteral("ext4"), loop));
         NDB_TRY(mountDevice(loop, m_mount, QStringLiteral("ext4")));
-        {
-            // Incompressible data, so that the clone under the freeze takes a moment.
-            QFile f(m_mount + QStringLiteral("/data.bin"));
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            QByteArray block(1 << 20, Qt::Uninitialized);
-            for (int i = 0; i < 64; ++i) {
-                m_random.fillRange(reinterpret_cast<quint32 *>(block.data()), block.size() / 4);
-                QVERIFY(f.write(block) == block.size());
-            }
-            QVERIFY(f.flush());
-            ::fsync(f.handle());
-        }
+        // Incompressible data, so that the clone under the freeze takes a moment.
+        QString written = writeRandomData(m_mount + QStringLiteral("/data.bin"), 64 << 20, m_random);
+        QVERIFY2(written.isEmpty(), qPrintable(written));
+        // The available volume (data path 1): incompressible data written into its image.
+        r = ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_pool,
+                 QStringLiteral("--name"), QStringLiteral("cold"), QStringLiteral("--size"), QStringLiteral("64M")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        written = writeRandomData(m_pool + QStringLiteral("/cold.img"), 64 << 20, m_random);
+        QVERIFY2(written.isEmpty(), qPrintable(written));
         QString error;
         const std::unique_ptr<QProcess> writer = startWriter(QStringLiteral("--files"), m_mount,
                                                              m_dir->filePath(QStringLiteral("writer.log")), 5, error);
@@ -302,23 +374,30 @@ private Q_SLOTS:
         // the ctl with its guard process).
         const QStringList backup{QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"),
                                  QStringLiteral("db"), QStringLiteral("--force")};
-        trial(QStringLiteral("backup"), backup, instant(backupMs + 200));
-        trial(QStringLiteral("backup, kill at the freeze"), backup, 0, true, false);
-        trial(QStringLiteral("backup, kill at the freeze with its guard"), backup, 0, true, true);
+        const QString backupKind = QStringLiteral("backup");
+        const int inUseMs = measureJob(backup + QStringList{QStringLiteral("--bandwidth"), kBandwidth}, backupKind);
+        QVERIFY2(inUseMs > 0, "an unkilled bandwidth-limited backup failed");
+        for (int i = 0; i < kKillsPerOperation && !QTest::currentTestFailed(); ++i)
+            trial(QStringLiteral("backup, in-use volume"), backup + QStringList{QStringLiteral("--bandwidth"), kBandwidth}, backupKind, inUseMs);
+        trial(QStringLiteral("backup, kill at the freeze"), backup, backupKind, 0, true, false);
+        trial(QStringLiteral("backup, kill at the freeze with its guard"), backup, backupKind, 0, true, true);
+        // Data path 1: an available volume read directly.
+        const QStringList cold{QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"), QStringLiteral("cold"),
+                               QStringLiteral("--bandwidth"), kBandwidth};
+        const int coldMs = measureJob(cold, backupKind);
+        QVERIFY2(coldMs > 0, "an unkilled backup of the available volume failed");
+        for (int i = 0; i < kKillsPerOperation && !QTest::currentTestFailed(); ++i)
+            trial(QStringLiteral("backup, available volume"), cold, backupKind, coldMs);
         if (QTest::currentTestFailed())
             return;
         verifyAllAvailable(QStringLiteral("after backup kills"));
 
         // Random instants within each operation's own duration, measured on an unkilled run.
-        auto measure = [&](const QStringList &args) {
-            QElapsedTimer t;
-            t.start();
-            const Run run = ctl(args);
-            return run.exitCode == 0 ? qMax(50, int(t.elapsed())) : -1;
-        };
-        const int restoreMs = measure({QStringLiteral("backup"), QStringLiteral("restore"), m_reference, QStringLiteral("--to-file"),
-                                       m_dir->filePath(QStringLiteral("measured.img"))});
-        const int verifyMs = measure({QStringLiteral("backup"), QStringLiteral("verify"), m_reference});
+        const QString restoreKind = QStringLiteral("restore");
+        const QStringList restore{QStringLiteral("backup"), QStringLiteral("restore"), m_reference, QStringLiteral("--bandwidth"), kBandwidth};
+        const int restoreMs = measureJob(restore + QStringList{QStringLiteral("--to-file"), m_dir->filePath(QStringLiteral("measured.img"))},
+                                         restoreKind);
+        const int verifyMs = measureJob({QStringLiteral("backup"), QStringLiteral("verify"), m_reference}, QStringLiteral("verify"));
         QVERIFY2(restoreMs > 0 && verifyMs > 0, "an unkilled restore or verify failed");
         QFile::remove(m_dir->filePath(QStringLiteral("measured.img")));
 
@@ -326,26 +405,36 @@ private Q_SLOTS:
             const QString target = QStringLiteral("target%1").arg(i);
             QCOMPARE(ctl({QStringLiteral("volume"), QStringLiteral("create"), QStringLiteral("--pool"), m_pool,
                           QStringLiteral("--name"), target, QStringLiteral("--size"), QStringLiteral("128M")}).exitCode, 0);
-            trial(QStringLiteral("restore --to-volume"), {QStringLiteral("backup"), QStringLiteral("restore"), m_reference,
-                                                          QStringLiteral("--to-volume"), target}, instant(restoreMs));
+            trial(QStringLiteral("restore --to-volume"), restore + QStringList{QStringLiteral("--to-volume"), target}, restoreKind, restoreMs);
             QFile::remove(m_pool + QLatin1Char('/') + target + QStringLiteral(".img")); // the pool's space is for the trials
         }
+        for (int i = 0; i < kKillsPerOperation && !QTest::currentTestFailed(); ++i) {
+            const QString target = QStringLiteral("fresh%1").arg(i);
+            trial(QStringLiteral("restore --new-volume"), restore + QStringList{QStringLiteral("--new-volume"), target}, restoreKind, restoreMs);
+            QFile::remove(m_pool + QLatin1Char('/') + target + QStringLiteral(".img"));
+        }
         for (int i = 0; i < kKillsPerOperation && !QTest::currentTestFailed(); ++i)
-            trial(QStringLiteral("restore --to-file"), {QStringLiteral("backup"), QStringLiteral("restore"), m_reference,
-                                                        QStringLiteral("--to-file"), m_dir->filePath(QStringLiteral("restored%1.img").arg(i))},
-                  instant(restoreMs));
+            trial(QStringLiteral("restore --to-file"),
+                  restore + QStringList{QStringLiteral("--to-file"), m_dir->filePath(QStringLiteral("restored%1.img").arg(i))},
+                  restoreKind, restoreMs);
         for (int i = 0; i < kKillsPerOperation && !QTest::currentTestFailed(); ++i)
-            trial(QStringLiteral("verify"), {QStringLiteral("backup"), QStringLiteral("verify"), m_reference}, instant(verifyMs));
+            trial(QStringLiteral("verify"), {QStringLiteral("backup"), QStringLiteral("verify"), m_reference}, QStringLiteral("verify"), verifyMs);
         if (QTest::currentTestFailed())
             return;
         verifyAllAvailable(QStringLiteral("after restore and verify kills"));
 
+        // Calibration: delete a backup and gc its chunks unkilled.
+        const QString measured = newBackup();
+        QVERIFY2(!measured.isEmpty(), "a backup to delete failed");
+        const int deleteMs = measureJob({QStringLiteral("backup"), QStringLiteral("delete"), measured}, QStringLiteral("delete"));
+        const int gcMs = measureJob({QStringLiteral("gc")}, QStringLiteral("gc"));
+        QVERIFY2(deleteMs > 0 && gcMs > 0, "an unkilled delete or gc failed");
         for (int i = 0; i < kKillsPerOperation && !QTest::currentTestFailed(); ++i) {
             // Something to delete besides the reference: a new backup, so chunks become unreferenced.
             const QString victim = newBackup();
             QVERIFY2(!victim.isEmpty(), "a backup to delete failed");
-            trial(QStringLiteral("delete"), {QStringLiteral("backup"), QStringLiteral("delete"), victim}, instant(400));
-            trial(QStringLiteral("gc"), {QStringLiteral("gc")}, instant(600));
+            trial(QStringLiteral("delete"), {QStringLiteral("backup"), QStringLiteral("delete"), victim}, QStringLiteral("delete"), deleteMs);
+            trial(QStringLiteral("gc"), {QStringLiteral("gc")}, QStringLiteral("gc"), gcMs);
             verifyAllAvailable(QStringLiteral("after delete and gc kills"));
         }
         QVERIFY2(column(QStringLiteral("SELECT status FROM backups WHERE id = ?"), {m_reference}) == QStringList{BackupStatus::Available},
@@ -353,8 +442,10 @@ private Q_SLOTS:
 
         QVERIFY2(writer->state() == QProcess::Running, "the writer stopped during the trials");
         QVERIFY2(stopWriter(*writer, error), qPrintable(error));
-        qInfo().noquote() << fsType << "pool:" << m_kills << "kills in" << clock.elapsed() / 1000 << "s, all cleaned up";
+        qInfo().noquote() << fsType << "pool:" << m_kills << "kills in" << clock.elapsed() / 1000 << "s," << m_hits
+                          << "of them hit the running operation; all cleaned up";
         m_kills = 0;
+        m_hits = 0;
     }
 };
 
