@@ -53,8 +53,8 @@ Einstellungsdatei: %2</translation>
             <translation>gespeicherte MiB</translation>
         </message>
         <message>
-            <source>seconds</source>
-            <translation>Sekunden</translation>
+            <source>duration (%1)</source>
+            <translation>Dauer (%1)</translation>
         </message>
     </context>
     <context>
@@ -82,10 +82,6 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>&amp;Container:</source>
             <translation>&amp;Container:</translation>
-        </message>
-        <message>
-            <source>&amp;Name:</source>
-            <translation>&amp;Name:</translation>
         </message>
         <message>
             <source>&amp;Description:</source>
@@ -122,6 +118,10 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>&amp;Read at most:</source>
             <translation>Höchstens &amp;lesen:</translation>
+        </message>
+        <message>
+            <source>Na&amp;me:</source>
+            <translation>Na&amp;me:</translation>
         </message>
     </context>
     <context>
@@ -404,6 +404,18 @@ Einstellungsdatei: %2</translation>
             <source>%1 left</source>
             <translation>noch %1</translation>
         </message>
+        <message>
+            <source>Dismiss</source>
+            <translation>Ausblenden</translation>
+        </message>
+        <message>
+            <source>Remove this card from the panel; the job stays in the history</source>
+            <translation>Diese Karte aus dem Bereich entfernen; der Auftrag bleibt im Verlauf</translation>
+        </message>
+        <message>
+            <source>written %1 of %2 to the target</source>
+            <translation>%1 von %2 auf das Ziel geschrieben</translation>
+        </message>
     </context>
     <context>
         <name>ndb::JobsPanel</name>
@@ -419,20 +431,12 @@ Einstellungsdatei: %2</translation>
     <context>
         <name>ndb::MainWindow</name>
         <message>
-            <source>ndbackup — Volume Backup</source>
-            <translation>ndbackup — Volumensicherung</translation>
-        </message>
-        <message>
             <source>Volumes</source>
             <translation>Volumes</translation>
         </message>
         <message>
             <source>Filter by name, host, driver or status (Ctrl+F)</source>
             <translation>Nach Name, Host, Treiber oder Status filtern (Strg+F)</translation>
-        </message>
-        <message>
-            <source>&amp;Filter:</source>
-            <translation>&amp;Filter:</translation>
         </message>
         <message>
             <source>&amp;Volumes</source>
@@ -656,6 +660,75 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>%1 of %2 completed with warnings: %3</source>
             <translation>%1 von %2 mit Warnungen abgeschlossen: %3</translation>
+        </message>
+        <message>
+            <source>Volume Backup — %1</source>
+            <translation>Volumensicherung — %1</translation>
+        </message>
+        <message>
+            <source>Loading volumes…</source>
+            <translation>Volumes werden geladen …</translation>
+        </message>
+        <message>
+            <source>F&amp;ilter:</source>
+            <translation>F&amp;ilter:</translation>
+        </message>
+        <message>
+            <source>V&amp;olumes</source>
+            <translation>V&amp;olumes</translation>
+        </message>
+        <message>
+            <source>Hi&amp;story</source>
+            <translation>Ver&amp;lauf</translation>
+        </message>
+        <message>
+            <source>Jobs Are Running</source>
+            <translation>Aufträge laufen</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n job(s) not finished yet:</source>
+            <translation>
+                <numerusform>%n Auftrag ist noch nicht fertig:</numerusform>
+                <numerusform>%n Aufträge sind noch nicht fertig:</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Cancelling removes their temporary snapshots and volumes; a cancelled backup is not kept and a cancelled restore leaves its target incomplete.</source>
+            <translation>Abbrechen entfernt ihre temporären Snapshots und Volumes; eine abgebrochene Sicherung wird nicht behalten, und eine abgebrochene Wiederherstellung hinterlässt ihr Ziel unvollständig.</translation>
+        </message>
+        <message>
+            <source>Cancel Jobs and Quit</source>
+            <translation>Aufträge abbrechen und beenden</translation>
+        </message>
+        <message>
+            <source>Keep Running in the Tray</source>
+            <translation>Im Infobereich weiterlaufen lassen</translation>
+        </message>
+        <message>
+            <source>Don't Close</source>
+            <translation>Nicht schließen</translation>
+        </message>
+        <message numerus="yes">
+            <source>Cancelling %n job(s) and cleaning up before quitting…</source>
+            <translation>
+                <numerusform>%n Auftrag wird abgebrochen und aufgeräumt, danach wird ndbackup beendet …</numerusform>
+                <numerusform>%n Aufträge werden abgebrochen und aufgeräumt, danach wird ndbackup beendet …</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>ndbackup keeps running</source>
+            <translation>ndbackup läuft weiter</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n job(s) continue in the background; ndbackup quits when they end.</source>
+            <translation>
+                <numerusform>%n Auftrag läuft im Hintergrund weiter; ndbackup wird beendet, wenn er fertig ist.</numerusform>
+                <numerusform>%n Aufträge laufen im Hintergrund weiter; ndbackup wird beendet, wenn sie fertig sind.</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>asking the storage…</source>
+            <translation>Speicher wird abgefragt …</translation>
         </message>
     </context>
     <context>
@@ -946,6 +1019,10 @@ Einstellungsdatei: %2</translation>
             <source>Restore of %1</source>
             <translation>Wiederherstellung von %1</translation>
         </message>
+        <message>
+            <source>&amp;Close</source>
+            <translation>&amp;Schließen</translation>
+        </message>
     </context>
     <context>
         <name>ndb::RestoreTargetPage</name>
@@ -962,10 +1039,6 @@ Einstellungsdatei: %2</translation>
             <translation>Ein &amp;bestehendes Volume (muss verfügbar sein, nicht angebunden)</translation>
         </message>
         <message>
-            <source>A &amp;new volume</source>
-            <translation>Ein &amp;neues Volume</translation>
-        </message>
-        <message>
             <source>An image &amp;file</source>
             <translation>Eine Image-&amp;Datei</translation>
         </message>
@@ -976,10 +1049,6 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>/path/to/restored.img</source>
             <translation>/pfad/zu/wiederhergestellt.img</translation>
-        </message>
-        <message>
-            <source>&amp;Browse…</source>
-            <translation>&amp;Durchsuchen …</translation>
         </message>
         <message>
             <source>Volume:</source>
@@ -1036,6 +1105,34 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>The folder %1 does not exist.</source>
             <translation>Der Ordner %1 existiert nicht.</translation>
+        </message>
+        <message>
+            <source>A new &amp;volume</source>
+            <translation>Ein neues &amp;Volume</translation>
+        </message>
+        <message>
+            <source>B&amp;rowse…</source>
+            <translation>Durch&amp;suchen …</translation>
+        </message>
+        <message>
+            <source>Not possible: there is no volume yet. Restore to a new volume or a file.</source>
+            <translation>Nicht möglich: Es gibt noch kein Volume. Stellen Sie in ein neues Volume oder eine Datei wieder her.</translation>
+        </message>
+        <message>
+            <source>…</source>
+            <translation>…</translation>
+        </message>
+        <message>
+            <source>%1 is %2</source>
+            <translation>%1 ist %2</translation>
+        </message>
+        <message>
+            <source>%1 is smaller (%2)</source>
+            <translation>%1 ist kleiner (%2)</translation>
+        </message>
+        <message>
+            <source>Not possible: no volume is available (detached) and at least as large as the backup (%1): %2. Restore to a new volume or a file.</source>
+            <translation>Nicht möglich: Kein Volume ist verfügbar (nicht angebunden) und mindestens so groß wie die Sicherung (%1): %2. Stellen Sie in ein neues Volume oder eine Datei wieder her.</translation>
         </message>
     </context>
     <context>
@@ -1124,10 +1221,6 @@ Einstellungsdatei: %2</translation>
             <translation>Benachrichtigungen</translation>
         </message>
         <message>
-            <source>Changes to the catalog and storage take effect when ndbackup starts next time. Settings file: %1</source>
-            <translation>Änderungen an Katalog und Speicher wirken beim nächsten Start von ndbackup. Einstellungsdatei: %1</translation>
-        </message>
-        <message>
             <source>The repository root and the catalog file must be set.</source>
             <translation>Repository-Wurzel und Katalogdatei müssen angegeben sein.</translation>
         </message>
@@ -1151,13 +1244,13 @@ Einstellungsdatei: %2</translation>
             <source>An in-use volume whose storage cannot snapshot it and whose filesystem cannot be frozen would be copied while it may be written. When checked, such a backup is refused instead of completing with a warning.</source>
             <translation>Ein Volume in Benutzung, von dem der Speicher keinen Snapshot anlegen kann und dessen Dateisystem nicht eingefroren werden kann, würde kopiert, während es beschrieben werden kann. Wenn ausgewählt, wird eine solche Sicherung abgelehnt, statt mit einer Warnung abgeschlossen zu werden.</translation>
         </message>
+        <message>
+            <source>Changes to the catalog and storage take effect when ndbackup starts next time. Settings file:</source>
+            <translation>Änderungen an Katalog und Speicher wirken beim nächsten Start von ndbackup. Einstellungsdatei:</translation>
+        </message>
     </context>
     <context>
         <name>ndb::UiText</name>
-        <message>
-            <source>%1 MB/s</source>
-            <translation>%1 MB/s</translation>
-        </message>
         <message>
             <source>in use (attached)</source>
             <translation>in Benutzung (angebunden)</translation>
