@@ -167,7 +167,7 @@ MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *paren
     }
     if (!restoreWindowState()) {
         // Wide enough for every column of the volume list; the Jobs dock, empty at first, modest.
-        resize(1280, 720);
+        resize(1360, 740); // fits a 1366×768 screen
         resizeDocks({m_jobsDock}, {kEmptyJobsDockWidth}, Qt::Horizontal);
     }
     updateStatusBar();

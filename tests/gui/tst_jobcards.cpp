@@ -124,7 +124,9 @@ private Q_SLOTS:
         QVERIFY(w->dismissButton()->isVisible());
         for (QLabel *l : w->findChildren<QLabel *>())
             if (l->text() == w->outcomeText())
-                QVERIFY2(l->styleSheet().contains(QLatin1String("#9a6a00")), qPrintable(l->styleSheet()));
+                QVERIFY2(l->styleSheet().contains(UiText::jobStatusColor(JobStatus::SucceededWithWarnings).name())
+                             && !l->styleSheet().contains(UiText::jobStatusColor(JobStatus::Succeeded).name()),
+                         qPrintable(l->styleSheet()));
         QTest::mouseClick(w->dismissButton(), Qt::LeftButton);
         QVERIFY(waitFor([&] { return panel.widgetFor(4711) == nullptr; }, 2000));
     }
