@@ -15,6 +15,7 @@ PACKAGES="
   util-linux e2fsprogs btrfs-progs xfsprogs lvm2 kmod cpio xz-utils
   qemu-system-x86 busybox-static linux-image-amd64
   poppler-utils procps jq
+  clang libclang-rt-14-dev llvm
 "
 missing=""
 for p in $PACKAGES; do
