@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QDir>
 #include <QFile>
+#include <QtGlobal>
 #include <QTemporaryDir>
 
 #include <cstdint>
@@ -27,6 +28,13 @@ inline QByteArray bytes(const uint8_t *data, size_t size)
             std::abort();                                                                          \
         }                                                                                          \
     } while (0)
+
+// Damaged inputs make the code under test warn (e.g. a corrupt pack index); at thousands of
+// inputs a second that would drown libFuzzer's own report.
+inline const bool quietMessages = [] {
+    qInstallMessageHandler([](QtMsgType, const QMessageLogContext &, const QString &) {});
+    return true;
+}();
 
 // One scratch directory per fuzzing process, removed at exit.
 inline const QString &scratchDir()
