@@ -1,6 +1,8 @@
 // Defects the fuzz targets (tests/fuzz, issue #14) found, each pinned by a test on the real code
 // path; the input that found it stays in tests/fuzz/corpus/<target>/ as well.
+#include "backup/transfer.h"
 #include "repository/chunkcodec.h"
+#include "repository/chunkstore.h"
 #include "repository/packformat.h"
 #include "repository/repository.h"
 #include "util/error.h"
@@ -70,6 +72,30 @@ private Q_SLOTS:
             QFAIL("a chunk behind an impossible index entry was read");
         } catch (const chunk::ChunkError &error) {
             QCOMPARE(error.reason(), QStringLiteral("missing"));
+        }
+    }
+
+    // fuzz.manifest: a manifest of size 2^63-1 (chunk list checksum intact) made verify and
+    // restore compute its chunk count as size + chunkSize - 1: signed overflow (undefined; in
+    // practice a negative count). Now it is refused with the count it should have listed.
+    void manifestSizeNearInt64MaxIsRefused()
+    {
+        const QString source = qEnvironmentVariable("NDB_SOURCE_DIR");
+        QVERIFY2(!source.isEmpty(), "NDB_SOURCE_DIR is not set (run through ctest)");
+        QFile input(source + QStringLiteral("/tests/fuzz/corpus/manifest/size-int64-max"));
+        QVERIFY2(input.open(QIODevice::ReadOnly), qPrintable(input.fileName() + QStringLiteral(": ") + input.errorString()));
+        const Manifest manifest = ChunkStore::parseManifest(input.readAll(), input.fileName());
+        QCOMPARE(manifest.size, std::numeric_limits<qint64>::max());
+        QTemporaryDir dir;
+        RepositoryConfig config;
+        config.chunkSize = 4096;
+        std::unique_ptr<Repository> repository = Repository::openOrCreate(dir.path(), config);
+        try {
+            verifyBackup(*repository, manifest, TransferOptions{});
+            QFAIL("a manifest listing no chunks for 2^63-1 bytes was verified");
+        } catch (const Error &error) {
+            QVERIFY2(error.message().contains(QStringLiteral("lists 0 chunks for 9223372036854775807 bytes; expected 2251799813685248")),
+                     qPrintable(error.message()));
         }
     }
 };
