@@ -166,7 +166,7 @@ std::vector<ChunkStore::IndexEntry> ChunkStore::readIndexFile(const QString &pac
     const std::optional<QByteArray> data = m_backend->get(key);
     if (!data)
         throw Error(QStringLiteral("Pack index %1 is missing").arg(m_backend->describe(key)));
-    return pack::decodeIndex(*data, m_backend->describe(key), m_config.chunkSize);
+    return pack::decodeIndex(*data, m_backend->describe(key));
 }
 
 void ChunkStore::loadIndexFile(const QString &packName) const

@@ -21,7 +21,8 @@ class TestFuzzFindings : public QObject
     Q_OBJECT
 private Q_SLOTS:
     // fuzz.pack: an index entry claiming a raw size of 4 GiB made readChunk() allocate 4 GiB
-    // before decoding; stored sizes and offsets were trusted likewise. Such an index is now
+    // before decoding; stored sizes and offsets were trusted likewise. (The bound is the largest
+    // chunk size a container allows, 64 MiB: putChunk() accepts chunks above the container's own.) Such an index is now
     // corrupt, as a bad checksum is: its chunks read as missing and the warning names the entry.
     void packIndexEntryOutOfRangeIsRefused_data()
     {
@@ -29,7 +30,7 @@ private Q_SLOTS:
         QTest::addColumn<qint64>("storedDelta"); // added to the real stored size
         QTest::addColumn<quint32>("rawSize");    // 0: the real one
         QTest::newRow("raw size 4 GiB") << quint64(8) << qint64(0) << quint32(0xffffffffu);
-        QTest::newRow("raw size above the chunk size") << quint64(8) << qint64(0) << quint32(8192);
+        QTest::newRow("raw size above the largest chunk size") << quint64(8) << qint64(0) << quint32(64 * 1024 * 1024 + 1);
         QTest::newRow("stored larger than raw") << quint64(8) << qint64(4096) << quint32(0);
         QTest::newRow("offset past qint64") << quint64(std::numeric_limits<quint64>::max() - 16) << qint64(0) << quint32(0);
         QTest::newRow("offset inside the pack header") << quint64(0) << qint64(0) << quint32(0);
