@@ -19,7 +19,10 @@ pid_t forkChild(const std::function<int()> &body, QString *why)
 {
     // The main thread plus Qt Test's watchdog are expected (and ThreadSanitizer's own background
     // thread, which its runtime handles across fork); anything more may hold a lock.
-#if defined(__has_feature)
+    // GCC (tsan preset) says so with __SANITIZE_THREAD__; clang with __has_feature.
+#if defined(__SANITIZE_THREAD__)
+    constexpr int kSanitizerThreads = 1;
+#elif defined(__has_feature)
 #if __has_feature(thread_sanitizer)
     constexpr int kSanitizerThreads = 1;
 #else
