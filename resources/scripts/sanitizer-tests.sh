@@ -39,7 +39,7 @@ NDB_BUILD_DIR=$PWD/build-tsan NDB_SOURCE_DIR=$PWD QT_QPA_PLATFORM=offscreen"
 failed=''
 for t in $tsan_tests; do
     run=''
-    for f in $(build-tsan/tests/$t -functions | sed 's/()$//'); do
+    for f in $("build-tsan/tests/$t" -functions | sed 's/()$//'); do
         if echo "$tsan_excluded" | grep -qx "$t:$f"; then
             echo "tsan: NOT running $t $f: its forked child starts threads, which GCC 12's TSan cannot follow (see sanitizer-tests.sh)"
         else
