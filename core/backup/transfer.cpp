@@ -490,7 +490,8 @@ void checkManifestShape(const Repository &repository, const Manifest &manifest)
     if (manifest.chunkSize == 0 || manifest.chunkSize != repository.config().chunkSize)
         throw Error(QStringLiteral("Backup %1 has chunk size %2 but its container uses %3")
                         .arg(manifest.backupId).arg(manifest.chunkSize).arg(repository.config().chunkSize));
-    const qint64 expected = (manifest.size + manifest.chunkSize - 1) / manifest.chunkSize;
+    // Rounded up without adding first: a size near the qint64 maximum must not overflow.
+    const qint64 expected = manifest.size / manifest.chunkSize + (manifest.size % manifest.chunkSize != 0);
     if (manifest.size < 0 || manifest.chunks.size() != expected)
         throw Error(QStringLiteral("Backup %1 lists %2 chunks for %3 bytes; expected %4")
                         .arg(manifest.backupId).arg(manifest.chunks.size()).arg(manifest.size).arg(expected));

@@ -33,8 +33,10 @@ JobQueue::~JobQueue()
 {
     for (JobHandle *h : std::as_const(m_running))
         h->cancel();
-    for (QThread *t : std::as_const(m_threads))
+    for (QThread *t : std::as_const(m_threads)) {
         t->wait();
+        delete t;
+    }
     qDeleteAll(m_pending);
 }
 
@@ -131,7 +133,11 @@ void JobQueue::runInThread(JobHandle *handle, Work work)
     m_threads.append(thread);
     connect(thread, &QThread::finished, this, [this, thread, handle] {
         m_threads.removeOne(thread);
-        thread->deleteLater();
+        // Deleted here, not by deleteLater(): a CLI's event loop ends with the last job, before a
+        // deferred delete would run, and the thread (with the job's work and captures) leaked.
+        // finished() is emitted just before the thread ends; wait() returns once it has.
+        thread->wait();
+        delete thread;
         m_running.removeOne(handle);
         Q_EMIT jobFinished(handle);
         startNext();

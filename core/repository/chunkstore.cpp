@@ -130,27 +130,34 @@ void ChunkStore::loadConfig()
     if (!data)
         throw CorruptDataError(QStringLiteral("Container %1 is damaged: its configuration %2 is missing")
                                    .arg(m_backend->location(), file));
+    m_config = parseConfig(*data, m_backend->location(), file);
+}
+
+RepositoryConfig ChunkStore::parseConfig(const QByteArray &data, const QString &location, const QString &file)
+{
     QJsonParseError parseError;
-    const QJsonDocument doc = QJsonDocument::fromJson(*data, &parseError);
+    const QJsonDocument doc = QJsonDocument::fromJson(data, &parseError);
     const QJsonObject json = doc.object();
     if (doc.isNull() || json.value(QStringLiteral("format")).toString() != QLatin1String(kFormatName))
         throw CorruptDataError(QStringLiteral("Container %1 is damaged: %2 is not an ndbackup container configuration "
                                               "(%3). Restore the config file from a copy of the container.")
-                                   .arg(m_backend->location(), file,
+                                   .arg(location, file,
                                         doc.isNull() ? parseError.errorString() : QStringLiteral("wrong format name")));
-    m_config.formatVersion = json.value(QStringLiteral("formatVersion")).toInt();
-    m_config.id = json.value(QStringLiteral("id")).toString();
-    m_config.chunkSize = quint32(json.value(QStringLiteral("chunkSize")).toInteger());
-    m_config.compressionLevel = json.value(QStringLiteral("compressionLevel")).toInt(1);
-    m_config.packTargetSize = json.value(QStringLiteral("packTargetSize")).toInteger();
-    if (m_config.formatVersion != 1)
+    RepositoryConfig config;
+    config.formatVersion = json.value(QStringLiteral("formatVersion")).toInt();
+    config.id = json.value(QStringLiteral("id")).toString();
+    config.chunkSize = quint32(json.value(QStringLiteral("chunkSize")).toInteger());
+    config.compressionLevel = json.value(QStringLiteral("compressionLevel")).toInt(1);
+    config.packTargetSize = json.value(QStringLiteral("packTargetSize")).toInteger();
+    if (config.formatVersion != 1)
         throw Error(QStringLiteral("Container %1 has format version %2; this version of ndbackup reads version 1")
-                        .arg(m_backend->location()).arg(m_config.formatVersion));
-    if (m_config.chunkSize < 4096 || m_config.chunkSize > 64u * 1024 * 1024 || m_config.chunkSize % 4096)
+                        .arg(location).arg(config.formatVersion));
+    if (config.chunkSize < 4096 || config.chunkSize > 64u * 1024 * 1024 || config.chunkSize % 4096)
         throw CorruptDataError(QStringLiteral("Container %1 is damaged: its configuration has an invalid chunk size %2")
-                                   .arg(m_backend->location()).arg(m_config.chunkSize));
-    if (m_config.packTargetSize < m_config.chunkSize)
-        m_config.packTargetSize = m_config.chunkSize;
+                                   .arg(location).arg(config.chunkSize));
+    if (config.packTargetSize < config.chunkSize)
+        config.packTargetSize = config.chunkSize;
+    return config;
 }
 
 std::vector<ChunkStore::IndexEntry> ChunkStore::readIndexFile(const QString &packName) const
@@ -318,12 +325,17 @@ Manifest ChunkStore::readManifest(const QString &backupId) const
     const std::optional<QByteArray> data = m_backend->get(key);
     if (!data)
         throw Error(QStringLiteral("Backup %1 has no manifest in container %2").arg(backupId, m_backend->location()));
+    return parseManifest(*data, file);
+}
+
+Manifest ChunkStore::parseManifest(const QByteArray &data, const QString &file)
+{
     QJsonParseError parseError;
-    const QJsonDocument doc = QJsonDocument::fromJson(*data, &parseError);
+    const QJsonDocument doc = QJsonDocument::fromJson(data, &parseError);
     const QJsonObject json = doc.object();
     if (doc.isNull())
         throw CorruptDataError(QStringLiteral("Manifest %1 is damaged (%2 at byte %3 of %4: truncated or overwritten)")
-                                   .arg(file, parseError.errorString()).arg(parseError.offset).arg(data->size()));
+                                   .arg(file, parseError.errorString()).arg(parseError.offset).arg(data.size()));
     if (json.value(QStringLiteral("format")).toString() != QStringLiteral("ndbackup-manifest"))
         throw CorruptDataError(QStringLiteral("Manifest %1 is damaged (not an ndbackup manifest)").arg(file));
     const QByteArray ids = QByteArray::fromBase64(json.value(QStringLiteral("chunks")).toString().toLatin1());

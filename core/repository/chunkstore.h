@@ -34,6 +34,12 @@ public:
                                             const RepositoryConfig *createDefaults);
     ~ChunkStore() override;
 
+    // The parsers of the config and manifest objects as pure functions on their bytes (what
+    // loadConfig() and readManifest() use; the fuzz targets call them directly). `location` and
+    // `file` only name the container and object in the errors they throw.
+    static RepositoryConfig parseConfig(const QByteArray &data, const QString &location, const QString &file);
+    static Manifest parseManifest(const QByteArray &data, const QString &file);
+
     QString path() const override { return m_backend->location(); }
     const RepositoryConfig &config() const override { return m_config; }
 

@@ -6,6 +6,7 @@
 #include <QtEndian>
 
 #include <cstring>
+#include <limits>
 
 namespace ndb::pack {
 
@@ -41,19 +42,19 @@ QByteArray encodeIndex(const std::vector<IndexEntry> &entries)
     return index;
 }
 
-std::vector<IndexEntry> decodeIndex(const QByteArray &data, const QString &file)
+std::vector<IndexEntry> decodeIndex(const QByteArray &data, const QString &file, quint32 maxRawSize)
 {
-    auto corrupt = [&](const char *why) {
-        return Error(QStringLiteral("Pack index %1 is corrupt (%2)").arg(file, QLatin1String(why)));
+    auto corrupt = [&](const QString &why) {
+        return Error(QStringLiteral("Pack index %1 is corrupt (%2)").arg(file, why));
     };
     if (data.size() < kIndexHeaderSize + chunk::kIdSize || std::memcmp(data.constData(), kIndexMagic, 8) != 0)
-        throw corrupt("bad header");
+        throw corrupt(QStringLiteral("bad header"));
     const quint32 count = qFromLittleEndian<quint32>(data.constData() + 8);
     if (qint64(data.size()) != kIndexHeaderSize + qint64(count) * kIndexEntrySize + chunk::kIdSize)
-        throw corrupt("bad length");
+        throw corrupt(QStringLiteral("bad length"));
     const qint64 body = data.size() - chunk::kIdSize;
     if (chunk::sha256(data.constData(), body) != data.mid(body))
-        throw corrupt("checksum mismatch");
+        throw corrupt(QStringLiteral("checksum mismatch"));
     std::vector<IndexEntry> entries(count);
     const char *p = data.constData() + kIndexHeaderSize;
     for (quint32 i = 0; i < count; ++i, p += kIndexEntrySize) {
@@ -61,6 +62,12 @@ std::vector<IndexEntry> decodeIndex(const QByteArray &data, const QString &file)
         entries[i].offset = qFromLittleEndian<quint64>(p + 32);
         entries[i].storedSize = qFromLittleEndian<quint32>(p + 40);
         entries[i].rawSize = qFromLittleEndian<quint32>(p + 44);
+        const IndexEntry &e = entries[i];
+        if (e.rawSize == 0 || e.rawSize > maxRawSize || e.storedSize == 0 || e.storedSize > e.rawSize
+            || e.offset < sizeof kPackMagic || e.offset > quint64(std::numeric_limits<qint64>::max() - e.storedSize))
+            throw corrupt(QStringLiteral("entry %1: %2 bytes stored at offset %3 for %4 raw bytes; the container's "
+                                         "chunks hold at most %5")
+                              .arg(i).arg(e.storedSize).arg(e.offset).arg(e.rawSize).arg(maxRawSize));
     }
     return entries;
 }

@@ -35,7 +35,10 @@ struct IndexEntry
 };
 
 QByteArray encodeIndex(const std::vector<IndexEntry> &entries);
-// Throws ndb::Error naming `file` when `data` is not a sound index.
-std::vector<IndexEntry> decodeIndex(const QByteArray &data, const QString &file);
+// Throws ndb::Error naming `file` when `data` is not a sound index, an entry included: its raw
+// size above `maxRawSize`, stored larger than raw, or a range outside a pack. Readers size their
+// buffers by these fields, so they are checked here, once. The default is the largest chunk size
+// a container configuration allows (putChunk() takes chunks larger than the container's own).
+std::vector<IndexEntry> decodeIndex(const QByteArray &data, const QString &file, quint32 maxRawSize = 64u * 1024 * 1024);
 
 } // namespace ndb::pack

@@ -7,6 +7,7 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# clang + compiler-rt: the asan preset and libFuzzer; libtsan2: GCC's ThreadSanitizer (tsan preset).
 PACKAGES="
   build-essential cmake ninja-build pkg-config git
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-svg-dev qt6-charts-dev libqt6opengl6-dev
@@ -15,6 +16,7 @@ PACKAGES="
   util-linux e2fsprogs btrfs-progs xfsprogs lvm2 kmod cpio xz-utils libfuse3-dev fuse3
   qemu-system-x86 busybox-static linux-image-amd64
   poppler-utils procps jq
+  clang libclang-rt-14-dev llvm libtsan2
 "
 missing=""
 for p in $PACKAGES; do

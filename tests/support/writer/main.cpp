@@ -86,6 +86,7 @@ int runRaw(const char *device, int logFd, std::uint64_t blocks, std::uint64_t se
             die("block write");
         logRecord(logFd, "seq " + std::to_string(seq) + "\n");
     }
+    ::free(mem);
     ::close(fd);
     return 0;
 }
