@@ -251,18 +251,6 @@ Einstellungsdatei: %2</translation>
             <translation>Aktualisieren</translation>
         </message>
         <message>
-            <source>&amp;Volume:</source>
-            <translation>&amp;Volume:</translation>
-        </message>
-        <message>
-            <source>S&amp;tatus:</source>
-            <translation>S&amp;tatus:</translation>
-        </message>
-        <message>
-            <source>&amp;From:</source>
-            <translation>&amp;Von:</translation>
-        </message>
-        <message>
             <source>&amp;To:</source>
             <translation>&amp;Bis:</translation>
         </message>
@@ -320,11 +308,11 @@ Einstellungsdatei: %2</translation>
         </message>
         <message>
             <source>&amp;Jobs</source>
-            <translation>&amp;Aufträge</translation>
+            <translation>Au&amp;fträge</translation>
         </message>
         <message>
             <source>&amp;Charts</source>
-            <translation>&amp;Diagramme</translation>
+            <translation>Dia&amp;gramme</translation>
         </message>
         <message>
             <source>Could not read the history: %1</source>
@@ -348,6 +336,18 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>Backup %1: %2 · Consistency: %3 · Started %4, took %5</source>
             <translation>Sicherung %1: %2 · Konsistenz: %3 · Begonnen %4, Dauer %5</translation>
+        </message>
+        <message>
+            <source>Vol&amp;ume:</source>
+            <translation>Vol&amp;ume:</translation>
+        </message>
+        <message>
+            <source>St&amp;atus:</source>
+            <translation>S&amp;tatus:</translation>
+        </message>
+        <message>
+            <source>Fro&amp;m:</source>
+            <translation>Vo&amp;n:</translation>
         </message>
     </context>
     <context>

@@ -47,9 +47,9 @@ HistoryView::HistoryView(Engine *engine, QWidget *parent)
         filters->addWidget(l);
         filters->addWidget(w);
     };
-    addLabelled(tr("&Volume:"), m_volume);
-    addLabelled(tr("S&tatus:"), m_status);
-    addLabelled(tr("&From:"), m_from);
+    addLabelled(tr("Vol&ume:"), m_volume);
+    addLabelled(tr("St&atus:"), m_status);
+    addLabelled(tr("Fro&m:"), m_from);
     addLabelled(tr("&To:"), m_to);
     filters->addStretch(1);
     filters->addWidget(refresh);

@@ -137,6 +137,17 @@ QStringList allClashes(GuiEnv &env)
         if (const QString c = m.clashes(); !c.isEmpty())
             out << QStringLiteral("main window: ") + c;
     }
+    // The History screen: the same menus and tabs, its filters and its own Jobs/Charts tabs.
+    {
+        Mnemonics m;
+        for (QAction *a : window.menuBar()->actions())
+            m.add(a->text());
+        m.addWidgets(window.tabs()->widget(1));
+        for (int i = 0; i < window.tabs()->count(); ++i)
+            m.add(window.tabs()->tabText(i));
+        if (const QString c = m.clashes(); !c.isEmpty())
+            out << QStringLiteral("main window, History: ") + c;
+    }
     {
         BackupWizard wizard(env.engine(), window.volumeModel()->volumes(), {env.inUseVolumeId()}, &window);
         out << wizardClashes(&wizard);
