@@ -251,10 +251,6 @@ ExitCode exitCodeFor(ErrorKind kind)
     return ExitFailed;
 }
 
-QString human(qint64 bytes)
-{
-    return formatSize(bytes);
-}
 
 QString timeText(const QDateTime &t)
 {
@@ -577,7 +573,7 @@ int CommandLine::cmdVolumes(Engine &engine)
     m_out << pad(QStringLiteral("NAME"), 24) << pad(QStringLiteral("SIZE"), 11) << pad(QStringLiteral("STATUS"), 18)
           << pad(QStringLiteral("ATTACHED TO"), 20) << "ID" << Qt::endl;
     for (const Volume &v : volumes)
-        m_out << pad(v.name, 24) << pad(human(v.size), 11) << pad(v.status, 18)
+        m_out << pad(v.name, 24) << pad(formatSize(v.size), 11) << pad(v.status, 18)
               << pad(v.attachedTo.isEmpty() ? QStringLiteral("-") : v.attachedTo, 20) << v.id << Qt::endl;
     return ExitOk;
 }
@@ -682,8 +678,8 @@ int CommandLine::cmdBackupList(Engine &engine)
           << pad(QStringLiteral("SIZE"), 11) << pad(QStringLiteral("STORED"), 11) << pad(QStringLiteral("CREATED"), 21)
           << pad(QStringLiteral("CONSISTENCY"), 19) << "NAME" << Qt::endl;
     for (const Backup &b : list)
-        m_out << pad(b.id, 38) << pad(b.volumeName, 20) << pad(statusText(b), 11) << pad(human(b.size), 11)
-              << pad(human(b.storedBytes), 11) << pad(timeText(b.createdAt), 21) << pad(b.consistency, 19) << b.name << Qt::endl;
+        m_out << pad(b.id, 38) << pad(b.volumeName, 20) << pad(statusText(b), 11) << pad(formatSize(b.size), 11)
+              << pad(formatSize(b.storedBytes), 11) << pad(timeText(b.createdAt), 21) << pad(b.consistency, 19) << b.name << Qt::endl;
     return ExitOk;
 }
 
@@ -702,8 +698,8 @@ int CommandLine::cmdBackupShow(Engine &engine, const QString &id)
           << "status:       " << statusText(b) << '\n';
     if (!b.failReason.isEmpty())
         m_out << "fail reason:  " << b.failReason << '\n';
-    m_out << "size:         " << human(b.size) << " (" << b.size << " bytes)\n"
-          << "stored:       " << human(b.storedBytes) << '\n'
+    m_out << "size:         " << formatSize(b.size) << " (" << b.size << " bytes)\n"
+          << "stored:       " << formatSize(b.storedBytes) << '\n'
           << "data path:    " << b.dataPath << '\n'
           << "consistency:  " << b.consistency << (b.consistency == Consistency::NotPointInTime
                                                      ? " (copied while it may have been written)" : "") << '\n'
@@ -894,7 +890,7 @@ int CommandLine::waitForJob(JobHandle *job)
             return;
         QString line = QStringLiteral("%1 %2%").arg(p.phase, -9).arg(p.percent(), 3);
         if (p.bytesTotal > 0)
-            line += QStringLiteral("  %1 / %2").arg(human(p.bytesDone), human(p.bytesTotal));
+            line += QStringLiteral("  %1 / %2").arg(formatSize(p.bytesDone), formatSize(p.bytesTotal));
         if (p.bytesPerSecond > 0)
             line += QStringLiteral("  ") + formatRate(p.bytesPerSecond);
         if (p.etaSeconds >= 0)

@@ -35,10 +35,6 @@ QString newId() { return QUuid::createUuid().toString(QUuid::WithoutBraces); }
 bool isCancelled(const std::exception_ptr &e) { return exceptionKind(e) == ErrorKind::Cancelled; }
 bool isCorruption(const std::exception_ptr &e) { return exceptionKind(e) == ErrorKind::CorruptData; }
 
-QString humanSize(qint64 bytes)
-{
-    return formatSize(bytes);
-}
 } // namespace
 
 // What the steps of one backup's data path share.
@@ -136,7 +132,7 @@ QCoro::Task<QString> BackupService::createBackup(BackupRequest request, QString 
     }
     m_backups->markStarted(backupId);
     m_job.info(QStringLiteral("backing up %1 (%2, %3) into container '%4'")
-                   .arg(volume.name, humanSize(volume.size), volume.status, request.container));
+                   .arg(volume.name, formatSize(volume.size), volume.status, request.container));
 
     run.dataPath = plan.dataPath;
     m_backups->setDataPath(backupId, run.dataPath);
@@ -381,7 +377,7 @@ void BackupService::transfer(BackupRun &run)
             throw Error(problem);
     }
     m_job.info(QStringLiteral("read %1, stored %2 (%3 new chunks, %4 deduplicated, %5 zero) in %6 s")
-                   .arg(humanSize(stats.bytes), humanSize(stats.bytesStored))
+                   .arg(formatSize(stats.bytes), formatSize(stats.bytesStored))
                    .arg(stats.chunksNew).arg(stats.chunksDeduplicated).arg(stats.chunksZero)
                    .arg(stats.seconds, 0, 'f', 1));
 }
@@ -427,7 +423,7 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
                                    .arg(target.name, target.status));
         if (target.size < manifest.size)
             throw RefusedError(QStringLiteral("Volume %1 has %2 but the backup needs %3.")
-                                   .arg(target.name, humanSize(target.size), humanSize(manifest.size)));
+                                   .arg(target.name, formatSize(target.size), formatSize(manifest.size)));
         if (!m_volumes->beginOperation(target, VolumeStatus::RestoringBackup))
             throw RefusedError(QStringLiteral("Volume %1 is busy with another operation.").arg(target.name));
         targetWasError = target.status == VolumeStatus::Error;
@@ -493,7 +489,7 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
         }
         m_job.flushProgress();
         m_job.saveProgress();
-        m_job.info(QStringLiteral("restored %1 in %2 s").arg(humanSize(stats.bytes)).arg(stats.seconds, 0, 'f', 1));
+        m_job.info(QStringLiteral("restored %1 in %2 s").arg(formatSize(stats.bytes)).arg(stats.seconds, 0, 'f', 1));
     } catch (...) {
         failure = std::current_exception();
     }
@@ -596,7 +592,7 @@ QCoro::Task<VerifyReport> BackupService::verifyBackup(QString backupId)
     }
     if (backup->status == BackupStatus::Error && backup->failReason.startsWith(QLatin1String("verify")))
         m_backups->setStatus(backupId, BackupStatus::Available); // repaired meanwhile
-    m_job.setPhase(Phase::Done, QStringLiteral("verified %1 chunks, %2").arg(report.chunksChecked).arg(humanSize(report.bytesChecked)));
+    m_job.setPhase(Phase::Done, QStringLiteral("verified %1 chunks, %2").arg(report.chunksChecked).arg(formatSize(report.bytesChecked)));
     co_return report;
 }
 
@@ -636,7 +632,7 @@ QCoro::Task<GcReport> BackupService::collectGarbage(QString container)
                                      "Verify the backups named above (damaged ones become 'error'), delete those you "
                                      "do not need, and run gc again."));
     m_job.info(QStringLiteral("removed %1 chunks, freed %2 (%3 packs rewritten, %4 deleted)")
-                   .arg(report.chunksRemoved).arg(humanSize(report.bytesFreed))
+                   .arg(report.chunksRemoved).arg(formatSize(report.bytesFreed))
                    .arg(report.packsRewritten).arg(report.packsDeleted));
     m_job.setPhase(Phase::Done);
     co_return report;

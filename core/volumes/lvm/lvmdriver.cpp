@@ -49,10 +49,6 @@ qint64 toBytes(const QJsonValue &v)
     return v.toString().trimmed().toLongLong();
 }
 
-QString sizeText(qint64 bytes)
-{
-    return formatSize(bytes);
-}
 
 // Flushes a mounted filesystem so that the freeze inside lvcreate's suspend has little to write.
 void syncFilesystem(const QString &mountPoint)
@@ -375,7 +371,7 @@ SnapshotHandle LvmDriver::doCreateSnapshot(const LvInfo &origin, const QString &
         if (freeExtents < 1)
             throw Error(QStringLiteral("volume group %1 has %2 free; a snapshot of %3 needs %4 "
                                        "(%5% of its size) for its copy-on-write area")
-                            .arg(m_vg, sizeText(origin.vgFree), origin.name, sizeText(extents * extent))
+                            .arg(m_vg, formatSize(origin.vgFree), origin.name, formatSize(extents * extent))
                             .arg(m_options.snapshotPercent));
         if (extents > freeExtents)
             extents = freeExtents; // the rest of the VG; overflow is detected while reading
