@@ -16,6 +16,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -25,6 +26,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
+#include <QShowEvent>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
@@ -33,6 +35,7 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <memory>
 
 namespace ndb {
@@ -369,6 +372,15 @@ QMessageBox *MainWindow::closeQuestion() const
     return m_closeQuestion;
 }
 
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    // The list's final width is known only now; the first fill happened before.
+    // Deferred: the docks take their size when the layout first runs, after this event.
+    if (!event->spontaneous())
+        QTimer::singleShot(0, this, &MainWindow::fitVolumeColumns);
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     if (m_quitConfirmed || m_jobs->runningCount() == 0) {
@@ -526,15 +538,40 @@ void MainWindow::applyVolumes(const QList<Volume> &volumes)
         if (idx.isValid())
             m_view->selectionModel()->select(idx, QItemSelectionModel::Select | QItemSelectionModel::Rows);
     }
-    for (int c = 0; c < VolumeModel::ColumnCount; ++c) {
-        m_view->resizeColumnToContents(c);
-        // Driver ids carry a path; keep room for the last backup and its result.
-        if (m_view->columnWidth(c) > 360)
-            m_view->setColumnWidth(c, 360);
-    }
+    fitVolumeColumns();
     m_history->setVolumes(volumes);
     updateStatusBar();
     updatePlaceholder();
+}
+
+// Columns as wide as their contents, except that driver ids and pool paths (the Name column's
+// driver rows, the Driver column) carry a path of any length: they give way, elided with the whole
+// text in the tooltip, so that the last backup, its result and consistency stay in view.
+void MainWindow::fitVolumeColumns()
+{
+    constexpr int kPathColumnCap = 360;
+    int total = 0;
+    for (int c = 0; c < VolumeModel::ColumnCount; ++c) {
+        m_view->resizeColumnToContents(c);
+        if (m_view->columnWidth(c) > kPathColumnCap)
+            m_view->setColumnWidth(c, kPathColumnCap);
+        total += m_view->columnWidth(c);
+    }
+    const int excess = total - m_view->viewport()->width();
+    if (excess <= 0 || !m_view->isVisible())
+        return;
+    // The Name column keeps its volume names whole; only the driver rows' paths are elided.
+    int volumeNames = 0;
+    const QFontMetrics fm(m_view->font());
+    for (const Volume &v : m_model->volumes())
+        volumeNames = std::max(volumeNames, fm.horizontalAdvance(v.name));
+    const int nameFloor = std::min(kPathColumnCap, volumeNames + m_view->indentation() * 3 + m_view->iconSize().width() + 24);
+    const int fromName = std::clamp(m_view->columnWidth(VolumeModel::NameColumn) - nameFloor, 0, excess);
+    m_view->setColumnWidth(VolumeModel::NameColumn, m_view->columnWidth(VolumeModel::NameColumn) - fromName);
+    const int rest = excess - fromName;
+    if (rest > 0)
+        m_view->setColumnWidth(VolumeModel::DriverColumn,
+                               std::max(120, m_view->columnWidth(VolumeModel::DriverColumn) - rest));
 }
 
 void MainWindow::reloadFromCatalog()

@@ -76,6 +76,7 @@ protected:
     // With jobs queued or running, asks (closeQuestion()) instead of closing: cancel them and
     // quit, keep running in the tray until they end, or don't close.
     void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     void askBeforeClosing();
@@ -90,6 +91,7 @@ private:
     void onJobFinished(JobHandle *job, const QString &status, const QString &error);
     void notify(const QString &title, const QString &message, bool failure);
     void applyVolumes(const QList<Volume> &volumes);
+    void fitVolumeColumns();
     void updatePlaceholder();
 
     Engine *m_engine;

@@ -293,6 +293,8 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
             return tr("Attached to %1").arg(v.attachedTo);
         if (index.column() == ResultColumn && !lastReason.isEmpty())
             return lastReason;
+        if (index.column() == DriverColumn)
+            return v.driverId; // whole, when the column elides it
         if ((index.column() == LastBackupColumn || index.column() == ConsistencyColumn) && usable)
             return UiText::consistencyDescription(usable->consistency);
         return v.path;

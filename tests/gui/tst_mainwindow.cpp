@@ -18,12 +18,15 @@
 #include <QGuiApplication>
 #include <QHeaderView>
 #include <QLabel>
+#include <QScopeGuard>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 #include <QTreeView>
 
 #include <atomic>
+#include <memory>
 
 using namespace ndb;
 using namespace ndbtest;
@@ -89,6 +92,53 @@ private Q_SLOTS:
         QVERIFY2(window.jobsDock()->width() <= window.width() / 4,
                  qPrintable(QStringLiteral("dock %1 of %2").arg(window.jobsDock()->width()).arg(window.width())));
         saveScreenshot(&window, QStringLiteral("mainwindow-default-size"));
+    }
+
+    // Pool paths and driver ids can be of any length (CI's temporary directories are longer than a
+    // desk's): they are elided so that every column, the consistency last, stays in view.
+    void longPathsGiveWayToTheOtherColumns()
+    {
+        QTemporaryDir base;
+        QVERIFY(base.isValid());
+        const QString deep = base.path() + QStringLiteral("/a-storage-pool-directory-whose-path-is-far-longer-than-a-desk-would-use");
+        QVERIFY(QDir().mkpath(deep));
+        std::unique_ptr<GuiEnv> envp;
+        {
+            const QByteArray saved = qgetenv("TMPDIR");
+            qputenv("TMPDIR", deep.toLocal8Bit()); // GuiEnv makes its pool under TMPDIR
+            const auto restore = qScopeGuard([&] { saved.isNull() ? void(qunsetenv("TMPDIR")) : void(qputenv("TMPDIR", saved)); });
+            envp = std::make_unique<GuiEnv>();
+            NDB_TRY(envp->setUp());
+        }
+        GuiEnv &env = *envp;
+        MainWindow window(env.engine(), env.dir() + QStringLiteral("/ndbackup.conf"));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTest::qWait(50);
+        QTreeView *view = window.volumeView();
+        QVERIFY2(static_cast<QAbstractItemView *>(view)->sizeHintForColumn(VolumeModel::NameColumn) > 360,
+                 "the driver row's path is long enough to need eliding");
+        const int viewport = view->viewport()->width();
+        for (int c = 0; c < VolumeModel::ColumnCount; ++c) {
+            const QString name = window.volumeModel()->headerData(c, Qt::Horizontal).toString();
+            const int right = view->header()->sectionViewportPosition(c) + view->columnWidth(c);
+            QVERIFY2(right <= viewport, qPrintable(QStringLiteral("column %1 ends at %2, the list is %3 wide")
+                                                       .arg(name).arg(right).arg(viewport)));
+            if (c == VolumeModel::NameColumn || c == VolumeModel::DriverColumn)
+                continue;
+            QVERIFY2(view->columnWidth(c) >= static_cast<QAbstractItemView *>(view)->sizeHintForColumn(c),
+                     qPrintable(QStringLiteral("column %1 is %2 wide, its contents %3")
+                                    .arg(name).arg(view->columnWidth(c)).arg(static_cast<QAbstractItemView *>(view)->sizeHintForColumn(c))));
+        }
+        // The volumes' own names stay whole; the driver row's path is elided with the whole in its tooltip.
+        const QModelIndex volume = window.filterModel()->mapFromSource(window.volumeModel()->indexOfVolume(env.inUseVolumeId()));
+        QVERIFY(volume.isValid());
+        const QRect cell = view->visualRect(volume);
+        const int textWidth = view->fontMetrics().horizontalAdvance(volume.data().toString());
+        QVERIFY2(cell.width() >= textWidth + view->iconSize().width(),
+                 qPrintable(QStringLiteral("volume name cell %1 wide, its text %2").arg(cell.width()).arg(textWidth)));
+        const QModelIndex driverRow = volume.parent();
+        QVERIFY(driverRow.data(Qt::ToolTipRole).toString().contains(driverRow.data().toString()));
     }
 
     void geometryAndDockStateSurviveARestart()
