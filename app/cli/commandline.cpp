@@ -210,6 +210,8 @@ Exit codes:
        or a restore target that must not be written (existing file without --overwrite ...)
   4    no such volume, backup or container
   5    verify or restore found damaged data
+  6    the storage failed: an I/O error or a full disk at the volume or the repository
+  7    a storage node could not be reached or broke the connection (try again later)
   130  interrupted by SIGINT/SIGTERM; temporaries were cleaned up
 )";
 
@@ -243,9 +245,12 @@ ExitCode exitCodeFor(ErrorKind kind)
         return ExitCorrupt;
     case ErrorKind::Cancelled:
         return ExitCancelled;
-    case ErrorKind::Failed:
+    // Apart from plain failures: a script may wait for a node to come back, not for a disk.
     case ErrorKind::Storage:
+        return ExitStorage;
     case ErrorKind::Network:
+        return ExitNetwork;
+    case ErrorKind::Failed:
         break;
     }
     return ExitFailed;

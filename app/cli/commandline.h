@@ -21,6 +21,8 @@ enum ExitCode : int {
     ExitRefused = 3,    // refused by a status rule (e.g. force missing); nothing was created
     ExitNotFound = 4,   // no such volume, backup or container
     ExitCorrupt = 5,    // verify or restore found damaged data
+    ExitStorage = 6,    // an I/O error or a full disk at a volume or the repository
+    ExitNetwork = 7,    // a storage node could not be reached or broke the connection
     ExitCancelled = 130 // interrupted (SIGINT/SIGTERM); cleanup ran
 };
 

@@ -100,7 +100,7 @@ qint64 PackWriter::append(Pack &pack, const pack::Key &id, const char *data, qui
         if (pack.m_size - pack.m_stagingOffset == kBlockSize) {
             std::unique_lock lock(m_mutex);
             if (!m_error.isEmpty()) // stop a backup onto a full disk now, not at its end
-                throw Error(m_error);
+                throw Error(m_error, m_errorKind);
             char *next = takeBufferLocked(lock); // first: a failure leaves the pack as it was
             enqueueLocked(Task{&pack, nullptr, pack.m_stagingOffset, pack.m_staging});
             pack.m_staging = next;
@@ -146,7 +146,7 @@ void PackWriter::drain()
         m_changed.wait(lock, [this] { return m_busy == 0; });
         if (!m_error.isEmpty()) {
             const QString error = std::exchange(m_error, {});
-            throw Error(error);
+            throw Error(error, m_errorKind);
         }
     }
     // The indexes become durable once per drain, before any manifest can reference their
@@ -170,11 +170,13 @@ void PackWriter::run()
                 m_changed.wait(lock, [&] { return task.sealedPack->m_blocksInFlight == 0; });
         }
         QString error;
+        ErrorKind errorKind = ErrorKind::Failed; // EIO/ENOSPC stay Storage across the thread
         if (task.pack) {
             try {
                 task.pack->m_object->writeAt(task.buffer, kBlockSize, task.offset);
             } catch (const Error &e) {
                 error = e.message();
+                errorKind = e.kind();
             } catch (...) {
                 error = QStringLiteral("Cannot write pack %1: %2").arg(m_backend.describe(task.pack->m_key), describeException(std::current_exception()));
             }
@@ -183,6 +185,7 @@ void PackWriter::run()
                 finishPack(*task.sealedPack);
             } catch (const Error &e) {
                 error = e.message();
+                errorKind = e.kind();
             } catch (...) {
                 error = QStringLiteral("Cannot seal pack %1: %2").arg(m_backend.describe(task.sealedPack->m_key), describeException(std::current_exception()));
             }
@@ -199,8 +202,10 @@ void PackWriter::run()
         } else {
             m_sealing.remove(task.sealedPack->m_number);
         }
-        if (!error.isEmpty() && m_error.isEmpty())
+        if (!error.isEmpty() && m_error.isEmpty()) {
             m_error = error;
+            m_errorKind = errorKind;
+        }
         --m_busy;
         m_changed.notify_all();
     }

@@ -12,6 +12,7 @@
 // but 10-30 % slower on random data on our virtual disks, so the writes stay buffered.
 #include "repository/objectbackend.h"
 #include "repository/packformat.h"
+#include "util/error.h"
 
 #include <QByteArray>
 #include <QSet>
@@ -103,6 +104,7 @@ private:
     int m_busy = 0; // tasks queued or running
     QSet<quint32> m_sealing;
     QString m_error;
+    ErrorKind m_errorKind = ErrorKind::Failed;
     bool m_stop = false;
     std::vector<std::thread> m_threads;
     static constexpr int kWriterThreads = 2;  // one may wait in fdatasync while the other writes

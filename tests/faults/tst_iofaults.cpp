@@ -238,7 +238,7 @@ private Q_SLOTS:
             fs->arm(false);
             ++trials;
             qInfo().noquote() << label << "exit" << r.exitCode << r.err.trimmed();
-            QVERIFY2(id.isEmpty() && r.exitCode == 1, qPrintable(label + QStringLiteral(": the backup did not fail: ") + r.out + r.err));
+            QVERIFY2(id.isEmpty() && r.exitCode == 6 /* ExitStorage */, qPrintable(label + QStringLiteral(": the backup did not fail: ") + r.out + r.err));
             QVERIFY2(fs->injected() > injectedBefore, qPrintable(label + QStringLiteral(": no fault was injected")));
             QVERIFY2(r.err.contains(QLatin1String("Input/output error"))
                          && (r.err.contains(QLatin1String("src.img")) || r.err.contains(QLatin1String("volume 'src'"))),
@@ -282,7 +282,7 @@ private Q_SLOTS:
             const QString id = backup(name, &r);
             ++trials;
             qInfo().noquote() << label << "exit" << r.exitCode << r.err.trimmed();
-            QVERIFY2(id.isEmpty() && r.exitCode == 1, qPrintable(label + QStringLiteral(": the backup did not fail: ") + r.out + r.err));
+            QVERIFY2(id.isEmpty() && r.exitCode == 6 /* ExitStorage */, qPrintable(label + QStringLiteral(": the backup did not fail: ") + r.out + r.err));
             QVERIFY2(r.err.contains(QLatin1String("No space left")) && r.err.contains(repoFs->mountPoint()),
                      qPrintable(label + QStringLiteral(": the error does not say the repository is full: ") + r.err));
             checkFailedBackup(label, name, VolumeStatus::Available);
@@ -342,7 +342,7 @@ private Q_SLOTS:
                 qInfo().noquote() << label << "a fault was absorbed (short write continued):" << fs->log().trimmed().split(QLatin1Char('\n')).last();
                 ++absorbed;
             } else {
-                QVERIFY2(id.isEmpty() && r.exitCode == 1,
+                QVERIFY2(id.isEmpty() && r.exitCode == 6 /* ExitStorage */,
                          qPrintable(label + QStringLiteral(": a write failed with EIO but the backup succeeded: ") + r.out));
                 QVERIFY2(r.err.contains(QLatin1String("Input/output error")) && r.err.contains(fs->mountPoint()),
                          qPrintable(label + QStringLiteral(": the error does not name the repository's I/O error: ") + r.err));
