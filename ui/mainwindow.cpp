@@ -443,7 +443,7 @@ void MainWindow::keepRunningInTray()
     hide();
     notify(tr("ndbackup keeps running"),
            tr("%n job(s) continue in the background; ndbackup quits when they end.", nullptr, m_jobs->runningCount()),
-           false);
+           Notice::Information);
 }
 
 void MainWindow::quitWhenJobsEnded()
@@ -480,9 +480,9 @@ void MainWindow::resetVolumeStatus()
     connect(box->button(QMessageBox::Yes), &QAbstractButton::clicked, this, [this, id] {
         try {
             const Volume v = m_engine->resetVolumeStatus(id);
-            notify(tr("Volume Status Reset"), tr("%1 is '%2' again.").arg(v.name, v.status), false);
+            notify(tr("Volume Status Reset"), tr("%1 is '%2' again.").arg(v.name, v.status), Notice::Information);
         } catch (const Error &e) {
-            notify(tr("Volume Status Not Reset"), e.message(), true);
+            notify(tr("Volume Status Not Reset"), e.message(), Notice::Failure);
         }
         reloadFromCatalog();
         m_history->reload();
@@ -635,20 +635,24 @@ void MainWindow::onJobFinished(JobHandle *job, const QString &status, const QStr
         return;
     const QString title = tr("%1 job #%2").arg(UiText::jobKind(job->kind())).arg(job->id());
     if (status == JobStatus::Failed && m_uiSettings.notifyOnFailure)
-        notify(tr("Job failed"), tr("%1 of %2 failed: %3").arg(title, job->subject(), error), true);
+        notify(tr("Job failed"), tr("%1 of %2 failed: %3").arg(title, job->subject(), error), Notice::Failure);
     else if (status == JobStatus::SucceededWithWarnings)
-        notify(tr("Job completed with warnings"), tr("%1 of %2 completed with warnings: %3").arg(title, job->subject(), error), true);
+        notify(tr("Job completed with warnings"), tr("%1 of %2 completed with warnings: %3").arg(title, job->subject(), error), Notice::Warning);
     else if (status == JobStatus::Succeeded && m_uiSettings.notifyOnSuccess)
-        notify(tr("Job finished"), tr("%1 of %2 finished successfully.").arg(title, job->subject()), false);
+        notify(tr("Job finished"), tr("%1 of %2 finished successfully.").arg(title, job->subject()), Notice::Information);
     else if (status == JobStatus::Cancelled)
         statusBar()->showMessage(tr("%1 of %2 was cancelled.").arg(title, job->subject()), 8000);
 }
 
-void MainWindow::notify(const QString &title, const QString &message, bool failure)
+void MainWindow::notify(const QString &title, const QString &message, Notice notice)
 {
     m_lastNotification = message;
+    m_lastNotice = notice;
+    const QSystemTrayIcon::MessageIcon icon = notice == Notice::Failure ? QSystemTrayIcon::Critical
+                                              : notice == Notice::Warning ? QSystemTrayIcon::Warning
+                                                                          : QSystemTrayIcon::Information;
     if (m_tray && m_tray->isVisible() && QSystemTrayIcon::supportsMessages())
-        m_tray->showMessage(title, message, failure ? QSystemTrayIcon::Critical : QSystemTrayIcon::Information, 10000);
+        m_tray->showMessage(title, message, icon, 10000);
     statusBar()->showMessage(message, 15000);
 }
 

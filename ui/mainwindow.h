@@ -55,7 +55,10 @@ public:
     bool restoreWindowState();
     QStringList selectedVolumeIds() const;
     // The last notification shown (tray balloon or status bar), for tests.
+    // How the last tray/status notice was marked (a warning is not a failure, nor a success).
+    enum class Notice { Information, Warning, Failure };
     QString lastNotification() const { return m_lastNotification; }
+    Notice lastNotice() const { return m_lastNotice; }
     // The question closing the window asks while jobs run (non-modal); null when not shown.
     QMessageBox *closeQuestion() const;
 
@@ -89,7 +92,7 @@ private:
     void updateStatusBar();
     void scheduleCatalogReload();
     void onJobFinished(JobHandle *job, const QString &status, const QString &error);
-    void notify(const QString &title, const QString &message, bool failure);
+    void notify(const QString &title, const QString &message, Notice notice);
     void applyVolumes(const QList<Volume> &volumes);
     void fitVolumeColumns();
     void updatePlaceholder();
@@ -113,6 +116,7 @@ private:
     QTimer *m_autoRefresh;
     QDateTime m_lastRefresh;
     QString m_lastNotification;
+    Notice m_lastNotice = Notice::Information;
     QString m_refreshError;
     QPointer<QMessageBox> m_closeQuestion;
     bool m_quitConfirmed = false;  // the close question was answered with quitting

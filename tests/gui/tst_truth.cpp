@@ -9,6 +9,7 @@
 #include "historyview.h"
 #include "jobs/jobhandle.h"
 #include "jobwidget.h"
+#include "mainwindow.h"
 #include "model/status.h"
 #include "uitext.h"
 #include "volumemodel.h"
@@ -69,6 +70,7 @@ private Q_SLOTS:
     {
         GuiEnv env;
         NDB_TRY(env.setUp(QStringLiteral("ext4")));
+        MainWindow window(env.engine(), env.dir() + QStringLiteral("/ndbackup.conf"));
         BackupRequest request;
         request.volumeId = env.inUseVolumeId();
         request.force = true;
@@ -77,6 +79,9 @@ private Q_SLOTS:
         JobWidget card(job, QStringLiteral("backup"));
         QVERIFY(waitFor([&] { return job->isFinished(); }, 60000));
         QCOMPARE(job->status(), JobStatus::SucceededWithWarnings);
+        // The notice (tray and status bar) is a warning: not a failure's, not a success's.
+        QVERIFY(waitFor([&] { return window.lastNotification().contains(QStringLiteral("completed with warnings")); }, 5000));
+        QCOMPARE(int(window.lastNotice()), int(MainWindow::Notice::Warning));
         QVERIFY(waitFor([&] { return !card.outcomeText().isEmpty(); }, 5000));
         QVERIFY2(!card.outcomeText().contains(QStringLiteral("successfully")), qPrintable(card.outcomeText()));
         QVERIFY2(card.outcomeText().contains(QStringLiteral("with warnings")), qPrintable(card.outcomeText()));
