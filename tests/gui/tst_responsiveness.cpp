@@ -26,6 +26,10 @@ using namespace ndbtest;
 namespace {
 
 const int kLvsSeconds = 3;
+// A GUI thread that waited for the slow lvm would stand still for kLvsSeconds; scheduling on a
+// loaded two-core CI machine stalls a healthy one for tens of milliseconds. A quarter second
+// tells the two apart without timing the machine.
+const int kMaxGapMs = 250;
 
 // Largest interval between the ticks of a 10 ms timer on the GUI thread.
 class GapMeter
@@ -94,7 +98,7 @@ private Q_SLOTS:
         QVERIFY(started.wait((2 * kLvsSeconds + 20) * 1000));
         qint64 gap = meter.stop();
         QVERIFY2(clock.elapsed() >= kLvsSeconds * 1000 - 100, "the slow lvm was not called");
-        QVERIFY2(gap < 100, qPrintable(QStringLiteral("the GUI thread stood still for %1 ms while the engine started").arg(gap)));
+        QVERIFY2(gap < kMaxGapMs, qPrintable(QStringLiteral("the GUI thread stood still for %1 ms while the engine started").arg(gap)));
         const QString volumeId = SlowLvm::volumeId();
         QCOMPARE(engine.findVolume(volumeId).status, VolumeStatus::Available);
         QCOMPARE(refreshed.size(), 1); // the first inventory follows the cleanup
@@ -111,7 +115,7 @@ private Q_SLOTS:
         QVERIFY(refreshed.wait((kLvsSeconds + 10) * 1000));
         gap = meter.stop();
         QVERIFY2(clock.elapsed() >= kLvsSeconds * 1000 - 100, "the slow lvm was not called");
-        QVERIFY2(gap < 100, qPrintable(QStringLiteral("the GUI thread stood still for %1 ms during a refresh").arg(gap)));
+        QVERIFY2(gap < kMaxGapMs, qPrintable(QStringLiteral("the GUI thread stood still for %1 ms during a refresh").arg(gap)));
 
         // (c) A backup submitted through the wizard: the storage is asked by the job, not by accept().
         BackupWizard wizard(&engine, window.volumeModel()->volumes(), {volumeId}, &window);
@@ -129,7 +133,7 @@ private Q_SLOTS:
         QVERIFY(waitFor([&] { return job->isFinished(); }, (2 * kLvsSeconds + 30) * 1000));
         gap = meter.stop();
         QVERIFY2(clock.elapsed() >= kLvsSeconds * 1000 - 100, "the slow lvm was not called");
-        QVERIFY2(gap < 100, qPrintable(QStringLiteral("the GUI thread stood still for %1 ms while a backup was submitted").arg(gap)));
+        QVERIFY2(gap < kMaxGapMs, qPrintable(QStringLiteral("the GUI thread stood still for %1 ms while a backup was submitted").arg(gap)));
         // There is no /dev/vgslow/data to read: the job fails, and says so.
         QCOMPARE(job->status(), JobStatus::Failed);
         QVERIFY(!job->error().isEmpty());
