@@ -680,6 +680,10 @@ VerifyReport verifyBackup(const Repository &repository, const Manifest &manifest
                 } catch (const chunk::ChunkError &error) {
                     reason = error.reason();
                 } catch (const Error &error) {
+                    // An I/O error proves nothing about the data: verify stops and says so, and
+                    // the backup keeps its status (a retry may read it; a dying disk says so again).
+                    if (error.kind() == ErrorKind::Storage)
+                        throw;
                     reason = error.message();
                 }
                 qint64 bytes = 0;

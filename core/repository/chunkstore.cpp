@@ -392,6 +392,9 @@ void ChunkStore::visitStored(const Location &location, const QByteArray &id,
     } catch (const chunk::ChunkError &) {
         throw; // from `use`: already names the chunk
     } catch (const Error &error) {
+        // The disk failing to read is not the data being damaged: callers tell the two apart.
+        if (error.kind() == ErrorKind::Storage)
+            throw Error(QStringLiteral("Chunk %1 cannot be read: %2").arg(chunkIdHex(id), error.message()), ErrorKind::Storage);
         throw chunk::ChunkError(QStringLiteral("Chunk %1 cannot be read: %2").arg(chunkIdHex(id), error.message()),
                                 QStringLiteral("read error"));
     }

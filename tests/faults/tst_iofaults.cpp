@@ -360,6 +360,44 @@ private Q_SLOTS:
                    .arg(failed).arg(absorbed).arg(succeeded));
     }
 
+    // A pack that cannot be read (EIO) at verify: the verify fails as a storage error naming the
+    // pack, and the backup stays available — an unreadable disk is not proven damage. Once the
+    // disk reads again, the same backup verifies.
+    void verifyReadEioIsNotDamage()
+    {
+        const QString root = m_fx.filePath(QStringLiteral("repo-real"));
+        const QString repo = m_fx.filePath(QStringLiteral("repo"));
+        QVERIFY(QDir().mkpath(root));
+        createVolume(QStringLiteral("data"), QStringLiteral("8M"));
+        writeRandom(m_fx.pool + QStringLiteral("/data.img"), 8 << 20);
+        QString id;
+        QString pack;
+        {
+            // The backup goes through the mount (the repository is the mount point), healthy.
+            std::unique_ptr<FaultFs> healthy;
+            NDB_TRY(healthy = std::make_unique<FaultFs>(root, repo, QStringList{}));
+            id = backup(QStringLiteral("data"));
+            QVERIFY2(!id.isEmpty(), "the backup failed");
+        }
+        QDirIterator packs(root, {QStringLiteral("*.pack")}, QDir::Files, QDirIterator::Subdirectories);
+        QVERIFY2(packs.hasNext(), "the backup wrote no pack");
+        pack = QFileInfo(packs.next()).fileName();
+        std::unique_ptr<FaultFs> fs;
+        NDB_TRY(fs = std::make_unique<FaultFs>(root, repo, QStringList{QStringLiteral("--read-eio"), pack + QStringLiteral(":0")}));
+        fs->arm(true);
+        const CtlRun v = ctl({QStringLiteral("backup"), QStringLiteral("verify"), id});
+        fs->arm(false);
+        qInfo().noquote() << "[verify, pack read EIO] exit" << v.exitCode << v.err.trimmed();
+        QVERIFY2(fs->injected() > 0, "no fault was injected");
+        QVERIFY2(v.exitCode == 6 /* ExitStorage */, qPrintable(QStringLiteral("verify did not fail as a storage error: ") + v.out + v.err));
+        QVERIFY2(v.err.contains(QLatin1String("Input/output error")), qPrintable(v.err));
+        QCOMPARE(column(QStringLiteral("SELECT status FROM backups WHERE id = ?"), {id}), QStringList{BackupStatus::Available});
+        const CtlRun again = ctl({QStringLiteral("backup"), QStringLiteral("verify"), id});
+        QVERIFY2(again.exitCode == 0, qPrintable(QStringLiteral("verify after the disk recovered: ") + again.err));
+        report(QStringLiteral("verify, pack read EIO"), 1,
+               QStringLiteral("failed as a storage error (exit 6), backup left available, verified once the disk read again"));
+    }
+
     // The catalog on a 4 MiB tmpfs, filled up before a backup.
     void catalogDiskFull()
     {
