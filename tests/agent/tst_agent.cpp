@@ -1039,10 +1039,33 @@ void TestAgent::writableExportFaults()
     QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM operations")), 0);
     QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports")), 0);
 
+    // A volume in use (a writer holds it) or being backed up (a temporary copy of it exists) is
+    // no restore target.
+    QString error;
+    const QString log = m_dir->filePath(QStringLiteral("writer-faults.log"));
+    auto writer = startWriter(QStringLiteral("--raw"), m_pool + QStringLiteral("/busy.img"), log, 200, error,
+                              {QStringLiteral("--blocks"), QStringLiteral("1024"), QStringLiteral("--seed"), QStringLiteral("5")});
+    QVERIFY2(writer, qPrintable(error));
+    why = expectError(request(&m_console, "POST", QStringLiteral("/v1/volumes/%1/export")
+                                                      .arg(QString::fromLatin1(QUrl::toPercentEncoding(volumeId(QStringLiteral("busy")))))),
+                      409, QStringLiteral("refused"), QStringLiteral("in-use"));
+    QVERIFY(stopWriter(*writer, error));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    const QString copy = takeSnapshot(QStringLiteral("b31"), &error);
+    QVERIFY2(!copy.isEmpty(), qPrintable(error));
+    why = expectError(request(&m_console, "POST", QStringLiteral("/v1/volumes/%1/export")
+                                                      .arg(QString::fromLatin1(QUrl::toPercentEncoding(volumeId(QStringLiteral("vol1")))))),
+                      409, QStringLiteral("refused"), QStringLiteral("being backed up"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    const Response deleted = request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/%1").arg(copy));
+    QCOMPARE(waitOperation(deleted.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString())
+                 .value(QStringLiteral("status")).toString(),
+             QStringLiteral("succeeded"));
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports")), 0);
+
     // An existing name: the operation fails as refused, the volume is untouched.
     const QString vol1 = m_pool + QStringLiteral("/vol1.img");
     const QByteArray vol1Md5 = fileMd5(vol1);
-    QString error;
     const Response existing = create(QStringLiteral(R"({"driver":"%1","name":"vol1","size":1048576})").arg(driver));
     QCOMPARE(existing.status, 202);
     const QJsonObject failed = waitOperation(existing.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString());
