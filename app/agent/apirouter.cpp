@@ -38,6 +38,30 @@ ApiReply methodNotAllowed(const HttpRequest &request)
                                           .arg(QString::fromLatin1(request.method), QString::fromLatin1(request.path)))};
 }
 
+// The four export calls of a snapshot or of a volume (a restore target).
+struct ExportCalls
+{
+    std::function<QJsonObject()> create, connect;
+    std::function<void()> remove, terminate;
+};
+
+// POST or DELETE on …/export (create / remove) or …/connection (initialize / terminate).
+ApiReply exportCall(const HttpRequest &request, bool isExport, const ExportCalls &calls)
+{
+    parseJsonObjectBody(request.body, {});
+    if (request.method == "POST")
+        return isExport ? reply(200, {{QStringLiteral("export"), calls.create()}})
+                        : reply(200, {{QStringLiteral("connection"), calls.connect()}});
+    if (request.method == "DELETE") {
+        if (isExport)
+            calls.remove();
+        else
+            calls.terminate();
+        return ApiReply{204, {}};
+    }
+    return methodNotAllowed(request);
+}
+
 } // namespace
 
 ApiRouter::ApiRouter(const AgentConfig &config, ExportManager &exports, DriverSet &drivers, const TlsIdentity &identity,
@@ -107,20 +131,12 @@ ApiReply ApiRouter::route(const HttpRequest &request, const QSslCertificate &con
     if (parts.size() == 4 && collection == QLatin1String("volumes")
         && (parts[3] == QLatin1String("export") || parts[3] == QLatin1String("connection"))) {
         // A writable export of the volume itself: the target of a restore.
-        parseJsonObjectBody(request.body, {});
         const QString &volumeId = parts[2];
-        const bool isExport = parts[3] == QLatin1String("export");
-        if (method == "POST")
-            return isExport ? reply(200, {{QStringLiteral("export"), m_exports.createVolumeExport(volumeId, fingerprint)}})
-                            : reply(200, {{QStringLiteral("connection"), m_exports.initializeVolumeConnection(volumeId, console)}});
-        if (method == "DELETE") {
-            if (isExport)
-                m_exports.removeVolumeExport(volumeId, fingerprint);
-            else
-                m_exports.terminateVolumeConnection(volumeId, fingerprint);
-            return ApiReply{204, {}};
-        }
-        return methodNotAllowed(request);
+        return exportCall(request, parts[3] == QLatin1String("export"),
+                          {[&] { return m_exports.createVolumeExport(volumeId, fingerprint); },
+                           [&] { return m_exports.initializeVolumeConnection(volumeId, console); },
+                           [&] { m_exports.removeVolumeExport(volumeId, fingerprint); },
+                           [&] { m_exports.terminateVolumeConnection(volumeId, fingerprint); }});
     }
     if (parts.size() == 3 && collection == QLatin1String("operations")) {
         if (method != "GET")
@@ -143,21 +159,12 @@ ApiReply ApiRouter::route(const HttpRequest &request, const QSslCertificate &con
                 return QJsonObject{{QStringLiteral("snapshot_id"), snapshotId}};
             });
         }
-        if (sub == QLatin1String("export") || sub == QLatin1String("connection")) {
-            parseJsonObjectBody(request.body, {});
-            const bool isExport = sub == QLatin1String("export");
-            if (method == "POST")
-                return isExport ? reply(200, {{QStringLiteral("export"), m_exports.createExport(snapshotId, fingerprint)}})
-                                : reply(200, {{QStringLiteral("connection"), m_exports.initializeConnection(snapshotId, console)}});
-            if (method == "DELETE") {
-                if (isExport)
-                    m_exports.removeExport(snapshotId, fingerprint);
-                else
-                    m_exports.terminateConnection(snapshotId, fingerprint);
-                return ApiReply{204, {}};
-            }
-            return methodNotAllowed(request);
-        }
+        if (sub == QLatin1String("export") || sub == QLatin1String("connection"))
+            return exportCall(request, sub == QLatin1String("export"),
+                              {[&] { return m_exports.createExport(snapshotId, fingerprint); },
+                               [&] { return m_exports.initializeConnection(snapshotId, console); },
+                               [&] { m_exports.removeExport(snapshotId, fingerprint); },
+                               [&] { m_exports.terminateConnection(snapshotId, fingerprint); }});
         return notFound();
     }
     if (parts.size() == 4 && collection == QLatin1String("exports") && parts[3] == QLatin1String("lease")) {

@@ -94,6 +94,17 @@ struct Response
     QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
 };
 
+// Empty when `r` is the error answer `status` of `kind` whose message mentions `needle`; else what it was.
+QString expectError(const Response &r, int status, const QString &kind, const QString &needle)
+{
+    const QJsonObject e = r.json().value(QStringLiteral("error")).toObject();
+    const QString message = e.value(QStringLiteral("message")).toString();
+    if (r.status != status || e.value(QStringLiteral("kind")).toString() != kind || !message.contains(needle))
+        return QStringLiteral("expected %1 %2 mentioning '%3', got %4 %5 %6")
+            .arg(status).arg(kind, needle).arg(r.status).arg(QString::fromUtf8(r.body), r.transportError);
+    return QString();
+}
+
 // A console: its identity and a TLS directory for libnbd (ca-cert.pem = the agent's certificate).
 struct Console
 {
@@ -128,11 +139,15 @@ private slots:
 
 private:
     void writeConfig(const QString &extra = {});
+    // Restarts the agent with the volume group of a SlowLvm (in `lvm`) whose lvs takes
+    // `seconds` while `marker` exists; creates the marker.
+    void restartWithSlowLvm(int seconds, const QString &marker, std::unique_ptr<SlowLvm> &lvm);
     void startAgent();
     void stopAgent();
     Response request(const Console *console, const QByteArray &method, const QString &path,
                      const QByteArray &body = {}, const QByteArray &contentType = "application/json");
     Response raw(const Console &console, const QByteArray &bytes);
+    QJsonObject listedVolume(const QString &name); // as GET /v1/volumes lists it; {} when it does not
     QString volumeId(const QString &name);
     // POST snapshot, poll the operation; returns the snapshot id (empty on failure, with a QFAIL-able message).
     // `*copy` (when given) receives the snapshot JSON of the operation's result.
@@ -268,6 +283,15 @@ void TestAgent::writeConfig(const QString &extra)
                + extra.toUtf8());
 }
 
+void TestAgent::restartWithSlowLvm(int seconds, const QString &marker, std::unique_ptr<SlowLvm> &lvm)
+{
+    QVERIFY(QFile(marker).open(QIODevice::WriteOnly));
+    NDB_TRY(lvm = std::make_unique<SlowLvm>(m_dir->filePath(QStringLiteral("slowlvm%1").arg(m_testNumber)), seconds, marker));
+    stopAgent();
+    writeConfig(QStringLiteral("lvm_volume_groups = %1\n").arg(SlowLvm::volumeGroup()));
+    startAgent();
+}
+
 void TestAgent::startAgent()
 {
     m_agent = std::make_unique<QProcess>();
@@ -369,13 +393,18 @@ Response TestAgent::raw(const Console &console, const QByteArray &bytes)
     return response;
 }
 
-QString TestAgent::volumeId(const QString &name)
+QJsonObject TestAgent::listedVolume(const QString &name)
 {
     const Response r = request(&m_console, "GET", QStringLiteral("/v1/volumes"));
     for (const QJsonValue v : r.json().value(QStringLiteral("volumes")).toArray())
         if (v.toObject().value(QStringLiteral("name")).toString() == name)
-            return v.toObject().value(QStringLiteral("id")).toString();
+            return v.toObject();
     return {};
+}
+
+QString TestAgent::volumeId(const QString &name)
+{
+    return listedVolume(name).value(QStringLiteral("id")).toString();
 }
 
 QString TestAgent::takeSnapshot(const QString &backupId, QString *why, const QString &volume, QJsonObject *copy)
@@ -423,11 +452,8 @@ QJsonObject TestAgent::runOperation(const QString &path, const QJsonObject &body
 
 QString TestAgent::volumeStatus(const QString &name)
 {
-    const Response r = request(&m_console, "GET", QStringLiteral("/v1/volumes"));
-    for (const QJsonValue v : r.json().value(QStringLiteral("volumes")).toArray())
-        if (v.toObject().value(QStringLiteral("name")).toString() == name)
-            return v.toObject().value(QStringLiteral("status")).toString();
-    return QStringLiteral("(no volume %1)").arg(name);
+    const QJsonObject volume = listedVolume(name);
+    return volume.isEmpty() ? QStringLiteral("(no volume %1)").arg(name) : volume.value(QStringLiteral("status")).toString();
 }
 
 bool TestAgent::openExport(const QString &backupId, int leaseSeconds, OpenExport &out, QString *why, const QString &volume)
@@ -684,14 +710,6 @@ void TestAgent::badInputChangesNothing()
     const QStringList filesBefore = poolFiles();
     const QString volume = QString::fromLatin1(QUrl::toPercentEncoding(volumeId(QStringLiteral("vol1"))));
     const QString snapshots = QStringLiteral("/v1/volumes/%1/snapshots").arg(volume);
-    const auto expectError = [&](const Response &r, int status, const QString &kind, const QString &needle) {
-        const QJsonObject e = r.json().value(QStringLiteral("error")).toObject();
-        const QString message = e.value(QStringLiteral("message")).toString();
-        if (r.status != status || e.value(QStringLiteral("kind")).toString() != kind || !message.contains(needle))
-            return QStringLiteral("expected %1 %2 mentioning '%3', got %4 %5 %6")
-                .arg(status).arg(kind, needle).arg(r.status).arg(QString::fromUtf8(r.body), r.transportError);
-        return QString();
-    };
     QString why;
     why = expectError(request(&m_console, "POST", snapshots, R"({"backup_id": "b4",)"), 400, QStringLiteral("invalid"),
                       QStringLiteral("not valid JSON"));
@@ -805,12 +823,10 @@ void TestAgent::operationsSurviveRestart()
 
     // A storage call that is still running when the agent is killed: lvs answers only after 60 s.
     const QString marker = m_dir->filePath(QStringLiteral("lvm-slow"));
-    QVERIFY(QFile(marker).open(QIODevice::WriteOnly));
     std::unique_ptr<SlowLvm> lvm;
-    NDB_TRY(lvm = std::make_unique<SlowLvm>(m_dir->filePath(QStringLiteral("slowlvm-restart")), 60, marker));
-    stopAgent();
-    writeConfig(QStringLiteral("lvm_volume_groups = %1\n").arg(SlowLvm::volumeGroup()));
-    startAgent();
+    restartWithSlowLvm(60, marker, lvm);
+    if (QTest::currentTestFailed())
+        return;
     // Kept across a clean restart too.
     QCOMPARE(waitOperation(done).value(QStringLiteral("status")).toString(), QStringLiteral("succeeded"));
     const Response slow = request(&m_console, "POST",
@@ -840,12 +856,10 @@ void TestAgent::storageCallsRunOffTheEventLoop()
 {
     // lvs takes 4 s while the marker exists: a storage call that long must not hold the API up.
     const QString marker = m_dir->filePath(QStringLiteral("lvm-slow"));
-    QVERIFY(QFile(marker).open(QIODevice::WriteOnly));
     std::unique_ptr<SlowLvm> lvm;
-    NDB_TRY(lvm = std::make_unique<SlowLvm>(m_dir->filePath(QStringLiteral("slowlvm-worker")), 4, marker));
-    stopAgent();
-    writeConfig(QStringLiteral("lvm_volume_groups = %1\n").arg(SlowLvm::volumeGroup()));
-    startAgent();
+    restartWithSlowLvm(4, marker, lvm);
+    if (QTest::currentTestFailed())
+        return;
 
     QElapsedTimer timer;
     timer.start();
@@ -993,14 +1007,6 @@ void TestAgent::restoreWritesThroughWritableExport()
 
 void TestAgent::writableExportFaults()
 {
-    const auto expectError = [&](const Response &r, int status, const QString &kind, const QString &needle) {
-        const QJsonObject e = r.json().value(QStringLiteral("error")).toObject();
-        const QString message = e.value(QStringLiteral("message")).toString();
-        if (r.status != status || e.value(QStringLiteral("kind")).toString() != kind || !message.contains(needle))
-            return QStringLiteral("expected %1 %2 mentioning '%3', got %4 %5 %6")
-                .arg(status).arg(kind, needle).arg(r.status).arg(QString::fromUtf8(r.body), r.transportError);
-        return QString();
-    };
     const QStringList before = poolFiles();
     const QString driver = QStringLiteral("image:") + m_pool;
     const auto create = [&](const QString &json) { return request(&m_console, "POST", QStringLiteral("/v1/volumes"), json.toUtf8()); };
