@@ -3,13 +3,19 @@
 #include "exportmanager.h"
 #include "net/apijson.h"
 #include "net/identity.h"
+#include "operations.h"
+#include "storageworker.h"
 #include "util/names.h"
 #include "util/runsync.h"
 #include "volumes/driverset.h"
+#include "volumes/image/imagedriver.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QUuid>
+
+#include <sys/statvfs.h>
 
 namespace ndb {
 
@@ -32,10 +38,35 @@ ApiReply methodNotAllowed(const HttpRequest &request)
                                           .arg(QString::fromLatin1(request.method), QString::fromLatin1(request.path)))};
 }
 
+// The four export calls of a snapshot or of a volume (a restore target).
+struct ExportCalls
+{
+    std::function<QJsonObject()> create, connect;
+    std::function<void()> remove, terminate;
+};
+
+// POST or DELETE on …/export (create / remove) or …/connection (initialize / terminate).
+ApiReply exportCall(const HttpRequest &request, bool isExport, const ExportCalls &calls)
+{
+    parseJsonObjectBody(request.body, {});
+    if (request.method == "POST")
+        return isExport ? reply(200, {{QStringLiteral("export"), calls.create()}})
+                        : reply(200, {{QStringLiteral("connection"), calls.connect()}});
+    if (request.method == "DELETE") {
+        if (isExport)
+            calls.remove();
+        else
+            calls.terminate();
+        return ApiReply{204, {}};
+    }
+    return methodNotAllowed(request);
+}
+
 } // namespace
 
-ApiRouter::ApiRouter(const AgentConfig &config, ExportManager &exports, DriverSet &drivers, const TlsIdentity &identity)
-    : m_config(config), m_exports(exports), m_drivers(drivers), m_identity(identity)
+ApiRouter::ApiRouter(const AgentConfig &config, ExportManager &exports, DriverSet &drivers, const TlsIdentity &identity,
+                     StorageWorker &worker)
+    : m_config(config), m_exports(exports), m_drivers(drivers), m_identity(identity), m_worker(worker)
 {
 }
 
@@ -77,6 +108,8 @@ ApiReply ApiRouter::route(const HttpRequest &request, const QSslCertificate &con
         return reply(200, node());
     }
     if (parts.size() == 2 && collection == QLatin1String("volumes")) {
+        if (method == "POST")
+            return createVolume(request);
         if (method != "GET")
             return methodNotAllowed(request);
         return reply(200, volumes());
@@ -90,19 +123,25 @@ ApiReply ApiRouter::route(const HttpRequest &request, const QSslCertificate &con
         validateName(backupId, QStringLiteral("backup id"));
         validateText(name, QStringLiteral("snapshot name"), 255);
         const QString volumeId = parts[2];
-        return reply(202, runOperation([=, this] {
-                         return QJsonObject{{QStringLiteral("snapshot"), m_exports.createSnapshot(volumeId, backupId, name)}};
-                     }));
+        m_exports.checkCopyRequest(volumeId, backupId);
+        return startOperation(QStringLiteral("snapshot"), [=](ExportManager &exports) {
+            return QJsonObject{{QStringLiteral("snapshot"), exports.createSnapshot(volumeId, backupId, name)}};
+        });
+    }
+    if (parts.size() == 4 && collection == QLatin1String("volumes")
+        && (parts[3] == QLatin1String("export") || parts[3] == QLatin1String("connection"))) {
+        // A writable export of the volume itself: the target of a restore.
+        const QString &volumeId = parts[2];
+        return exportCall(request, parts[3] == QLatin1String("export"),
+                          {[&] { return m_exports.createVolumeExport(volumeId, fingerprint); },
+                           [&] { return m_exports.initializeVolumeConnection(volumeId, console); },
+                           [&] { m_exports.removeVolumeExport(volumeId, fingerprint); },
+                           [&] { m_exports.terminateVolumeConnection(volumeId, fingerprint); }});
     }
     if (parts.size() == 3 && collection == QLatin1String("operations")) {
         if (method != "GET")
             return methodNotAllowed(request);
-        validateName(parts[2], QStringLiteral("operation id"));
-        const auto it = m_operations.constFind(parts[2]);
-        if (it == m_operations.constEnd())
-            throw NotFoundError(QStringLiteral("no operation with id '%1' (operations are kept until the agent restarts)")
-                                    .arg(parts[2]));
-        return reply(200, QJsonObject{{QStringLiteral("operation"), *it}});
+        return reply(200, QJsonObject{{QStringLiteral("operation"), OperationStore(m_exports.catalog()).get(parts[2])}});
     }
     if (collection == QLatin1String("snapshots") && (parts.size() == 3 || parts.size() == 4)) {
         const QString snapshotId = parts[2];
@@ -112,24 +151,20 @@ ApiReply ApiRouter::route(const HttpRequest &request, const QSslCertificate &con
             if (method != "DELETE")
                 return methodNotAllowed(request);
             parseJsonObjectBody(request.body, {});
-            m_exports.deleteSnapshot(snapshotId); // NotFoundError before an operation exists
-            return reply(202, runOperation([=] { return QJsonObject{{QStringLiteral("snapshot_id"), snapshotId}}; }));
+            // The export goes now (NotFoundError before an operation exists); the storage call
+            // runs on the worker.
+            m_exports.beginDelete(snapshotId);
+            return startOperation(QStringLiteral("delete-snapshot"), [=](ExportManager &exports) {
+                exports.deleteSnapshot(snapshotId);
+                return QJsonObject{{QStringLiteral("snapshot_id"), snapshotId}};
+            });
         }
-        if (sub == QLatin1String("export") || sub == QLatin1String("connection")) {
-            parseJsonObjectBody(request.body, {});
-            const bool isExport = sub == QLatin1String("export");
-            if (method == "POST")
-                return isExport ? reply(200, {{QStringLiteral("export"), m_exports.createExport(snapshotId, fingerprint)}})
-                                : reply(200, {{QStringLiteral("connection"), m_exports.initializeConnection(snapshotId, console)}});
-            if (method == "DELETE") {
-                if (isExport)
-                    m_exports.removeExport(snapshotId, fingerprint);
-                else
-                    m_exports.terminateConnection(snapshotId, fingerprint);
-                return ApiReply{204, {}};
-            }
-            return methodNotAllowed(request);
-        }
+        if (sub == QLatin1String("export") || sub == QLatin1String("connection"))
+            return exportCall(request, sub == QLatin1String("export"),
+                              {[&] { return m_exports.createExport(snapshotId, fingerprint); },
+                               [&] { return m_exports.initializeConnection(snapshotId, console); },
+                               [&] { m_exports.removeExport(snapshotId, fingerprint); },
+                               [&] { m_exports.terminateConnection(snapshotId, fingerprint); }});
         return notFound();
     }
     if (parts.size() == 4 && collection == QLatin1String("exports") && parts[3] == QLatin1String("lease")) {
@@ -142,25 +177,40 @@ ApiReply ApiRouter::route(const HttpRequest &request, const QSslCertificate &con
     return notFound();
 }
 
-QJsonObject ApiRouter::runOperation(const std::function<QJsonObject()> &work)
+ApiReply ApiRouter::startOperation(const QString &kind, std::function<QJsonObject(ExportManager &)> work)
 {
-    // The API is asynchronous (long operations are polled); the reflink snapshots of this
-    // version finish before the answer, so the operation is complete when it is first seen.
-    const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    QJsonObject operation{{QStringLiteral("id"), id}, {QStringLiteral("status"), QStringLiteral("running")}};
-    try {
-        operation[QStringLiteral("result")] = work();
-        operation[QStringLiteral("status")] = QStringLiteral("succeeded");
-    } catch (const Error &e) {
-        if (e.kind() == ErrorKind::InvalidInput || e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::Refused)
-            throw; // refused before anything was started: a plain error answer, no operation
-        operation[QStringLiteral("status")] = QStringLiteral("failed");
-        operation[QStringLiteral("error")] = QJsonObject{{QStringLiteral("kind"), errorKindName(e.kind())},
-                                                        {QStringLiteral("message"), e.message()}};
+    const QString id = OperationStore(m_exports.catalog()).start(kind);
+    m_worker.run(id, std::move(work));
+    return reply(202, operationReference(id, QStringLiteral("running")));
+}
+
+ApiReply ApiRouter::createVolume(const HttpRequest &request)
+{
+    const QJsonObject body = parseJsonObjectBody(request.body, {QStringLiteral("driver"), QStringLiteral("name"), QStringLiteral("size")});
+    const QString driverId = jsonString(body, QStringLiteral("driver"));
+    const QString name = jsonString(body, QStringLiteral("name"));
+    // Up to 64 TiB, whole 512-byte sectors.
+    constexpr qint64 kMaxSize = qint64(1) << 46;
+    const qint64 size = jsonInteger(body, QStringLiteral("size"), 512, kMaxSize);
+    validateUserName(name, QStringLiteral("volume name"));
+    if (size % 512 != 0)
+        throw InvalidInputError(QStringLiteral("size %1 is not a whole number of 512-byte sectors").arg(size));
+    VolumeDriver *driver = &m_exports.driverById(driverId);
+    // An image is sparse, but a restore fills it: one larger than the pool's free space would
+    // fail half-way through the restore instead of now.
+    if (const auto *image = dynamic_cast<const ImageDriver *>(driver)) {
+        struct statvfs st {};
+        if (::statvfs(QFile::encodeName(image->poolPath()).constData(), &st) == 0) {
+            const qint64 free = qint64(st.f_bavail) * qint64(st.f_frsize);
+            if (size > free)
+                throw InvalidInputError(QStringLiteral("size %1 bytes is more than the %2 bytes free in image pool %3; ask for "
+                                                       "a smaller volume or free space in the pool")
+                                            .arg(size).arg(free).arg(image->poolPath()));
+        }
     }
-    m_operations.insert(id, operation);
-    return QJsonObject{{QStringLiteral("operation"), QJsonObject{{QStringLiteral("id"), id},
-                                                                  {QStringLiteral("status"), operation.value(QStringLiteral("status"))}}}};
+    return startOperation(QStringLiteral("create-volume"), [=](ExportManager &exports) {
+        return QJsonObject{{QStringLiteral("volume"), exports.createVolume(driverId, name, size)}};
+    });
 }
 
 QJsonObject ApiRouter::node() const
@@ -177,17 +227,15 @@ QJsonObject ApiRouter::node() const
 QJsonObject ApiRouter::volumes() const
 {
     QJsonArray list;
-    for (VolumeDriver *driver : m_drivers.all()) {
-        const QString location = driver->id().section(QLatin1Char(':'), 1);
-        for (const Volume &v : runSync(driver->listVolumes()))
-            list.append(QJsonObject{{QStringLiteral("id"), v.id},
-                                    {QStringLiteral("name"), v.name},
-                                    {QStringLiteral("driver"), driver->kind()},
-                                    {QStringLiteral("pool"), location},
-                                    {QStringLiteral("size"), v.size},
-                                    {QStringLiteral("status"), v.status},
-                                    {QStringLiteral("attachment"), v.attachedTo}});
-    }
+    const QSet<QString> restoring = m_exports.restoringVolumes();
+    for (VolumeDriver *driver : m_drivers.all())
+        for (const Volume &v : runSync(driver->listVolumes())) {
+            QJsonObject volume = volumeJson(*driver, v);
+            // Our writable export holds it open: a restore target, not a volume in use.
+            if (restoring.contains(v.id))
+                volume[QStringLiteral("status")] = VolumeStatus::RestoringBackup;
+            list.append(volume);
+        }
     return QJsonObject{{QStringLiteral("volumes"), list}};
 }
 

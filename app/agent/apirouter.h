@@ -4,15 +4,17 @@
 // Independent of sockets, so tests and fuzzers can call it with bytes.
 #include "net/httpmessage.h"
 
-#include <QHash>
 #include <QJsonObject>
 #include <QSslCertificate>
+
+#include <functional>
 
 namespace ndb {
 
 struct AgentConfig;
 class DriverSet;
 class ExportManager;
+class StorageWorker;
 struct TlsIdentity;
 
 struct ApiReply
@@ -24,20 +26,24 @@ struct ApiReply
 class ApiRouter
 {
 public:
-    ApiRouter(const AgentConfig &config, ExportManager &exports, DriverSet &drivers, const TlsIdentity &identity);
+    // Storage calls go to `worker`; everything else runs on the calling (event loop) thread.
+    ApiRouter(const AgentConfig &config, ExportManager &exports, DriverSet &drivers, const TlsIdentity &identity,
+              StorageWorker &worker);
     ApiReply handle(const HttpRequest &request, const QSslCertificate &console);
 
 private:
     ApiReply route(const HttpRequest &request, const QSslCertificate &console);
     QJsonObject node() const;
     QJsonObject volumes() const;
-    QJsonObject runOperation(const std::function<QJsonObject()> &work);
+    // Records a running operation of `kind`, queues `work` on the storage worker; the 202 answer.
+    ApiReply startOperation(const QString &kind, std::function<QJsonObject(ExportManager &)> work);
+    ApiReply createVolume(const HttpRequest &request);
 
     const AgentConfig &m_config;
     ExportManager &m_exports;
     DriverSet &m_drivers;
     const TlsIdentity &m_identity;
-    QHash<QString, QJsonObject> m_operations; // id -> {id, status, result, error}
+    StorageWorker &m_worker;
 };
 
 } // namespace ndb

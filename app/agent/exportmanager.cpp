@@ -1,5 +1,6 @@
 #include "exportmanager.h"
 #include "catalog/catalog.h"
+#include "model/status.h"
 #include "net/identity.h"
 #include "util/error.h"
 #include "util/names.h"
@@ -67,9 +68,20 @@ void killRecordedServer(qint64 pid, const QString &startTime)
 
 } // namespace
 
+QJsonObject volumeJson(const VolumeDriver &driver, const Volume &volume)
+{
+    return QJsonObject{{QStringLiteral("id"), volume.id},
+                       {QStringLiteral("name"), volume.name},
+                       {QStringLiteral("driver"), driver.kind()},
+                       {QStringLiteral("pool"), driver.id().section(QLatin1Char(':'), 1)},
+                       {QStringLiteral("size"), volume.size},
+                       {QStringLiteral("status"), volume.status},
+                       {QStringLiteral("attachment"), volume.attachedTo}};
+}
+
 struct ExportManager::SnapshotRow
 {
-    QString id, volumeId, backupId, name, status, path, lease;
+    QString id, volumeId, backupId, name, status, path, lease, kind, consistency;
     bool deleted = false;
 };
 
@@ -89,68 +101,135 @@ ExportManager::SnapshotRow ExportManager::snapshotRow(const QString &snapshotId)
 {
     validateName(snapshotId, QStringLiteral("snapshot id"));
     QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT id, volume_id, backup_id, name, status, provider_location, "
-                                                "lease_expires_at, deleted_at FROM snapshots WHERE id = ?"),
+                                                "lease_expires_at, kind, consistency, deleted_at FROM snapshots WHERE id = ?"),
                                  {snapshotId});
     if (!q.next())
         throw NotFoundError(QStringLiteral("no snapshot with id '%1' on this node").arg(snapshotId));
     return SnapshotRow{q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(),
-                       q.value(4).toString(), q.value(5).toString(), q.value(6).toString(), !q.value(7).isNull()};
+                       q.value(4).toString(), q.value(5).toString(), q.value(6).toString(), q.value(7).toString(),
+                       q.value(8).toString(), !q.value(9).isNull()};
+}
+
+QJsonObject ExportManager::snapshotJson(const QString &snapshotId) const
+{
+    const SnapshotRow row = snapshotRow(snapshotId);
+    return QJsonObject{{QStringLiteral("id"), row.id},
+                       {QStringLiteral("kind"), row.kind},
+                       {QStringLiteral("volume_id"), row.volumeId},
+                       {QStringLiteral("backup_id"), row.backupId},
+                       {QStringLiteral("name"), row.name},
+                       {QStringLiteral("status"), row.status},
+                       {QStringLiteral("consistency"), row.consistency},
+                       {QStringLiteral("lease_expires_at"), row.lease}};
+}
+
+std::pair<VolumeDriver *, Volume> ExportManager::listedVolume(const QString &volumeId) const
+{
+    VolumeDriver &driver = m_drivers.forVolume(volumeId);
+    const QString volumeName = DriverSet::volumeName(volumeId);
+    validateName(volumeName, QStringLiteral("volume"));
+    for (const Volume &v : runSync(driver.listVolumes()))
+        if (v.name == volumeName)
+            return {&driver, v};
+    throw NotFoundError(QStringLiteral("no volume '%1' on this node").arg(volumeId));
+}
+
+void ExportManager::checkCopyRequest(const QString &volumeId, const QString &backupId) const
+{
+    validateName(backupId, QStringLiteral("backup id"));
+    m_drivers.forVolume(volumeId);
+    validateName(DriverSet::volumeName(volumeId), QStringLiteral("volume"));
+    if (restoringVolumes().contains(volumeId))
+        throw RefusedError(QStringLiteral("volume %1 is restoring-backup (exported writable); back it up once the restore "
+                                          "has ended")
+                               .arg(volumeId));
 }
 
 QJsonObject ExportManager::createSnapshot(const QString &volumeId, const QString &backupId, const QString &name)
 {
-    validateName(backupId, QStringLiteral("backup id"));
     validateText(name, QStringLiteral("snapshot name"), 255);
-    // The volume id must be one the drivers list: no path is ever built from the request's text.
-    VolumeDriver &driver = m_drivers.forVolume(volumeId);
-    const QString volumeName = DriverSet::volumeName(volumeId);
-    validateName(volumeName, QStringLiteral("volume"));
-    bool exists = false;
-    for (const Volume &v : runSync(driver.listVolumes()))
-        exists = exists || v.name == volumeName;
-    if (!exists)
-        throw NotFoundError(QStringLiteral("no volume '%1' on this node").arg(volumeId));
-    if (!driver.capabilities().snapshotLocalRead)
-        throw RefusedError(QStringLiteral("storage %1 cannot take snapshots (an image pool needs a filesystem with reflink, "
-                                          "btrfs or xfs); this agent exports only snapshots")
-                               .arg(driver.id()));
+    checkCopyRequest(volumeId, backupId);
+    const auto [driver, volume] = listedVolume(volumeId);
 
-    const auto rowJson = [&](const QString &id) {
-        const SnapshotRow row = snapshotRow(id);
-        return QJsonObject{{QStringLiteral("id"), row.id},         {QStringLiteral("volume_id"), row.volumeId},
-                           {QStringLiteral("backup_id"), row.backupId}, {QStringLiteral("name"), row.name},
-                           {QStringLiteral("status"), row.status}, {QStringLiteral("lease_expires_at"), row.lease}};
-    };
     QSqlQuery existing = m_catalog.exec(QStringLiteral("SELECT id, volume_id FROM snapshots WHERE backup_id = ? AND "
                                                        "deleted_at IS NULL"),
                                         {backupId});
     if (existing.next()) {
         if (existing.value(1).toString() != volumeId)
             throw RefusedError(QStringLiteral("backup id '%1' already has a temporary snapshot of another volume").arg(backupId));
-        return rowJson(existing.value(0).toString()); // a retried request: the same snapshot
+        return snapshotJson(existing.value(0).toString()); // a retried request: the same snapshot
     }
 
+    // Data path 2 where the storage can snapshot; data path 3 (a temporary cloned volume, e.g. an
+    // image pool on ext4 without reflink) where it cannot. Both are exported alike.
+    const bool snapshot = driver->capabilities().snapshotLocalRead;
+    const QString kind = snapshot ? QStringLiteral("snapshot") : QStringLiteral("volume");
     const QString id = newId();
-    const QString snapshotName = tempSnapshotName(backupId);
+    const QString copyName = snapshot ? tempSnapshotName(backupId) : tempVolumeName(backupId);
     // Recorded before it exists on the storage: a crash from here on leaves a row to reap.
-    m_catalog.exec(QStringLiteral("INSERT INTO snapshots (id, volume_id, backup_id, name, status, provider_location, "
-                                  "created_at, updated_at, lease_expires_at) VALUES (?, ?, ?, ?, 'creating', ?, ?, ?, ?)"),
-                   {id, volumeId, backupId, snapshotName, driver.id(), now(), now(), leaseFromNow(m_config.leaseSeconds)});
+    m_catalog.exec(QStringLiteral("INSERT INTO snapshots (id, volume_id, backup_id, name, kind, status, provider_location, "
+                                  "created_at, updated_at, lease_expires_at) VALUES (?, ?, ?, ?, ?, 'creating', ?, ?, ?, ?)"),
+                   {id, volumeId, backupId, copyName, kind, driver->id(), now(), now(), leaseFromNow(m_config.leaseSeconds)});
     try {
-        const SnapshotHandle handle = runSync(driver.createSnapshot(volumeName, snapshotName));
+        QString providerId, path;
+        if (snapshot) {
+            const SnapshotHandle handle = runSync(driver->createSnapshot(volume.name, copyName));
+            providerId = handle.providerId;
+            path = handle.path;
+        } else {
+            const Volume clone = runSync(driver->createVolumeFromSource(volume.name, copyName));
+            providerId = clone.uuid;
+            path = clone.path;
+        }
+        // The lease runs from now: a slow copy must not be reaped the moment it exists.
         m_catalog.exec(QStringLiteral("UPDATE snapshots SET status = 'available', provider_id = ?, provider_location = ?, "
-                                      "updated_at = ? WHERE id = ?"),
-                       {handle.providerId, handle.path, now(), id});
+                                      "consistency = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?"),
+                       {providerId, path, driver->copyConsistency(copyName), leaseFromNow(m_config.leaseSeconds), now(), id});
     } catch (const Error &e) {
         try {
-            runSync(driver.deleteSnapshot(snapshotName));
+            if (snapshot)
+                runSync(driver->deleteSnapshot(copyName));
+            else
+                runSync(driver->removeTemporary(TemporaryObject{TemporaryObject::Kind::Volume, copyName, backupId}));
         } catch (const Error &) {
         }
         m_catalog.exec(QStringLiteral("UPDATE snapshots SET status = 'error', deleted_at = ?, updated_at = ? WHERE id = ?"),
                        {now(), now(), id});
-        throw Error(QStringLiteral("temporary snapshot of %1 failed: %2").arg(volumeId, e.message()), ErrorKind::Storage);
+        throw Error(QStringLiteral("temporary %1 of %2 failed: %3").arg(snapshot ? QStringLiteral("snapshot") : QStringLiteral("clone"),
+                                                                         volumeId, e.message()),
+                    ErrorKind::Storage);
     }
-    return rowJson(id);
+    return snapshotJson(id);
+}
+
+VolumeDriver &ExportManager::driverById(const QString &driverId) const
+{
+    if (VolumeDriver *driver = m_drivers.byId(driverId))
+        return *driver;
+    throw NotFoundError(QStringLiteral("no driver '%1' on this node (GET /v1/node lists them)").arg(driverId.left(200)));
+}
+
+QJsonObject ExportManager::createVolume(const QString &driverId, const QString &name, qint64 size)
+{
+    validateUserName(name, QStringLiteral("volume name"));
+    VolumeDriver *driver = &driverById(driverId);
+    for (const Volume &v : runSync(driver->listVolumes()))
+        if (v.name == name)
+            throw RefusedError(QStringLiteral("volume '%1' already exists on %2; restore onto it (POST /v1/volumes/{id}/export) "
+                                              "or choose another name")
+                                   .arg(name, driverId));
+    return volumeJson(*driver, runSync(driver->createVolume(name, size)));
+}
+
+bool ExportManager::beginDelete(const QString &snapshotId)
+{
+    const SnapshotRow row = snapshotRow(snapshotId);
+    if (row.deleted)
+        return false;
+    for (const QString &exportId : column(m_catalog.exec(QStringLiteral("SELECT id FROM exports WHERE snapshot_id = ?"), {row.id})))
+        tearDownExport(exportId);
+    m_catalog.exec(QStringLiteral("UPDATE snapshots SET status = 'deleting', updated_at = ? WHERE id = ?"), {now(), row.id});
+    return true;
 }
 
 void ExportManager::deleteSnapshot(const QString &snapshotId)
@@ -166,11 +245,29 @@ void ExportManager::deleteSnapshot(const QString &snapshotId)
                 ErrorKind::Storage);
 }
 
-QString ExportManager::exportOf(const QString &snapshotId, const QString &consoleFingerprint) const
+QString ExportManager::exportOf(const QString &column, const QString &value, const QString &consoleFingerprint) const
 {
-    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT id FROM exports WHERE snapshot_id = ? AND console_fingerprint = ?"),
-                                 {snapshotId, consoleFingerprint});
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT id FROM exports WHERE %1 = ? AND console_fingerprint = ?").arg(column),
+                                 {value, consoleFingerprint});
     return q.next() ? q.value(0).toString() : QString();
+}
+
+QString ExportManager::exportToOther(const QString &column, const QString &value, const QString &consoleFingerprint) const
+{
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT id FROM exports WHERE %1 = ? AND console_fingerprint <> ?").arg(column),
+                                 {value, consoleFingerprint});
+    return q.next() ? q.value(0).toString() : QString();
+}
+
+QString ExportManager::insertExport(const QString &column, const QString &value, bool writable, const QString &consoleFingerprint)
+{
+    const QString id = newId();
+    m_catalog.exec(QStringLiteral("INSERT INTO exports (id, %1, writable, console_fingerprint, status, worker, lease_expires_at, "
+                                  "created_at, updated_at) VALUES (?, ?, ?, ?, 'exported', ?, ?, ?, ?)")
+                       .arg(column),
+                   {id, value, writable ? 1 : 0, consoleFingerprint, currentWorkerId(), leaseFromNow(m_config.leaseSeconds),
+                    now(), now()});
+    return id;
 }
 
 QJsonObject ExportManager::createExport(const QString &snapshotId, const QString &consoleFingerprint)
@@ -179,19 +276,47 @@ QJsonObject ExportManager::createExport(const QString &snapshotId, const QString
     if (row.deleted || row.status != QLatin1String("available"))
         throw RefusedError(QStringLiteral("snapshot %1 is %2; only an available snapshot can be exported")
                                .arg(snapshotId, row.deleted ? QStringLiteral("deleted") : row.status));
-    QSqlQuery other = m_catalog.exec(QStringLiteral("SELECT id FROM exports WHERE snapshot_id = ? AND console_fingerprint <> ?"),
-                                     {snapshotId, consoleFingerprint});
-    if (other.next())
+    if (row.lease < now())
+        throw RefusedError(QStringLiteral("the lease of snapshot %1 expired at %2; it is being removed").arg(snapshotId, row.lease));
+    if (!exportToOther(QStringLiteral("snapshot_id"), snapshotId, consoleFingerprint).isEmpty())
         throw RefusedError(QStringLiteral("snapshot %1 is exported to another console").arg(snapshotId));
-    const QString lease = leaseFromNow(m_config.leaseSeconds);
-    QString id = exportOf(snapshotId, consoleFingerprint);
-    if (id.isEmpty()) {
-        id = newId();
-        m_catalog.exec(QStringLiteral("INSERT INTO exports (id, snapshot_id, console_fingerprint, status, worker, "
-                                      "lease_expires_at, created_at, updated_at) VALUES (?, ?, ?, 'exported', ?, ?, ?, ?)"),
-                       {id, snapshotId, consoleFingerprint, currentWorkerId(), lease, now(), now()});
-    }
+    QString id = exportOf(QStringLiteral("snapshot_id"), snapshotId, consoleFingerprint);
+    if (id.isEmpty())
+        id = insertExport(QStringLiteral("snapshot_id"), snapshotId, false, consoleFingerprint);
     return extendLease(id, consoleFingerprint, m_config.leaseSeconds);
+}
+
+QJsonObject ExportManager::createVolumeExport(const QString &volumeId, const QString &consoleFingerprint)
+{
+    m_drivers.forVolume(volumeId); // NotFoundError for a driver this node does not have
+    // The engine's temporaries are never restore targets.
+    validateUserName(DriverSet::volumeName(volumeId), QStringLiteral("volume"));
+    if (!exportToOther(QStringLiteral("volume_id"), volumeId, consoleFingerprint).isEmpty())
+        throw RefusedError(QStringLiteral("volume %1 is exported writable to another console (restoring-backup)").arg(volumeId));
+    QString id = exportOf(QStringLiteral("volume_id"), volumeId, consoleFingerprint);
+    if (id.isEmpty()) {
+        const Volume volume = listedVolume(volumeId).second;
+        if (volume.status != VolumeStatus::Available)
+            throw RefusedError(QStringLiteral("volume %1 is %2 (%3); only an available volume can be restored onto: detach it "
+                                              "from its user first")
+                                   .arg(volumeId, volume.status, volume.attachedTo));
+        QSqlQuery copies = m_catalog.exec(QStringLiteral("SELECT name FROM snapshots WHERE volume_id = ? AND deleted_at IS NULL"),
+                                          {volumeId});
+        if (copies.next())
+            throw RefusedError(QStringLiteral("volume %1 is being backed up (temporary copy %2); restore onto it once that "
+                                              "backup has ended")
+                                   .arg(volumeId, copies.value(0).toString()));
+        id = insertExport(QStringLiteral("volume_id"), volumeId, true, consoleFingerprint);
+    }
+    QJsonObject answer = extendLease(id, consoleFingerprint, m_config.leaseSeconds);
+    answer[QStringLiteral("writable")] = true;
+    return answer;
+}
+
+QSet<QString> ExportManager::restoringVolumes() const
+{
+    const QStringList ids = column(m_catalog.exec(QStringLiteral("SELECT volume_id FROM exports WHERE volume_id IS NOT NULL")));
+    return QSet<QString>(ids.begin(), ids.end());
 }
 
 quint16 ExportManager::pickPort() const
@@ -216,10 +341,37 @@ QJsonObject ExportManager::initializeConnection(const QString &snapshotId, const
 {
     const QString fingerprint = certificateFingerprint(console);
     const SnapshotRow row = snapshotRow(snapshotId);
-    const QString exportId = exportOf(snapshotId, fingerprint);
+    const QString exportId = exportOf(QStringLiteral("snapshot_id"), snapshotId, fingerprint);
     if (exportId.isEmpty() || row.deleted)
         throw RefusedError(QStringLiteral("snapshot %1 has no export for this console: POST /v1/snapshots/%1/export first")
                                .arg(snapshotId));
+    const QJsonObject connection = startServer(exportId, row.path, row.name, false, console);
+    // The specification's provider_auth: how the connection is authenticated (no secret is
+    // handed out: the console proves itself with its own key).
+    m_catalog.exec(QStringLiteral("UPDATE snapshots SET provider_auth = ?, updated_at = ? WHERE id = ?"),
+                   {QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("tls"), QStringLiteral("x509")},
+                                                                 {QStringLiteral("console"), fingerprint}})
+                                          .toJson(QJsonDocument::Compact)),
+                    now(), snapshotId});
+    return connection;
+}
+
+QJsonObject ExportManager::initializeVolumeConnection(const QString &volumeId, const QSslCertificate &console)
+{
+    const QString fingerprint = certificateFingerprint(console);
+    m_drivers.forVolume(volumeId);
+    const QString exportId = exportOf(QStringLiteral("volume_id"), volumeId, fingerprint);
+    if (exportId.isEmpty())
+        throw RefusedError(QStringLiteral("volume %1 has no export for this console: POST /v1/volumes/{id}/export first")
+                               .arg(volumeId));
+    const Volume volume = listedVolume(volumeId).second;
+    return startServer(exportId, volume.path, volume.name, true, console);
+}
+
+QJsonObject ExportManager::startServer(const QString &exportId, const QString &path, const QString &exportName, bool writable,
+                                       const QSslCertificate &console)
+{
+    const QString fingerprint = certificateFingerprint(console);
     const QJsonObject lease = extendLease(exportId, fingerprint, m_config.leaseSeconds);
     const auto connection = [&] {
         QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT host, port, export_name FROM exports WHERE id = ?"), {exportId});
@@ -229,7 +381,8 @@ QJsonObject ExportManager::initializeConnection(const QString &snapshotId, const
             {QStringLiteral("data"), QJsonObject{{QStringLiteral("host"), q.value(0).toString()},
                                                  {QStringLiteral("port"), q.value(1).toInt()},
                                                  {QStringLiteral("export_name"), q.value(2).toString()},
-                                                 {QStringLiteral("tls"), QStringLiteral("x509")}}},
+                                                 {QStringLiteral("tls"), QStringLiteral("x509")},
+                                                 {QStringLiteral("writable"), writable}}},
             {QStringLiteral("lease_expires_at"), lease.value(QStringLiteral("lease_expires_at"))}};
     };
     const auto running = m_servers.find(exportId);
@@ -257,31 +410,24 @@ QJsonObject ExportManager::initializeConnection(const QString &snapshotId, const
     for (int attempt = 0; attempt < 5; ++attempt) {
         const quint16 port = pickPort();
         m_catalog.exec(QStringLiteral("UPDATE exports SET host = ?, port = ?, export_name = ?, updated_at = ? WHERE id = ?"),
-                       {address.toString(), port, row.name, now(), exportId});
+                       {address.toString(), port, exportName, now(), exportId});
         QFile::remove(pidFile);
+        QStringList args{QStringLiteral("-f"), QStringLiteral("--exit-with-parent"), QStringLiteral("--tls=require"),
+                         QStringLiteral("--tls-certificates"), tlsDir, QStringLiteral("--tls-verify-peer")};
+        if (!writable)
+            args << QStringLiteral("-r");
+        args << QStringLiteral("-i") << address.toString() << QStringLiteral("-p") << QString::number(port)
+             << QStringLiteral("-P") << pidFile << QStringLiteral("file") << QStringLiteral("file=") + path;
         auto server = std::make_shared<SupervisedProcess>();
-        server->start(QStringLiteral("nbdkit"),
-                      {QStringLiteral("-f"), QStringLiteral("--exit-with-parent"), QStringLiteral("--tls=require"),
-                       QStringLiteral("--tls-certificates"), tlsDir, QStringLiteral("--tls-verify-peer"), QStringLiteral("-r"),
-                       QStringLiteral("-i"), address.toString(), QStringLiteral("-p"), QString::number(port),
-                       QStringLiteral("-P"), pidFile, QStringLiteral("file"), QStringLiteral("file=") + row.path});
+        server->start(QStringLiteral("nbdkit"), args);
         // nbdkit writes its pid file once it listens.
         for (int i = 0; i < 200 && server->isRunning() && QFileInfo(pidFile).size() == 0; ++i)
             QThread::msleep(25);
         if (server->isRunning() && QFileInfo(pidFile).size() > 0) {
             m_servers.insert(exportId, server);
-            m_catalog.transaction([&] {
-                m_catalog.exec(QStringLiteral("UPDATE exports SET status = 'connected', server_pid = ?, server_start = ?, "
-                                              "updated_at = ? WHERE id = ?"),
-                               {server->pid(), processStartTime(server->pid()), now(), exportId});
-                // The specification's provider_auth: how the connection is authenticated (no
-                // secret is handed out: the console proves itself with its own key).
-                m_catalog.exec(QStringLiteral("UPDATE snapshots SET provider_auth = ?, updated_at = ? WHERE id = ?"),
-                               {QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("tls"), QStringLiteral("x509")},
-                                                                             {QStringLiteral("console"), fingerprint}})
-                                                      .toJson(QJsonDocument::Compact)),
-                                now(), snapshotId});
-            });
+            m_catalog.exec(QStringLiteral("UPDATE exports SET status = 'connected', server_pid = ?, server_start = ?, "
+                                          "updated_at = ? WHERE id = ?"),
+                           {server->pid(), processStartTime(server->pid()), now(), exportId});
             return connection();
         }
         lastFailure = server->output();
@@ -291,7 +437,7 @@ QJsonObject ExportManager::initializeConnection(const QString &snapshotId, const
     }
     m_catalog.exec(QStringLiteral("UPDATE exports SET port = NULL WHERE id = ?"), {exportId});
     QDir(tlsDir).removeRecursively();
-    throw Error(QStringLiteral("nbdkit could not serve snapshot %1: %2").arg(snapshotId, lastFailure), ErrorKind::Storage);
+    throw Error(QStringLiteral("nbdkit could not serve %1: %2").arg(exportName, lastFailure), ErrorKind::Storage);
 }
 
 void ExportManager::stopServer(const QString &exportId)
@@ -321,7 +467,7 @@ void ExportManager::tearDownExport(const QString &exportId)
 void ExportManager::terminateConnection(const QString &snapshotId, const QString &consoleFingerprint)
 {
     snapshotRow(snapshotId); // NotFoundError for an id never seen
-    const QString exportId = exportOf(snapshotId, consoleFingerprint);
+    const QString exportId = exportOf(QStringLiteral("snapshot_id"), snapshotId, consoleFingerprint);
     if (!exportId.isEmpty())
         stopServer(exportId);
 }
@@ -329,7 +475,23 @@ void ExportManager::terminateConnection(const QString &snapshotId, const QString
 void ExportManager::removeExport(const QString &snapshotId, const QString &consoleFingerprint)
 {
     snapshotRow(snapshotId);
-    const QString exportId = exportOf(snapshotId, consoleFingerprint);
+    const QString exportId = exportOf(QStringLiteral("snapshot_id"), snapshotId, consoleFingerprint);
+    if (!exportId.isEmpty())
+        tearDownExport(exportId);
+}
+
+void ExportManager::terminateVolumeConnection(const QString &volumeId, const QString &consoleFingerprint)
+{
+    m_drivers.forVolume(volumeId); // NotFoundError for a driver this node does not have
+    const QString exportId = exportOf(QStringLiteral("volume_id"), volumeId, consoleFingerprint);
+    if (!exportId.isEmpty())
+        stopServer(exportId);
+}
+
+void ExportManager::removeVolumeExport(const QString &volumeId, const QString &consoleFingerprint)
+{
+    m_drivers.forVolume(volumeId);
+    const QString exportId = exportOf(QStringLiteral("volume_id"), volumeId, consoleFingerprint);
     if (!exportId.isEmpty())
         tearDownExport(exportId);
 }
@@ -348,8 +510,9 @@ QJsonObject ExportManager::extendLease(const QString &exportId, const QString &c
     const QString lease = leaseFromNow(seconds);
     m_catalog.transaction([&] {
         m_catalog.exec(QStringLiteral("UPDATE exports SET lease_expires_at = ?, updated_at = ? WHERE id = ?"), {lease, now(), exportId});
-        m_catalog.exec(QStringLiteral("UPDATE snapshots SET lease_expires_at = ?, updated_at = ? WHERE id = ?"),
-                       {lease, now(), q.value(0).toString()});
+        if (!q.value(0).isNull())
+            m_catalog.exec(QStringLiteral("UPDATE snapshots SET lease_expires_at = ?, updated_at = ? WHERE id = ?"),
+                           {lease, now(), q.value(0).toString()});
     });
     return QJsonObject{{QStringLiteral("id"), exportId}, {QStringLiteral("lease_expires_at"), lease}};
 }
@@ -364,27 +527,45 @@ void ExportManager::reapSnapshot(const QString &snapshotId, QStringList &reaped)
     if (row.deleted)
         return;
     try {
-        runSync(m_drivers.forVolume(row.volumeId).deleteSnapshot(row.name));
+        VolumeDriver &driver = m_drivers.forVolume(row.volumeId);
+        if (row.kind == QLatin1String("volume"))
+            runSync(driver.removeTemporary(TemporaryObject{TemporaryObject::Kind::Volume, row.name, row.backupId}));
+        else
+            runSync(driver.deleteSnapshot(row.name));
     } catch (const Error &e) {
-        qWarning().noquote() << QStringLiteral("cannot delete temporary snapshot %1 (%2): %3; retried later")
-                                    .arg(row.id, row.name, e.message());
+        qWarning().noquote() << QStringLiteral("cannot delete temporary %1 %2 (%3): %4; retried later")
+                                    .arg(row.kind, row.id, row.name, e.message());
         return;
     }
     m_catalog.exec(QStringLiteral("UPDATE snapshots SET status = 'deleted', deleted_at = ?, updated_at = ? WHERE id = ?"),
                    {now(), now(), row.id});
-    reaped << QStringLiteral("snapshot ") + row.id;
+    reaped << row.kind + QLatin1Char(' ') + row.id;
 }
 
 QStringList ExportManager::reapAll()
 {
     QStringList reaped;
-    for (const QString &id :
-         column(m_catalog.exec(QStringLiteral("SELECT id FROM exports WHERE snapshot_id NOT IN (SELECT id FROM snapshots)")))) {
+    // Writable exports of volumes, and exports whose snapshot row is gone.
+    for (const QString &id : column(m_catalog.exec(QStringLiteral("SELECT id FROM exports WHERE snapshot_id IS NULL OR "
+                                                                  "snapshot_id NOT IN (SELECT id FROM snapshots)")))) {
         tearDownExport(id);
         reaped << QStringLiteral("export ") + id;
     }
     for (const QString &id : column(m_catalog.exec(QStringLiteral("SELECT id FROM snapshots WHERE deleted_at IS NULL"))))
         reapSnapshot(id, reaped);
+    return reaped;
+}
+
+QStringList ExportManager::reapExpiredExports()
+{
+    QStringList reaped;
+    for (const QString &id :
+         column(m_catalog.exec(QStringLiteral("SELECT id FROM exports WHERE lease_expires_at < ? OR snapshot_id IN "
+                                              "(SELECT id FROM snapshots WHERE lease_expires_at < ?)"),
+                               {now(), now()}))) {
+        tearDownExport(id);
+        reaped << QStringLiteral("export ") + id;
+    }
     return reaped;
 }
 

@@ -6,6 +6,8 @@
 #include "exportmanager.h"
 #include "net/identity.h"
 #include "net/truststore.h"
+#include "operations.h"
+#include "storageworker.h"
 #include "util/error.h"
 #include "volumes/driverset.h"
 
@@ -17,7 +19,9 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <atomic>
 #include <csignal>
+#include <memory>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -85,7 +89,10 @@ int run(const AgentConfig &config)
     // Servers of a previous run died with it (--exit-with-parent); what they served goes now.
     for (const QString &line : exports.reapAll())
         qInfo().noquote() << QStringLiteral("reaped at start: %1").arg(line);
-    ApiRouter router(config, exports, drivers, identity);
+    if (const int interrupted = OperationStore(catalog).failInterrupted())
+        qInfo().noquote() << QStringLiteral("%1 operation(s) of the previous run marked failed").arg(interrupted);
+    StorageWorker worker(config, identity);
+    ApiRouter router(config, exports, drivers, identity, worker);
     ApiServer server(identity, trust, [&router](const HttpRequest &request, const QSslCertificate &console) {
         return router.handle(request, console);
     });
@@ -93,13 +100,27 @@ int run(const AgentConfig &config)
 
     QTimer reaper;
     reaper.setInterval(std::clamp(config.leaseSeconds * 250, 250, 5000));
-    QObject::connect(&reaper, &QTimer::timeout, [&exports] {
+    // Expired exports stop here (their servers belong to this thread); the expired temporaries
+    // are deleted on the storage worker, one reaping queued at a time.
+    auto reaping = std::make_shared<std::atomic_bool>(false);
+    QObject::connect(&reaper, &QTimer::timeout, [&exports, &worker, reaping] {
         try {
-            for (const QString &line : exports.reapExpired())
+            for (const QString &line : exports.reapExpiredExports())
                 qInfo().noquote() << QStringLiteral("lease expired, reaped: %1").arg(line);
         } catch (const Error &e) {
             qWarning().noquote() << QStringLiteral("reaper: %1").arg(e.message());
         }
+        if (reaping->exchange(true))
+            return;
+        worker.post([reaping](ExportManager &storage) {
+            try {
+                for (const QString &line : storage.reapExpired())
+                    qInfo().noquote() << QStringLiteral("lease expired, reaped: %1").arg(line);
+            } catch (const Error &e) {
+                qWarning().noquote() << QStringLiteral("reaper: %1").arg(e.message());
+            }
+            *reaping = false;
+        });
     });
     reaper.start();
 
@@ -117,6 +138,8 @@ int run(const AgentConfig &config)
                  .arg(identity.fingerprint());
     out().flush();
     const int rc = QCoreApplication::exec();
+    reaper.stop();
+    worker.waitForDone(); // the storage call that runs now ends first
     for (const QString &line : exports.reapAll())
         qInfo().noquote() << QStringLiteral("reaped at exit: %1").arg(line);
     return rc;

@@ -156,6 +156,57 @@ ALTER TABLE snapshots ADD COLUMN lease_expires_at TEXT;
 ALTER TABLE backups ADD COLUMN consistency TEXT NOT NULL DEFAULT 'unknown';
 ALTER TABLE backups ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
 )SQL",
+    // 6: reserved for another branch's migration (agentside was given number 7); the integrator
+    //    puts that migration here in place of this no-op.
+    R"SQL(
+SELECT 1;
+)SQL",
+    // 7: the agent's operations, kept across restarts (one running when the agent died reads
+    //    failed); temporary clones beside snapshots (kind 'volume', data path 3 on a node) and
+    //    the consistency their driver reports; exports of a volume itself (writable, a restore
+    //    target), so exports.snapshot_id becomes optional: the table is rebuilt (SQLite cannot
+    //    drop a NOT NULL constraint).
+    R"SQL(
+CREATE TABLE operations (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    result TEXT,
+    error_kind TEXT,
+    error_message TEXT,
+    worker TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+ALTER TABLE snapshots ADD COLUMN kind TEXT NOT NULL DEFAULT 'snapshot';
+ALTER TABLE snapshots ADD COLUMN consistency TEXT NOT NULL DEFAULT 'unknown';
+CREATE TABLE exports_v7 (
+    id TEXT PRIMARY KEY,
+    snapshot_id TEXT,
+    volume_id TEXT,
+    writable INTEGER NOT NULL DEFAULT 0,
+    console_fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,
+    host TEXT,
+    port INTEGER,
+    export_name TEXT,
+    tls_dir TEXT,
+    server_pid INTEGER NOT NULL DEFAULT 0,
+    server_start TEXT,
+    worker TEXT NOT NULL,
+    lease_expires_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+INSERT INTO exports_v7 (id, snapshot_id, console_fingerprint, status, host, port, export_name, tls_dir, server_pid,
+                        server_start, worker, lease_expires_at, created_at, updated_at)
+    SELECT id, snapshot_id, console_fingerprint, status, host, port, export_name, tls_dir, server_pid, server_start,
+           worker, lease_expires_at, created_at, updated_at FROM exports;
+DROP TABLE exports;
+ALTER TABLE exports_v7 RENAME TO exports;
+CREATE INDEX exports_snapshot ON exports(snapshot_id);
+CREATE INDEX exports_volume ON exports(volume_id);
+)SQL",
 };
 
 QAtomicInteger<quint64> s_connectionCounter;

@@ -3,7 +3,10 @@
 // code, the API over mutual TLS, exports read with nbdcopy (libnbd) over NBD+TLS.
 #include "net/identity.h"
 #include "support/scratchfs.h"
+#include "support/slowlvm.h"
 #include "support/writercheck.h"
+#include "util/error.h"
+#include "volumes/nbd/nbdblockdevice.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -26,6 +29,7 @@
 #include <QUrl>
 
 #include <csignal>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <memory>
@@ -90,6 +94,17 @@ struct Response
     QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
 };
 
+// Empty when `r` is the error answer `status` of `kind` whose message mentions `needle`; else what it was.
+QString expectError(const Response &r, int status, const QString &kind, const QString &needle)
+{
+    const QJsonObject e = r.json().value(QStringLiteral("error")).toObject();
+    const QString message = e.value(QStringLiteral("message")).toString();
+    if (r.status != status || e.value(QStringLiteral("kind")).toString() != kind || !message.contains(needle))
+        return QStringLiteral("expected %1 %2 mentioning '%3', got %4 %5 %6")
+            .arg(status).arg(kind, needle).arg(r.status).arg(QString::fromUtf8(r.body), r.transportError);
+    return QString();
+}
+
 // A console: its identity and a TLS directory for libnbd (ca-cert.pem = the agent's certificate).
 struct Console
 {
@@ -115,16 +130,34 @@ private slots:
     void killedAgentIsReapedAtRestart();
     void badInputChangesNothing();
     void enrolmentCommands();
+    // Issue #12, the agent's side of restores and of pools without reflink.
+    void operationsSurviveRestart();
+    void storageCallsRunOffTheEventLoop();
+    void poolWithoutReflinkExportsTemporaryClone();
+    void restoreWritesThroughWritableExport();
+    void writableExportFaults();
 
 private:
+    void writeConfig(const QString &extra = {});
+    // Restarts the agent with the volume group of a SlowLvm (in `lvm`) whose lvs takes
+    // `seconds` while `marker` exists; creates the marker.
+    void restartWithSlowLvm(int seconds, const QString &marker, std::unique_ptr<SlowLvm> &lvm);
     void startAgent();
     void stopAgent();
     Response request(const Console *console, const QByteArray &method, const QString &path,
                      const QByteArray &body = {}, const QByteArray &contentType = "application/json");
     Response raw(const Console &console, const QByteArray &bytes);
+    QJsonObject listedVolume(const QString &name); // as GET /v1/volumes lists it; {} when it does not
     QString volumeId(const QString &name);
     // POST snapshot, poll the operation; returns the snapshot id (empty on failure, with a QFAIL-able message).
-    QString takeSnapshot(const QString &backupId, QString *why, const QString &volume = QStringLiteral("vol1"));
+    // `*copy` (when given) receives the snapshot JSON of the operation's result.
+    QString takeSnapshot(const QString &backupId, QString *why, const QString &volume = QStringLiteral("vol1"),
+                         QJsonObject *copy = nullptr);
+    // Polls operation `id` until it is no longer running (or `timeoutMs`); returns it.
+    QJsonObject waitOperation(const QString &id, int timeoutMs = 20000);
+    // POST `body` to `path` expecting 202 and polls the operation; returns it ({} with *why).
+    QJsonObject runOperation(const QString &path, const QJsonObject &body, QString *why);
+    QString volumeStatus(const QString &name);
     struct OpenExport
     {
         QString snapshot, exportId;
@@ -133,7 +166,8 @@ private:
     };
     // A snapshot of vol1 for `backupId`, exported and connected for m_console; the lease is
     // extended to `leaseSeconds` unless 0. False with *why when a step failed.
-    bool openExport(const QString &backupId, int leaseSeconds, OpenExport &out, QString *why);
+    bool openExport(const QString &backupId, int leaseSeconds, OpenExport &out, QString *why,
+                    const QString &volume = QStringLiteral("vol1"));
     QStringList poolFiles() const;
     int tableCount(const QString &sql) const;
     bool nbdcopy(const Console &console, const QJsonObject &data, const QString &output, QString *why);
@@ -186,8 +220,14 @@ void TestAgent::initTestCase()
     QFile busy(m_pool + QStringLiteral("/busy.img"));
     QVERIFY(busy.open(QIODevice::WriteOnly) && busy.resize(8 << 20));
     NDB_TRY(m_ext4 = std::make_unique<ScratchFilesystem>(m_dir->path(), QStringLiteral("ext4"), 64, QStringLiteral("ext4pool")));
+    // Random contents too: its temporary clone (data path 3) is compared with it.
     QFile plain(m_ext4->mountPoint() + QStringLiteral("/plain.img"));
-    QVERIFY(plain.open(QIODevice::WriteOnly) && plain.resize(4 << 20));
+    QVERIFY(plain.open(QIODevice::WriteOnly));
+    for (int i = 0; i < 4; ++i) {
+        QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(block.data()), block.size() / 4);
+        QCOMPARE(plain.write(block), qint64(block.size()));
+    }
+    plain.close();
 
     for (auto [console, name] : {std::pair{&m_console, "console1"}, {&m_otherConsole, "console2"}, {&m_stranger, "stranger"}}) {
         const QString dir = m_dir->filePath(QString::fromLatin1(name));
@@ -213,16 +253,7 @@ void TestAgent::init()
     QVERIFY(m_apiPort);
     m_exportFirst = m_apiPort + 1;
     m_configFile = m_dir->filePath(QStringLiteral("agent%1.conf").arg(m_testNumber));
-    QFile conf(m_configFile);
-    QVERIFY(conf.open(QIODevice::WriteOnly));
-    conf.write(QStringLiteral("image_pools = %1, %6\nstate_dir = %2\nlisten = 127.0.0.2:%3\nexport_ports = %4-%5\nlease_seconds = 4\n")
-                   .arg(m_pool, m_stateDir)
-                   .arg(m_apiPort)
-                   .arg(m_exportFirst)
-                   .arg(m_exportFirst + 3)
-                   .arg(m_ext4->mountPoint())
-                   .toUtf8());
-    conf.close();
+    writeConfig();
     for (const Console *c : {&m_console, &m_otherConsole}) {
         QProcess trust;
         trust.start(agentPath(), {QStringLiteral("--config"), m_configFile, QStringLiteral("trust-console"),
@@ -236,6 +267,29 @@ void TestAgent::init()
 void TestAgent::cleanup()
 {
     stopAgent();
+}
+
+void TestAgent::writeConfig(const QString &extra)
+{
+    QFile conf(m_configFile);
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write(QStringLiteral("image_pools = %1, %6\nstate_dir = %2\nlisten = 127.0.0.2:%3\nexport_ports = %4-%5\nlease_seconds = 4\n")
+                   .arg(m_pool, m_stateDir)
+                   .arg(m_apiPort)
+                   .arg(m_exportFirst)
+                   .arg(m_exportFirst + 3)
+                   .arg(m_ext4->mountPoint())
+                   .toUtf8()
+               + extra.toUtf8());
+}
+
+void TestAgent::restartWithSlowLvm(int seconds, const QString &marker, std::unique_ptr<SlowLvm> &lvm)
+{
+    QVERIFY(QFile(marker).open(QIODevice::WriteOnly));
+    NDB_TRY(lvm = std::make_unique<SlowLvm>(m_dir->filePath(QStringLiteral("slowlvm%1").arg(m_testNumber)), seconds, marker));
+    stopAgent();
+    writeConfig(QStringLiteral("lvm_volume_groups = %1\n").arg(SlowLvm::volumeGroup()));
+    startAgent();
 }
 
 void TestAgent::startAgent()
@@ -339,47 +393,72 @@ Response TestAgent::raw(const Console &console, const QByteArray &bytes)
     return response;
 }
 
-QString TestAgent::volumeId(const QString &name)
+QJsonObject TestAgent::listedVolume(const QString &name)
 {
     const Response r = request(&m_console, "GET", QStringLiteral("/v1/volumes"));
     for (const QJsonValue v : r.json().value(QStringLiteral("volumes")).toArray())
         if (v.toObject().value(QStringLiteral("name")).toString() == name)
-            return v.toObject().value(QStringLiteral("id")).toString();
+            return v.toObject();
     return {};
 }
 
-QString TestAgent::takeSnapshot(const QString &backupId, QString *why, const QString &volume)
+QString TestAgent::volumeId(const QString &name)
+{
+    return listedVolume(name).value(QStringLiteral("id")).toString();
+}
+
+QString TestAgent::takeSnapshot(const QString &backupId, QString *why, const QString &volume, QJsonObject *copy)
 {
     const QString id = volumeId(volume);
-    const Response r = request(&m_console, "POST",
-                               QStringLiteral("/v1/volumes/%1/snapshots").arg(QString::fromLatin1(QUrl::toPercentEncoding(id))),
-                               QJsonDocument(QJsonObject{{QStringLiteral("backup_id"), backupId},
-                                                         {QStringLiteral("name"), QStringLiteral("nightly")}})
-                                   .toJson());
-    if (r.status != 202) {
-        *why = QStringLiteral("POST snapshots: %1 %2 %3").arg(r.status).arg(QString::fromUtf8(r.body), r.transportError);
+    const QJsonObject op = runOperation(QStringLiteral("/v1/volumes/%1/snapshots").arg(QString::fromLatin1(QUrl::toPercentEncoding(id))),
+                                        QJsonObject{{QStringLiteral("backup_id"), backupId}, {QStringLiteral("name"), QStringLiteral("nightly")}},
+                                        why);
+    if (op.isEmpty())
         return {};
-    }
-    const QString operation = r.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString();
-    for (int i = 0; i < 100; ++i) {
-        const Response poll = request(&m_console, "GET", QStringLiteral("/v1/operations/") + operation);
-        const QJsonObject op = poll.json().value(QStringLiteral("operation")).toObject();
-        const QString status = op.value(QStringLiteral("status")).toString();
-        if (status == QLatin1String("succeeded"))
-            return op.value(QStringLiteral("result")).toObject().value(QStringLiteral("snapshot")).toObject().value(QStringLiteral("id")).toString();
-        if (status != QLatin1String("running")) {
-            *why = QStringLiteral("operation: %1").arg(QString::fromUtf8(poll.body));
-            return {};
-        }
-        QThread::msleep(100);
-    }
-    *why = QStringLiteral("the snapshot operation never finished");
-    return {};
+    const QJsonObject snapshot = op.value(QStringLiteral("result")).toObject().value(QStringLiteral("snapshot")).toObject();
+    if (copy)
+        *copy = snapshot;
+    return snapshot.value(QStringLiteral("id")).toString();
 }
 
-bool TestAgent::openExport(const QString &backupId, int leaseSeconds, OpenExport &out, QString *why)
+QJsonObject TestAgent::waitOperation(const QString &id, int timeoutMs)
 {
-    out.snapshot = takeSnapshot(backupId, why);
+    QElapsedTimer timer;
+    timer.start();
+    QJsonObject op;
+    do {
+        op = request(&m_console, "GET", QStringLiteral("/v1/operations/") + id).json().value(QStringLiteral("operation")).toObject();
+        if (op.value(QStringLiteral("status")).toString() != QLatin1String("running"))
+            return op;
+        QThread::msleep(100);
+    } while (timer.elapsed() < timeoutMs);
+    return op;
+}
+
+QJsonObject TestAgent::runOperation(const QString &path, const QJsonObject &body, QString *why)
+{
+    const Response r = request(&m_console, "POST", path, QJsonDocument(body).toJson());
+    if (r.status != 202) {
+        *why = QStringLiteral("POST %1: %2 %3 %4").arg(path).arg(r.status).arg(QString::fromUtf8(r.body), r.transportError);
+        return {};
+    }
+    const QJsonObject op = waitOperation(r.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString());
+    if (op.value(QStringLiteral("status")).toString() != QLatin1String("succeeded")) {
+        *why = QStringLiteral("operation of POST %1: %2").arg(path, QString::fromUtf8(QJsonDocument(op).toJson(QJsonDocument::Compact)));
+        return {};
+    }
+    return op;
+}
+
+QString TestAgent::volumeStatus(const QString &name)
+{
+    const QJsonObject volume = listedVolume(name);
+    return volume.isEmpty() ? QStringLiteral("(no volume %1)").arg(name) : volume.value(QStringLiteral("status")).toString();
+}
+
+bool TestAgent::openExport(const QString &backupId, int leaseSeconds, OpenExport &out, QString *why, const QString &volume)
+{
+    out.snapshot = takeSnapshot(backupId, why, volume);
     if (out.snapshot.isEmpty())
         return false;
     Response r = request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/export").arg(out.snapshot));
@@ -559,6 +638,8 @@ void TestAgent::exportServesSnapshotToItsConsoleOnly()
     for (int i = 0; i < 2; ++i) {
         r = request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/%1").arg(snapshot));
         QVERIFY2(r.status == 202, r.body.constData());
+        const QJsonObject op = waitOperation(r.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString());
+        QVERIFY2(op.value(QStringLiteral("status")).toString() == QLatin1String("succeeded"), QJsonDocument(op).toJson().constData());
     }
     QVERIFY(!QFileInfo::exists(snapshotFile));
 }
@@ -629,14 +710,6 @@ void TestAgent::badInputChangesNothing()
     const QStringList filesBefore = poolFiles();
     const QString volume = QString::fromLatin1(QUrl::toPercentEncoding(volumeId(QStringLiteral("vol1"))));
     const QString snapshots = QStringLiteral("/v1/volumes/%1/snapshots").arg(volume);
-    const auto expectError = [&](const Response &r, int status, const QString &kind, const QString &needle) {
-        const QJsonObject e = r.json().value(QStringLiteral("error")).toObject();
-        const QString message = e.value(QStringLiteral("message")).toString();
-        if (r.status != status || e.value(QStringLiteral("kind")).toString() != kind || !message.contains(needle))
-            return QStringLiteral("expected %1 %2 mentioning '%3', got %4 %5 %6")
-                .arg(status).arg(kind, needle).arg(r.status).arg(QString::fromUtf8(r.body), r.transportError);
-        return QString();
-    };
     QString why;
     why = expectError(request(&m_console, "POST", snapshots, R"({"backup_id": "b4",)"), 400, QStringLiteral("invalid"),
                       QStringLiteral("not valid JSON"));
@@ -660,15 +733,6 @@ void TestAgent::badInputChangesNothing()
                               R"({"backup_id":"b4"})"),
                       404, QStringLiteral("not-found"), QStringLiteral("passwd"));
     QVERIFY2(why.isEmpty(), qPrintable(why));
-    // A pool that cannot snapshot (ext4, no reflink) is refused clearly; no copy is made instead.
-    const QStringList ext4Before = QDir(m_ext4->mountPoint()).entryList(QDir::Files | QDir::Hidden);
-    why = expectError(request(&m_console, "POST",
-                              QStringLiteral("/v1/volumes/%1/snapshots")
-                                  .arg(QString::fromLatin1(QUrl::toPercentEncoding(volumeId(QStringLiteral("plain"))))),
-                              R"({"backup_id":"b5"})"),
-                      409, QStringLiteral("refused"), QStringLiteral("reflink"));
-    QVERIFY2(why.isEmpty(), qPrintable(why));
-    QCOMPARE(QDir(m_ext4->mountPoint()).entryList(QDir::Files | QDir::Hidden), ext4Before);
     why = expectError(request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/..%2F..%2Fetc")), 400,
                       QStringLiteral("invalid"), QStringLiteral("snapshot id"));
     QVERIFY2(why.isEmpty(), qPrintable(why));
@@ -739,6 +803,307 @@ void TestAgent::enrolmentCommands()
     QVERIFY2(err.contains(QStringLiteral("another ndbackup-agent")), qPrintable(err));
     QCOMPARE(agent({QStringLiteral("frobnicate")}, &out, &err), 2);
     QVERIFY(err.contains(QStringLiteral("unknown command")));
+}
+
+void TestAgent::operationsSurviveRestart()
+{
+    QString error;
+    const Response r = request(&m_console, "POST",
+                               QStringLiteral("/v1/volumes/%1/snapshots")
+                                   .arg(QString::fromLatin1(QUrl::toPercentEncoding(volumeId(QStringLiteral("vol1"))))),
+                               R"({"backup_id":"b10"})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    const QString done = r.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString();
+    QJsonObject op = waitOperation(done);
+    QCOMPARE(op.value(QStringLiteral("status")).toString(), QStringLiteral("succeeded"));
+    const QJsonObject snapshot = op.value(QStringLiteral("result")).toObject().value(QStringLiteral("snapshot")).toObject();
+    QCOMPARE(snapshot.value(QStringLiteral("kind")).toString(), QStringLiteral("snapshot"));
+    // vol1 is not in use: its reflink copy is as good as reading it detached.
+    QCOMPARE(snapshot.value(QStringLiteral("consistency")).toString(), QStringLiteral("detached"));
+
+    // A storage call that is still running when the agent is killed: lvs answers only after 60 s.
+    const QString marker = m_dir->filePath(QStringLiteral("lvm-slow"));
+    std::unique_ptr<SlowLvm> lvm;
+    restartWithSlowLvm(60, marker, lvm);
+    if (QTest::currentTestFailed())
+        return;
+    // Kept across a clean restart too.
+    QCOMPARE(waitOperation(done).value(QStringLiteral("status")).toString(), QStringLiteral("succeeded"));
+    const Response slow = request(&m_console, "POST",
+                                  QStringLiteral("/v1/volumes/%1/snapshots")
+                                      .arg(QString::fromLatin1(QUrl::toPercentEncoding(SlowLvm::volumeId()))),
+                                  R"({"backup_id":"b11"})");
+    QVERIFY2(slow.status == 202, slow.body.constData());
+    const QString interrupted = slow.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString();
+    QThread::msleep(500);
+    ::kill(pid_t(m_agent->processId()), SIGKILL);
+    m_agent->waitForFinished(10000);
+    m_agent.reset();
+    QFile::remove(marker);
+    startAgent();
+
+    op = waitOperation(done, 0);
+    QCOMPARE(op.value(QStringLiteral("status")).toString(), QStringLiteral("succeeded"));
+    QCOMPARE(op.value(QStringLiteral("result")).toObject().value(QStringLiteral("snapshot")).toObject().value(QStringLiteral("id")),
+             snapshot.value(QStringLiteral("id")));
+    op = waitOperation(interrupted, 0);
+    QCOMPARE(op.value(QStringLiteral("status")).toString(), QStringLiteral("failed"));
+    const QString message = op.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
+    QVERIFY2(message.contains(QStringLiteral("the agent restarted during the operation")), qPrintable(message));
+}
+
+void TestAgent::storageCallsRunOffTheEventLoop()
+{
+    // lvs takes 4 s while the marker exists: a storage call that long must not hold the API up.
+    const QString marker = m_dir->filePath(QStringLiteral("lvm-slow"));
+    std::unique_ptr<SlowLvm> lvm;
+    restartWithSlowLvm(4, marker, lvm);
+    if (QTest::currentTestFailed())
+        return;
+
+    QElapsedTimer timer;
+    timer.start();
+    const Response r = request(&m_console, "POST",
+                               QStringLiteral("/v1/volumes/%1/snapshots")
+                                   .arg(QString::fromLatin1(QUrl::toPercentEncoding(SlowLvm::volumeId()))),
+                               R"({"backup_id":"b12"})");
+    QVERIFY2(r.status == 202, r.body.constData());
+    QVERIFY2(timer.elapsed() < 2000, qPrintable(QStringLiteral("POST snapshots took %1 ms: it waited for the storage").arg(timer.elapsed())));
+    const QString operation = r.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString();
+    // Meanwhile the node answers, and so does a poll, at once.
+    timer.restart();
+    const Response node = request(&m_console, "GET", QStringLiteral("/v1/node"));
+    QCOMPARE(node.status, 200);
+    const Response poll = request(&m_console, "GET", QStringLiteral("/v1/operations/") + operation);
+    QVERIFY2(timer.elapsed() < 1500, qPrintable(QStringLiteral("GET /v1/node took %1 ms while lvs ran").arg(timer.elapsed())));
+    QCOMPARE(poll.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("status")).toString(),
+             QStringLiteral("running"));
+    QFile::remove(marker);
+    // The fake VG's LV is inactive: the operation fails, saying why, once lvs has answered.
+    const QJsonObject op = waitOperation(operation, 30000);
+    QCOMPARE(op.value(QStringLiteral("status")).toString(), QStringLiteral("failed"));
+    QVERIFY2(op.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString().contains(QStringLiteral("vgslow")),
+             QJsonDocument(op).toJson().constData());
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM snapshots WHERE deleted_at IS NULL")), 0);
+}
+
+void TestAgent::poolWithoutReflinkExportsTemporaryClone()
+{
+    // ext4 cannot snapshot: the agent takes data path 3, a temporary cloned volume, exported
+    // read-only exactly like a snapshot.
+    const QString plain = m_ext4->mountPoint() + QStringLiteral("/plain.img");
+    const QString cloneFile = m_ext4->mountPoint() + QStringLiteral("/ndbackup-vol-b20.img");
+    QString error;
+    QJsonObject copy;
+    OpenExport open;
+    QVERIFY2(openExport(QStringLiteral("b20"), 120, open, &error, QStringLiteral("plain")), qPrintable(error));
+    QJsonObject again;
+    QCOMPARE(takeSnapshot(QStringLiteral("b20"), &error, QStringLiteral("plain"), &copy), open.snapshot); // idempotent
+    QCOMPARE(copy.value(QStringLiteral("kind")).toString(), QStringLiteral("volume"));
+    QCOMPARE(copy.value(QStringLiteral("name")).toString(), QStringLiteral("ndbackup-vol-b20"));
+    QCOMPARE(copy.value(QStringLiteral("consistency")).toString(), QStringLiteral("detached")); // nobody used plain
+    QVERIFY(QFileInfo::exists(cloneFile));
+    QCOMPARE(open.data.value(QStringLiteral("writable")).toBool(), false);
+    const QString out = m_dir->filePath(QStringLiteral("clone.raw"));
+    QVERIFY2(nbdcopy(m_console, open.data, out, &error), qPrintable(error));
+    QCOMPARE(fileMd5(out), fileMd5(plain));
+    for (int i = 0; i < 2; ++i) {
+        QCOMPARE(request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/%1/connection").arg(open.snapshot)).status, 204);
+        QCOMPARE(request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/%1/export").arg(open.snapshot)).status, 204);
+    }
+    QVERIFY(!processAlive(open.nbdkitPid));
+    const Response r = request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/%1").arg(open.snapshot));
+    QVERIFY2(r.status == 202, r.body.constData());
+    QCOMPARE(waitOperation(r.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString())
+                 .value(QStringLiteral("status")).toString(),
+             QStringLiteral("succeeded"));
+    QVERIFY(!QFileInfo::exists(cloneFile));
+    QVERIFY(QFileInfo::exists(plain));
+
+    // A clone whose lease runs out is reaped like a snapshot: server, export, the clone itself.
+    OpenExport lapsed;
+    QVERIFY2(openExport(QStringLiteral("b21"), 0, lapsed, &error, QStringLiteral("plain")), qPrintable(error));
+    const QString lapsedFile = m_ext4->mountPoint() + QStringLiteral("/ndbackup-vol-b21.img");
+    QVERIFY(QFileInfo::exists(lapsedFile));
+    QVERIFY(waitFor([&] { return !QFileInfo::exists(lapsedFile); }, 15000));
+    QVERIFY(waitFor([&] { return !processAlive(lapsed.nbdkitPid); }, 5000));
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports")), 0);
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM snapshots WHERE deleted_at IS NULL")), 0);
+    QCOMPARE(QDir(m_ext4->mountPoint()).entryList({QStringLiteral("ndbackup-*")}, QDir::Files), QStringList());
+}
+
+void TestAgent::restoreWritesThroughWritableExport()
+{
+    QString error;
+    const qint64 size = 8 << 20;
+    const QJsonObject created = runOperation(QStringLiteral("/v1/volumes"),
+                                             QJsonObject{{QStringLiteral("driver"), QStringLiteral("image:") + m_pool},
+                                                         {QStringLiteral("name"), QStringLiteral("target1")},
+                                                         {QStringLiteral("size"), size}},
+                                             &error);
+    QVERIFY2(!created.isEmpty(), qPrintable(error));
+    const QJsonObject volume = created.value(QStringLiteral("result")).toObject().value(QStringLiteral("volume")).toObject();
+    QCOMPARE(volume.value(QStringLiteral("size")).toInteger(), size);
+    const QString id = volume.value(QStringLiteral("id")).toString();
+    QCOMPARE(id, volumeId(QStringLiteral("target1")));
+    QCOMPARE(volumeStatus(QStringLiteral("target1")), QStringLiteral("available"));
+    const QString path = QStringLiteral("/v1/volumes/%1/").arg(QString::fromLatin1(QUrl::toPercentEncoding(id)));
+
+    Response r = request(&m_console, "POST", path + QStringLiteral("export"));
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.json().value(QStringLiteral("export")).toObject().value(QStringLiteral("writable")).toBool(), true);
+    const QString exportId = r.json().value(QStringLiteral("export")).toObject().value(QStringLiteral("id")).toString();
+    QCOMPARE(request(&m_console, "POST", path + QStringLiteral("export")).json().value(QStringLiteral("export")).toObject()
+                 .value(QStringLiteral("id")).toString(),
+             exportId); // idempotent
+    QCOMPARE(request(&m_console, "POST", QStringLiteral("/v1/exports/%1/lease").arg(exportId), R"({"seconds":120})").status, 200);
+    QCOMPARE(volumeStatus(QStringLiteral("target1")), QStringLiteral("restoring-backup"));
+    // Nobody else writes it, and it is not backed up while it is being restored.
+    QCOMPARE(request(&m_otherConsole, "POST", path + QStringLiteral("export")).status, 409);
+    QCOMPARE(request(&m_console, "POST", path + QStringLiteral("snapshots"), R"({"backup_id":"b30"})").status, 409);
+
+    r = request(&m_console, "POST", path + QStringLiteral("connection"));
+    QVERIFY2(r.status == 200, r.body.constData());
+    const QJsonObject data = r.json().value(QStringLiteral("connection")).toObject().value(QStringLiteral("data")).toObject();
+    QCOMPARE(data.value(QStringLiteral("writable")).toBool(), true);
+    QCOMPARE(volumeStatus(QStringLiteral("target1")), QStringLiteral("restoring-backup"));
+
+    // core's NbdSink writes the pattern through the agent's export: random data, a zero region
+    // in the middle, random data again.
+    QByteArray pattern(int(size), Qt::Uninitialized);
+    QRandomGenerator(12).fillRange(reinterpret_cast<quint32 *>(pattern.data()), pattern.size() / 4);
+    std::memset(pattern.data() + (3 << 20), 0, 2 << 20);
+    try {
+        NbdConnectionProperties properties;
+        properties.host = data.value(QStringLiteral("host")).toString();
+        properties.port = quint16(data.value(QStringLiteral("port")).toInt());
+        properties.exportName = data.value(QStringLiteral("export_name")).toString();
+        properties.certificatesDir = m_console.nbdTlsDir;
+        NbdSink sink(properties);
+        QCOMPARE(sink.size(), size);
+        sink.writeAt(pattern.constData(), 3 << 20, 0);
+        sink.writeZeroes(2 << 20, 3 << 20);
+        sink.writeAt(pattern.constData() + (5 << 20), 3 << 20, 5 << 20);
+        sink.finish();
+    } catch (const Error &e) {
+        QFAIL(qPrintable(QStringLiteral("NbdSink through the agent's export: %1").arg(e.message())));
+    }
+    for (int i = 0; i < 2; ++i) // terminate, remove, and their replays
+        QCOMPARE(request(&m_console, "DELETE", path + QStringLiteral("connection")).status, 204);
+    QCOMPARE(volumeStatus(QStringLiteral("target1")), QStringLiteral("restoring-backup"));
+    for (int i = 0; i < 2; ++i)
+        QCOMPARE(request(&m_console, "DELETE", path + QStringLiteral("export")).status, 204);
+    QCOMPARE(volumeStatus(QStringLiteral("target1")), QStringLiteral("available"));
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports")), 0);
+    QFile target(m_pool + QStringLiteral("/target1.img"));
+    QVERIFY(target.open(QIODevice::ReadOnly));
+    QVERIFY2(target.readAll() == pattern, "the volume file holds what NbdSink wrote");
+    // Replays after the end change nothing.
+    QCOMPARE(request(&m_console, "DELETE", path + QStringLiteral("connection")).status, 204);
+    QCOMPARE(request(&m_console, "DELETE", path + QStringLiteral("export")).status, 204);
+    QCOMPARE(fileMd5(target.fileName()), QByteArray(QCryptographicHash::hash(pattern, QCryptographicHash::Md5).toHex()));
+    QCOMPARE(volumeStatus(QStringLiteral("target1")), QStringLiteral("available"));
+}
+
+void TestAgent::writableExportFaults()
+{
+    const QStringList before = poolFiles();
+    const QString driver = QStringLiteral("image:") + m_pool;
+    const auto create = [&](const QString &json) { return request(&m_console, "POST", QStringLiteral("/v1/volumes"), json.toUtf8()); };
+    QString why = expectError(create(QStringLiteral(R"({"driver":"%1","name":"../../etc/x","size":1048576})").arg(driver)), 400,
+                              QStringLiteral("invalid"), QStringLiteral("volume name"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    why = expectError(create(QStringLiteral(R"({"driver":"%1","name":"ndbackup-vol-x","size":1048576})").arg(driver)), 400,
+                      QStringLiteral("invalid"), QStringLiteral("ndbackup-"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    // Larger than the pool's free space (the btrfs pool has 200 MiB), and larger than any volume.
+    why = expectError(create(QStringLiteral(R"({"driver":"%1","name":"huge","size":%2})").arg(driver).arg(qint64(1) << 40)), 400,
+                      QStringLiteral("invalid"), QStringLiteral("free"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    why = expectError(create(QStringLiteral(R"({"driver":"%1","name":"huge","size":%2})").arg(driver).arg(qint64(1) << 50)), 400,
+                      QStringLiteral("invalid"), QStringLiteral("size"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    why = expectError(create(QStringLiteral(R"({"driver":"%1","name":"odd","size":1000})").arg(driver)), 400,
+                      QStringLiteral("invalid"), QStringLiteral("512"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    why = expectError(create(QStringLiteral(R"({"driver":"lvm:nosuchvg","name":"x","size":1048576})")), 404,
+                      QStringLiteral("not-found"), QStringLiteral("lvm:nosuchvg"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    why = expectError(create(QStringLiteral(R"({"driver":"%1","name":"x","size":1048576,"path":"/tmp"})").arg(driver)), 400,
+                      QStringLiteral("invalid"), QStringLiteral("unknown field 'path'"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    // A writable export of a temporary, or of a volume that is not there.
+    why = expectError(request(&m_console, "POST", QStringLiteral("/v1/volumes/%1/export")
+                                                      .arg(QString::fromLatin1(QUrl::toPercentEncoding(driver + QStringLiteral("/ndbackup-snap-x"))))),
+                      400, QStringLiteral("invalid"), QStringLiteral("ndbackup-"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    why = expectError(request(&m_console, "POST", QStringLiteral("/v1/volumes/%1/export")
+                                                      .arg(QString::fromLatin1(QUrl::toPercentEncoding(driver + QStringLiteral("/../../etc/passwd"))))),
+                      404, QStringLiteral("not-found"), QStringLiteral("passwd"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    QCOMPARE(poolFiles(), before);
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM operations")), 0);
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports")), 0);
+
+    // A volume in use (a writer holds it) or being backed up (a temporary copy of it exists) is
+    // no restore target.
+    QString error;
+    const QString log = m_dir->filePath(QStringLiteral("writer-faults.log"));
+    auto writer = startWriter(QStringLiteral("--raw"), m_pool + QStringLiteral("/busy.img"), log, 200, error,
+                              {QStringLiteral("--blocks"), QStringLiteral("1024"), QStringLiteral("--seed"), QStringLiteral("5")});
+    QVERIFY2(writer, qPrintable(error));
+    why = expectError(request(&m_console, "POST", QStringLiteral("/v1/volumes/%1/export")
+                                                      .arg(QString::fromLatin1(QUrl::toPercentEncoding(volumeId(QStringLiteral("busy")))))),
+                      409, QStringLiteral("refused"), QStringLiteral("in-use"));
+    QVERIFY(stopWriter(*writer, error));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    const QString copy = takeSnapshot(QStringLiteral("b31"), &error);
+    QVERIFY2(!copy.isEmpty(), qPrintable(error));
+    why = expectError(request(&m_console, "POST", QStringLiteral("/v1/volumes/%1/export")
+                                                      .arg(QString::fromLatin1(QUrl::toPercentEncoding(volumeId(QStringLiteral("vol1")))))),
+                      409, QStringLiteral("refused"), QStringLiteral("being backed up"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    const Response deleted = request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/%1").arg(copy));
+    QCOMPARE(waitOperation(deleted.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString())
+                 .value(QStringLiteral("status")).toString(),
+             QStringLiteral("succeeded"));
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports")), 0);
+
+    // An existing name: the operation fails as refused, the volume is untouched.
+    const QString vol1 = m_pool + QStringLiteral("/vol1.img");
+    const QByteArray vol1Md5 = fileMd5(vol1);
+    const Response existing = create(QStringLiteral(R"({"driver":"%1","name":"vol1","size":1048576})").arg(driver));
+    QCOMPARE(existing.status, 202);
+    const QJsonObject failed = waitOperation(existing.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString());
+    QCOMPARE(failed.value(QStringLiteral("error")).toObject().value(QStringLiteral("kind")).toString(), QStringLiteral("refused"));
+    QCOMPARE(fileMd5(vol1), vol1Md5);
+
+    // A writable export whose lease runs out (4 s here, nobody extends it) is reaped: nbdkit
+    // stopped, the export gone, the volume available again.
+    const QString path = QStringLiteral("/v1/volumes/%1/").arg(QString::fromLatin1(QUrl::toPercentEncoding(volumeId(QStringLiteral("vol1")))));
+    Response r = request(&m_console, "POST", path + QStringLiteral("export"));
+    QVERIFY2(r.status == 200, r.body.constData());
+    const QString exportId = r.json().value(QStringLiteral("export")).toObject().value(QStringLiteral("id")).toString();
+    r = request(&m_console, "POST", path + QStringLiteral("connection"));
+    QVERIFY2(r.status == 200, r.body.constData());
+    const quint16 port = quint16(r.json().value(QStringLiteral("connection")).toObject().value(QStringLiteral("data")).toObject()
+                                     .value(QStringLiteral("port")).toInt());
+    QFile pidFile(m_stateDir + QStringLiteral("/exports/") + exportId + QStringLiteral("/nbdkit.pid"));
+    QVERIFY(pidFile.open(QIODevice::ReadOnly));
+    const qint64 nbdkitPid = pidFile.readAll().trimmed().toLongLong();
+    QVERIFY(processAlive(nbdkitPid));
+    QCOMPARE(volumeStatus(QStringLiteral("vol1")), QStringLiteral("restoring-backup"));
+    QVERIFY(waitFor([&] { return tableCount(QStringLiteral("SELECT COUNT(*) FROM exports")) == 0; }, 15000));
+    QVERIFY(waitFor([&] { return !processAlive(nbdkitPid); }, 5000));
+    QVERIFY(portFree(port));
+    QCOMPARE(volumeStatus(QStringLiteral("vol1")), QStringLiteral("available"));
+    QCOMPARE(request(&m_console, "POST", QStringLiteral("/v1/exports/%1/lease").arg(exportId), R"({"seconds":60})").status, 404);
+    // The replayed terminate and remove of the reaped export: idempotent, nothing changed.
+    QCOMPARE(request(&m_console, "DELETE", path + QStringLiteral("connection")).status, 204);
+    QCOMPARE(request(&m_console, "DELETE", path + QStringLiteral("export")).status, 204);
+    QCOMPARE(fileMd5(vol1), vol1Md5);
+    QCOMPARE(poolFiles(), before);
+    QVERIFY(!QFileInfo::exists(m_stateDir + QStringLiteral("/exports/") + exportId));
 }
 
 QTEST_GUILESS_MAIN(TestAgent)

@@ -1,8 +1,9 @@
 #pragma once
-// A slow `lvm` for tests of a window that must not wait for storage: a script placed first in
+// A slow `lvm` for tests of what must not wait for storage (a window, the agent's API): a script placed first in
 // PATH whose `lvm lvs ...` answers after `seconds` (only while `marker` exists, when one is
 // given) with one inactive (so: available) LV vgslow/data; every other lvm command fails, as it
-// would on a host without that VG. The destructor restores PATH.
+// would on a host without that VG. The destructor restores PATH. Child processes started while
+// it lives (an ndbackup-agent) inherit it.
 #include <QByteArray>
 #include <QString>
 

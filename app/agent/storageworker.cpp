@@ -1,0 +1,56 @@
+#include "storageworker.h"
+#include "catalog/catalog.h"
+#include "exportmanager.h"
+#include "operations.h"
+#include "util/error.h"
+#include "volumes/driverset.h"
+
+#include <QDebug>
+
+namespace ndb {
+
+StorageWorker::StorageWorker(const AgentConfig &config, const TlsIdentity &identity)
+    : m_config(config), m_identity(identity)
+{
+    m_pool.setMaxThreadCount(1);
+}
+
+StorageWorker::~StorageWorker()
+{
+    m_pool.waitForDone();
+}
+
+void StorageWorker::start(std::function<void(ExportManager &)> body)
+{
+    m_pool.start([this, body = std::move(body)] {
+        try {
+            Catalog catalog(m_config.catalogPath());
+            DriverSet drivers(m_config.drivers);
+            ExportManager exports(m_config, catalog, drivers, m_identity);
+            body(exports);
+        } catch (const std::exception &e) {
+            qWarning().noquote() << QStringLiteral("storage worker: %1").arg(QString::fromUtf8(e.what()));
+        }
+    });
+}
+
+void StorageWorker::run(const QString &operationId, std::function<QJsonObject(ExportManager &)> work)
+{
+    start([operationId, work = std::move(work)](ExportManager &exports) {
+        OperationStore operations(exports.catalog());
+        try {
+            operations.succeed(operationId, work(exports));
+        } catch (const Error &e) {
+            operations.fail(operationId, e.kind(), e.message());
+        } catch (const std::exception &e) {
+            operations.fail(operationId, ErrorKind::Failed, QString::fromUtf8(e.what()));
+        }
+    });
+}
+
+void StorageWorker::post(std::function<void(ExportManager &)> work)
+{
+    start(std::move(work));
+}
+
+} // namespace ndb

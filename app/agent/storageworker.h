@@ -1,0 +1,39 @@
+#pragma once
+// Where the agent's storage calls run (snapshot, clone, volume creation, deletion): one worker
+// thread, off the event loop, so that the API answers while a slow storage call runs. Each task
+// opens its own catalog connection and drivers on that thread (a QSqlDatabase connection must not
+// cross threads) and records its outcome in the operations table. Tasks run one at a time, in
+// the order they were queued: a retried request finds what the first one made.
+#include "agentconfig.h"
+#include "net/identity.h"
+
+#include <QJsonObject>
+#include <QThreadPool>
+
+#include <functional>
+
+namespace ndb {
+
+class ExportManager;
+
+class StorageWorker
+{
+public:
+    StorageWorker(const AgentConfig &config, const TlsIdentity &identity);
+    ~StorageWorker(); // waits for the task that runs and the queued ones
+
+    // Runs `work` on the worker; its result (or its error) completes operation `operationId`.
+    void run(const QString &operationId, std::function<QJsonObject(ExportManager &)> work);
+    // Runs `work` on the worker with no operation (the reaper); errors are logged.
+    void post(std::function<void(ExportManager &)> work);
+    void waitForDone() { m_pool.waitForDone(); }
+
+private:
+    void start(std::function<void(ExportManager &)> body);
+
+    AgentConfig m_config;
+    TlsIdentity m_identity;
+    QThreadPool m_pool;
+};
+
+} // namespace ndb
