@@ -1,6 +1,8 @@
 #include "catalog.h"
 #include "util/error.h"
 
+#include <algorithm>
+
 #include <QAtomicInteger>
 #include <QDir>
 #include <QFile>
@@ -10,6 +12,7 @@
 #include <QSysInfo>
 #include <QVariant>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sys/statvfs.h>
@@ -213,7 +216,7 @@ QAtomicInteger<quint64> s_connectionCounter;
 
 } // namespace
 
-Catalog::Catalog(const QString &path)
+Catalog::Catalog(const QString &path, int migrateUpTo)
     : m_path(QFileInfo(path).absoluteFilePath())
     , m_connectionName(QStringLiteral("ndb-catalog-%1").arg(s_connectionCounter.fetchAndAddRelaxed(1)))
 {
@@ -237,7 +240,7 @@ Catalog::Catalog(const QString &path)
     exec(QStringLiteral("PRAGMA journal_mode=WAL"));
     exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
     exec(QStringLiteral("PRAGMA foreign_keys=ON"));
-    migrate();
+    migrate(migrateUpTo < 0 ? latestSchemaVersion() : std::min(migrateUpTo, latestSchemaVersion()));
 }
 
 Catalog::~Catalog()
@@ -301,9 +304,13 @@ int Catalog::schemaVersion() const
     return q.next() ? q.value(0).toInt() : 0;
 }
 
-void Catalog::migrate()
+int Catalog::latestSchemaVersion()
 {
-    const int target = int(std::size(kMigrations));
+    return int(std::size(kMigrations));
+}
+
+void Catalog::migrate(int target)
+{
     if (schemaVersion() >= target)
         return;
     transaction([&] {

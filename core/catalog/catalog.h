@@ -18,7 +18,9 @@ class Catalog
 {
 public:
     // Opens the SQLite catalog at `path` (creating its directory), applies pending migrations.
-    explicit Catalog(const QString &path);
+    // `migrateUpTo` stops at an earlier schema version: only the migration tests use it, to make
+    // a catalog as an older release left it.
+    explicit Catalog(const QString &path, int migrateUpTo = -1);
     ~Catalog();
     Catalog(const Catalog &) = delete;
     Catalog &operator=(const Catalog &) = delete;
@@ -26,6 +28,7 @@ public:
     QString path() const { return m_path; }
     QSqlDatabase database() const;
     int schemaVersion() const;
+    static int latestSchemaVersion();
 
     // Runs `work` in one transaction; rolls back and rethrows when it throws.
     void transaction(const std::function<void()> &work);
@@ -34,7 +37,7 @@ public:
     QSqlQuery exec(const QString &sql, const QVariantList &bindings = {}) const;
 
 private:
-    void migrate();
+    void migrate(int target);
 
     QString m_path;
     QString m_connectionName;
