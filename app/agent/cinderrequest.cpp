@@ -122,10 +122,12 @@ CinderListQuery parseQuery(const QByteArray &query, const QStringList &filters)
                 const QString dir = kd.value(1, QStringLiteral("desc")).trimmed().toLower();
                 if (kd.size() > 2 || kd[0].trimmed().isEmpty() || (dir != QLatin1String("asc") && dir != QLatin1String("desc")))
                     throw InvalidInputError(QStringLiteral("sort '%1' is not KEY[:asc|desc][,KEY[:asc|desc]...]").arg(value.left(100)));
-                q.sort.append({kd[0].trimmed(), dir == QLatin1String("asc")});
+                // python-cinderclient sends the v1 name of the name key.
+                const QString sortKey = kd[0].trimmed() == QLatin1String("display_name") ? QStringLiteral("name") : kd[0].trimmed();
+                q.sort.append({sortKey, dir == QLatin1String("asc")});
             }
         } else if (key == QLatin1String("sort_key")) {
-            sortKey = value;
+            sortKey = value == QLatin1String("display_name") ? QStringLiteral("name") : value;
         } else if (key == QLatin1String("sort_dir")) {
             sortDir = value.toLower();
             if (sortDir != QLatin1String("asc") && sortDir != QLatin1String("desc"))
