@@ -6,6 +6,7 @@
 #include "catalog/jobstore.h"
 #include "engine/engine.h"
 #include "jobs/jobhandle.h"
+#include "jobs/jobqueue.h"
 #include "model/status.h"
 #include "volumes/driverset.h"
 #include "volumes/volumedriver.h"
@@ -73,6 +74,16 @@ QJsonObject summary(const QJsonObject &full)
     return QJsonObject{{QStringLiteral("id"), full.value(QStringLiteral("id"))},
                        {QStringLiteral("name"), full.value(QStringLiteral("name"))},
                        {QStringLiteral("links"), full.value(QStringLiteral("links"))}};
+}
+
+// Cinder's overLimit: a node takes only so much work at once; a client retries later.
+void checkJobLimit(const Engine &engine)
+{
+    const qsizetype limit = qsizetype(std::max(1, engine.config().maxConcurrentJobs)) * 4;
+    const qsizetype queued = engine.jobQueue()->jobs().size();
+    if (queued >= limit)
+        throw CinderFault(413, QStringLiteral("Too many jobs on this node: %1 are queued or running (at most %2, four times "
+                                              "max_concurrent_jobs); retry when some have finished.").arg(queued).arg(limit));
 }
 
 ApiReply page(const QString &key, QList<QJsonObject> items, const CinderRequest &call, const HttpRequest &request,
@@ -341,6 +352,7 @@ ApiReply CinderApi::listBackups(const CinderRequest &call, const HttpRequest &re
 ApiReply CinderApi::createBackup(const CinderRequest &call, const HttpRequest &request)
 {
     const Volume volume = volumeByUuid(call.volumeId, currentVolumes());
+    checkJobLimit(m_engine);
     BackupRequest backup;
     backup.volumeId = volume.id;
     backup.container = call.container;
@@ -414,6 +426,7 @@ ApiReply CinderApi::restoreBackup(const CinderRequest &call, const HttpRequest &
         target.id = newId;
         target.name = restore.newVolumeName;
     }
+    checkJobLimit(m_engine);
     m_engine.submitRestore(restore);
     return json(202, {{QStringLiteral("restore"), QJsonObject{{QStringLiteral("backup_id"), backup.id},
                                                               {QStringLiteral("volume_id"), volumeUuid(target.id)},

@@ -97,6 +97,7 @@ private slots:
     void v2PathTakesTheSpecificationsBody();
     void tokensAndBadInputChangeNothing();
     void pagingAndSort();
+    void tooManyJobsIsOverLimit();
 
 private:
     Run run(const QString &program, const QStringList &args, int timeoutMs = 120000);
@@ -177,6 +178,10 @@ void TestCinder::initTestCase()
             QCOMPARE(volume.write(block), qint64(block.size()));
         }
     }
+    for (int i = 1; i <= 5; ++i) { // volumes for the job limit
+        QFile small(m_pool + QStringLiteral("/limit%1.img").arg(i));
+        QVERIFY(small.open(QIODevice::WriteOnly) && small.resize(1 << 20));
+    }
     QFile spare(m_pool + QStringLiteral("/spare.img"));
     QVERIFY(spare.open(QIODevice::WriteOnly) && spare.resize(16 << 20));
     spare.close();
@@ -194,7 +199,9 @@ void TestCinder::initTestCase()
     m_configFile = m_dir->filePath(QStringLiteral("agent.conf"));
     QFile conf(m_configFile);
     QVERIFY(conf.open(QIODevice::WriteOnly));
-    conf.write(QStringLiteral("image_pools = %1\nstate_dir = %2\nlisten = %3:%4\nexport_ports = %5-%5\nrepository = %6\n")
+    // One job at a time: at most 4 queued or running before the API says overLimit.
+    conf.write(QStringLiteral("image_pools = %1\nstate_dir = %2\nlisten = %3:%4\nexport_ports = %5-%5\nrepository = %6\n"
+                              "max_concurrent_jobs = 1\n")
                    .arg(m_pool, m_stateDir, kAgentAddress.toString())
                    .arg(m_port)
                    .arg(m_port + 1)
@@ -577,6 +584,39 @@ void TestCinder::pagingAndSort()
     const QJsonArray volumes = request("GET", QStringLiteral("/v3/%1/volumes?sort=name:asc&limit=1").arg(kProject))
                                    .json().value(QStringLiteral("volumes")).toArray();
     QCOMPARE(volumes.size(), 1);
+}
+
+void TestCinder::tooManyJobsIsOverLimit()
+{
+    // Five backups sent in one go (pipelined on one connection, so that none can have finished
+    // in between): four are accepted, the fifth is Cinder's overLimit, and creates nothing.
+    QByteArray bytes;
+    for (int i = 1; i <= 5; ++i) {
+        const QString volume = volumeUuid(QStringLiteral("limit%1").arg(i));
+        QVERIFY(!volume.isEmpty());
+        const QByteArray body = QStringLiteral(R"({"backup": {"volume_id": "%1", "name": "limit%2", "container": "limit"}})")
+                                    .arg(volume).arg(i).toUtf8();
+        bytes += "POST /v3/" + kProject.toLatin1() + "/backups HTTP/1.1\r\nHost: agent\r\nX-Auth-Token: " + m_token.toLatin1()
+            + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n"
+            + (i == 5 ? "Connection: close\r\n" : "") + "\r\n" + body;
+    }
+    QSslSocket socket;
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setCaCertificates(QSslCertificate::fromPath(m_caFile));
+    socket.setSslConfiguration(tls);
+    socket.connectToHostEncrypted(kAgentAddress.toString(), m_port);
+    QVERIFY2(socket.waitForEncrypted(10000), qPrintable(socket.errorString()));
+    socket.write(bytes);
+    QByteArray in;
+    while (socket.waitForReadyRead(10000))
+        in += socket.readAll();
+    QList<int> statuses;
+    for (qsizetype at = in.indexOf("HTTP/1.1 "); at >= 0; at = in.indexOf("HTTP/1.1 ", at + 1))
+        statuses << in.mid(at + 9, 3).toInt();
+    QCOMPARE(statuses, (QList<int>{202, 202, 202, 202, 413}));
+    QVERIFY2(in.contains("\"overLimit\"") && in.contains("Too many jobs on this node"), in.right(400).constData());
+    QVERIFY(waitFor([&] { return backups(QStringLiteral("?container=limit&status=available")).size() == 4; }, 60000));
+    QCOMPARE(backups(QStringLiteral("?container=limit")).size(), 4);
 }
 
 QTEST_GUILESS_MAIN(TestCinder)
