@@ -2,6 +2,7 @@
 // state directory and a btrfs image pool, consoles with certificates made by core/net's identity
 // code, the API over mutual TLS, exports read with nbdcopy (libnbd) over NBD+TLS.
 #include "net/identity.h"
+#include "support/agentclient.h"
 #include "support/scratchfs.h"
 #include "support/writercheck.h"
 
@@ -38,25 +39,10 @@ namespace {
 
 const QHostAddress kAgentAddress(QStringLiteral("127.0.0.2"));
 
-QString agentPath()
-{
-    return qEnvironmentVariable("NDB_BUILD_DIR") + QStringLiteral("/app/agent/ndbackup-agent");
-}
-
 bool portFree(quint16 port)
 {
     QTcpServer probe;
     return probe.listen(kAgentAddress, port);
-}
-
-QByteArray fileMd5(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    QCryptographicHash hash(QCryptographicHash::Md5);
-    hash.addData(&f);
-    return hash.result().toHex();
 }
 
 bool processAlive(qint64 pid)
@@ -70,25 +56,7 @@ bool processAlive(qint64 pid)
     return s.mid(s.lastIndexOf(')') + 2, 1) != "Z";
 }
 
-bool waitFor(const std::function<bool()> &condition, int timeoutMs)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!condition()) {
-        if (timer.elapsed() > timeoutMs)
-            return false;
-        QThread::msleep(50);
-    }
-    return true;
-}
-
-struct Response
-{
-    int status = 0; // 0: no HTTP response at all
-    QByteArray body;
-    QString transportError;
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-};
+using Response = HttpAnswer;
 
 // A console: its identity and a TLS directory for libnbd (ca-cert.pem = the agent's certificate).
 struct Console
@@ -160,9 +128,9 @@ void TestAgent::initTestCase()
 {
     if (::geteuid() != 0)
         QFAIL("this test needs root for loop devices and mounts; run it as root");
-    if (!QFileInfo(agentPath()).isExecutable())
+    if (!QFileInfo(agentExecutable()).isExecutable())
         QFAIL(qPrintable(QStringLiteral("ndbackup-agent is not built at %1 (NDB_BUILD_DIR must point at the build tree)")
-                             .arg(agentPath())));
+                             .arg(agentExecutable())));
     for (const char *tool : {"nbdkit", "nbdcopy"})
         if (QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty())
             QFAIL(qPrintable(QStringLiteral("%1 is not installed (resources/scripts/install-deps-debian.sh installs it)")
@@ -225,7 +193,7 @@ void TestAgent::init()
     conf.close();
     for (const Console *c : {&m_console, &m_otherConsole}) {
         QProcess trust;
-        trust.start(agentPath(), {QStringLiteral("--config"), m_configFile, QStringLiteral("trust-console"),
+        trust.start(agentExecutable(), {QStringLiteral("--config"), m_configFile, QStringLiteral("trust-console"),
                                   c->identity.fingerprint(), QStringLiteral("--label"), QStringLiteral("test console")});
         QVERIFY(trust.waitForFinished(30000));
         QVERIFY2(trust.exitCode() == 0, trust.readAllStandardError().constData());
@@ -241,19 +209,8 @@ void TestAgent::cleanup()
 void TestAgent::startAgent()
 {
     m_agent = std::make_unique<QProcess>();
-    m_agent->setProcessChannelMode(QProcess::SeparateChannels);
-    m_agent->start(agentPath(), {QStringLiteral("run"), QStringLiteral("--config"), m_configFile});
-    QVERIFY2(m_agent->waitForStarted(10000), qPrintable(m_agent->errorString()));
-    QByteArray out;
-    QElapsedTimer timer;
-    timer.start();
-    while (!out.contains("listening on") && timer.elapsed() < 30000 && m_agent->state() == QProcess::Running) {
-        m_agent->waitForReadyRead(200);
-        out += m_agent->readAllStandardOutput();
-    }
-    QVERIFY2(out.contains("listening on"), qPrintable(QString::fromUtf8(out + m_agent->readAllStandardError())));
-    const qsizetype at = out.indexOf("fingerprint ");
-    m_agentFingerprint = QString::fromLatin1(out.mid(at + 12).trimmed());
+    QString why;
+    QVERIFY2(startAgentProcess(*m_agent, m_configFile, &m_agentFingerprint, &why), qPrintable(why));
     // The consoles' libnbd trusts exactly this agent's certificate.
     for (Console *c : {&m_console, &m_otherConsole, &m_stranger}) {
         QFile::remove(c->nbdTlsDir + QStringLiteral("/ca-cert.pem"));
@@ -265,15 +222,7 @@ void TestAgent::stopAgent()
 {
     if (!m_agent)
         return;
-    if (m_agent->state() == QProcess::Running) {
-        m_agent->terminate();
-        if (!m_agent->waitForFinished(30000))
-            m_agent->kill();
-        m_agent->waitForFinished(5000);
-    }
-    const QByteArray err = m_agent->readAllStandardError();
-    if (!err.isEmpty())
-        qInfo("agent log:\n%s", err.constData());
+    stopAgentProcess(*m_agent);
     m_agent.reset();
 }
 
@@ -313,30 +262,7 @@ Response TestAgent::raw(const Console &console, const QByteArray &bytes)
         response.transportError = QStringLiteral("the agent's certificate is not the pinned one");
         return response;
     }
-    socket.write(bytes);
-    QByteArray in;
-    QElapsedTimer timer;
-    timer.start();
-    while (timer.elapsed() < 20000) {
-        const qsizetype end = in.indexOf("\r\n\r\n");
-        if (end >= 0) {
-            qsizetype length = 0;
-            for (const QByteArray &line : in.left(end).split('\n'))
-                if (line.toLower().startsWith("content-length:"))
-                    length = line.mid(15).trimmed().toLongLong();
-            if (in.size() >= end + 4 + length) {
-                response.status = in.mid(9, 3).toInt();
-                response.body = in.mid(end + 4, length);
-                return response;
-            }
-        }
-        if (socket.state() != QAbstractSocket::ConnectedState && socket.bytesAvailable() == 0)
-            break;
-        if (socket.waitForReadyRead(500))
-            in += socket.readAll();
-    }
-    response.transportError = socket.errorString().isEmpty() ? QStringLiteral("no response") : socket.errorString();
-    return response;
+    return exchangeHttp(socket, bytes);
 }
 
 QString TestAgent::volumeId(const QString &name)
@@ -722,7 +648,7 @@ void TestAgent::enrolmentCommands()
 {
     const auto agent = [&](const QStringList &args, QString *out, QString *err) {
         QProcess p;
-        p.start(agentPath(), QStringList{QStringLiteral("--config"), m_configFile} + args);
+        p.start(agentExecutable(), QStringList{QStringLiteral("--config"), m_configFile} + args);
         p.waitForFinished(30000);
         *out = QString::fromUtf8(p.readAllStandardOutput());
         *err = QString::fromUtf8(p.readAllStandardError());

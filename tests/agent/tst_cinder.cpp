@@ -3,6 +3,8 @@
 // command (python3-cinderclient) verifying the agent's certificate; raw HTTPS requests (no client
 // certificate, like cinder's) for the v2 path, the refusals and paging; ndbackupctl on the node
 // pointed at the agent's catalog and repository.
+#include "support/agentclient.h"
+#include "support/ctlrunner.h"
 #include "support/scratchfs.h"
 
 #include <QCryptographicHash>
@@ -34,34 +36,13 @@ namespace {
 const QHostAddress kAgentAddress(QStringLiteral("127.0.0.6"));
 const QString kProject = QStringLiteral("3f0c6bd0e1b64f8c9a3c2d1e0f9a8b7c");
 
-QString buildPath(const QString &relative)
-{
-    return qEnvironmentVariable("NDB_BUILD_DIR") + relative;
-}
-
-QByteArray fileMd5(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    QCryptographicHash hash(QCryptographicHash::Md5);
-    hash.addData(&f);
-    return hash.result().toHex();
-}
-
 struct Run
 {
     int exitCode = -1;
     QString out, err;
 };
 
-struct Response
-{
-    int status = 0; // 0: no HTTP answer
-    QByteArray body;
-    QString transportError;
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-};
+using Response = HttpAnswer;
 
 // The value of row `key` in one of cinder's two-column tables ("| key | value |").
 QString tableValue(const QString &table, const QString &key)
@@ -69,18 +50,6 @@ QString tableValue(const QString &table, const QString &key)
     const QRegularExpression row(QStringLiteral("^\\|\\s*%1\\s*\\|\\s*(.*?)\\s*\\|$").arg(QRegularExpression::escape(key)),
                                  QRegularExpression::MultilineOption);
     return row.match(table).captured(1);
-}
-
-bool waitFor(const std::function<bool()> &condition, int timeoutMs)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!condition()) {
-        if (timer.elapsed() > timeoutMs)
-            return false;
-        QThread::msleep(200);
-    }
-    return true;
 }
 
 } // namespace
@@ -152,16 +121,16 @@ Run TestCinder::cinder(const QStringList &args, const QString &token)
 
 Run TestCinder::agentCommand(const QStringList &args)
 {
-    return run(buildPath(QStringLiteral("/app/agent/ndbackup-agent")), QStringList{QStringLiteral("--config"), m_configFile} + args);
+    return run(agentExecutable(), QStringList{QStringLiteral("--config"), m_configFile} + args);
 }
 
 void TestCinder::initTestCase()
 {
     if (::geteuid() != 0)
         QFAIL("this test needs root for loop devices and mounts; run it as root");
-    for (const QString &built : {QStringLiteral("/app/agent/ndbackup-agent"), QStringLiteral("/app/cli/ndbackupctl")})
-        if (!QFileInfo(buildPath(built)).isExecutable())
-            QFAIL(qPrintable(QStringLiteral("%1 is not built (NDB_BUILD_DIR must point at the build tree)").arg(buildPath(built))));
+    for (const QString &built : {agentExecutable(), ctlPath()})
+        if (!QFileInfo(built).isExecutable())
+            QFAIL(qPrintable(QStringLiteral("%1 is not built (NDB_BUILD_DIR must point at the build tree)").arg(built)));
     if (QStandardPaths::findExecutable(QStringLiteral("cinder")).isEmpty())
         QFAIL("the cinder command is not installed: python3-cinderclient (resources/scripts/install-deps-debian.sh installs it)");
     m_dir = std::make_unique<QTemporaryDir>();
@@ -220,31 +189,16 @@ void TestCinder::initTestCase()
     QCOMPARE(tokens.permissions() & (QFile::ReadGroup | QFile::ReadOther), QFile::Permissions());
 
     m_agent = std::make_unique<QProcess>();
-    m_agent->start(buildPath(QStringLiteral("/app/agent/ndbackup-agent")), {QStringLiteral("run"), QStringLiteral("--config"), m_configFile});
-    QVERIFY2(m_agent->waitForStarted(10000), qPrintable(m_agent->errorString()));
-    QByteArray out;
-    QElapsedTimer timer;
-    timer.start();
-    while (!out.contains("listening on") && timer.elapsed() < 30000 && m_agent->state() == QProcess::Running) {
-        m_agent->waitForReadyRead(200);
-        out += m_agent->readAllStandardOutput();
-    }
-    QVERIFY2(out.contains("listening on"), qPrintable(QString::fromUtf8(out + m_agent->readAllStandardError())));
+    QString why;
+    QVERIFY2(startAgentProcess(*m_agent, m_configFile, nullptr, &why), qPrintable(why));
     // The agent's self-signed certificate is the CA file cinder verifies it with.
     m_caFile = m_stateDir + QStringLiteral("/identity/identity-cert.pem");
 }
 
 void TestCinder::cleanupTestCase()
 {
-    if (m_agent && m_agent->state() == QProcess::Running) {
-        m_agent->terminate();
-        if (!m_agent->waitForFinished(30000))
-            m_agent->kill();
-        m_agent->waitForFinished(5000);
-        const QByteArray err = m_agent->readAllStandardError();
-        if (!err.isEmpty())
-            qInfo("agent log:\n%s", err.constData());
-    }
+    if (m_agent)
+        stopAgentProcess(*m_agent);
     m_busyHolder.close();
     m_fs.reset();
 }
@@ -273,30 +227,7 @@ Response TestCinder::request(const QByteArray &method, const QString &path, cons
         response.transportError = socket.errorString();
         return response;
     }
-    socket.write(bytes);
-    QByteArray in;
-    QElapsedTimer timer;
-    timer.start();
-    while (timer.elapsed() < 30000) {
-        const qsizetype end = in.indexOf("\r\n\r\n");
-        if (end >= 0) {
-            qsizetype length = 0;
-            for (const QByteArray &line : in.left(end).split('\n'))
-                if (line.toLower().startsWith("content-length:"))
-                    length = line.mid(15).trimmed().toLongLong();
-            if (in.size() >= end + 4 + length) {
-                response.status = in.mid(9, 3).toInt();
-                response.body = in.mid(end + 4, length);
-                return response;
-            }
-        }
-        if (socket.state() != QAbstractSocket::ConnectedState && socket.bytesAvailable() == 0)
-            break;
-        if (socket.waitForReadyRead(500))
-            in += socket.readAll();
-    }
-    response.transportError = socket.errorString().isEmpty() ? QStringLiteral("no response") : socket.errorString();
-    return response;
+    return exchangeHttp(socket, bytes, 30000);
 }
 
 QString TestCinder::volumeUuid(const QString &name)
@@ -374,7 +305,7 @@ void TestCinder::cinderDrivesBackupOfInUseVolume()
     conf.write(QStringLiteral("catalog = %1/agent.sqlite\nrepository_root = %2\nimage_pools = %3\n")
                    .arg(m_stateDir, m_repository, m_pool).toUtf8());
     conf.close();
-    const QString ctl = buildPath(QStringLiteral("/app/cli/ndbackupctl"));
+    const QString ctl = ctlPath();
     const Run ctlList = run(ctl, {QStringLiteral("--config"), ctlConfig, QStringLiteral("backup"), QStringLiteral("list")});
     QVERIFY2(ctlList.exitCode == 0 && ctlList.out.contains(id.left(8)), qPrintable(ctlList.out + ctlList.err));
     const Run ctlJobs = run(ctl, {QStringLiteral("--config"), ctlConfig, QStringLiteral("jobs")});
