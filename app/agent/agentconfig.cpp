@@ -32,8 +32,12 @@ AgentConfig AgentConfig::load(const QString &iniFile)
     if (!QFileInfo(iniFile).isFile())
         throw InvalidInputError(QStringLiteral("configuration file %1 does not exist or is not a file").arg(iniFile));
     EngineConfig::checkFile(iniFile);
-    config.drivers = EngineConfig::load(iniFile).driverSettings();
+    config.engine = EngineConfig::load(iniFile);
+    config.drivers = config.engine.driverSettings();
     const QSettings settings(iniFile, QSettings::IniFormat);
+    config.repository = settings.value(QStringLiteral("repository")).toString().trimmed();
+    if (!config.repository.isEmpty() && !QDir::isAbsolutePath(config.repository))
+        throw InvalidInputError(QStringLiteral("%1: repository must be an absolute path, not '%2'").arg(iniFile, config.repository));
     config.stateDir = settings.value(QStringLiteral("state_dir"), config.stateDir).toString();
     if (settings.contains(QStringLiteral("listen")))
         config.setListen(settings.value(QStringLiteral("listen")).toString());
@@ -81,5 +85,15 @@ QString AgentConfig::catalogPath() const { return QDir(stateDir).filePath(QStrin
 QString AgentConfig::identityDir() const { return QDir(stateDir).filePath(QStringLiteral("identity")); }
 QString AgentConfig::consolesDir() const { return QDir(stateDir).filePath(QStringLiteral("consoles")); }
 QString AgentConfig::exportsDir() const { return QDir(stateDir).filePath(QStringLiteral("exports")); }
+QString AgentConfig::tokensPath() const { return QDir(stateDir).filePath(QStringLiteral("api-tokens")); }
+QString AgentConfig::auditLogPath() const { return QDir(stateDir).filePath(QStringLiteral("audit.log")); }
+
+EngineConfig AgentConfig::engineConfig() const
+{
+    EngineConfig e = engine;
+    e.catalogPath = catalogPath();
+    e.repositoryRoot = repository.isEmpty() ? QDir(stateDir).filePath(QStringLiteral("repository")) : repository;
+    return e;
+}
 
 } // namespace ndb

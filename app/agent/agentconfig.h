@@ -4,6 +4,9 @@
 //   state_dir = /var/lib/ndbackup-agent   listen = 0.0.0.0:8787   export_ports = 10809-10899
 //   export_address = <address nbdkit binds and consoles dial; default: the listen address>
 //   lease_seconds = 120   node_name = <host name>
+//   repository = <directory of the containers of backups made through the Cinder-compatible API;
+//                 default <state_dir>/repository>
+#include "engine/engineconfig.h"
 #include "volumes/driverregistry.h"
 
 #include <QHostAddress>
@@ -22,6 +25,8 @@ struct AgentConfig
     int leaseSeconds = 120;
     QString nodeName;
     DriverSettings drivers;
+    EngineConfig engine;  // the file's engine keys (pools, freeze_*, max_concurrent_jobs ...)
+    QString repository;   // empty: <state_dir>/repository
 
     // Defaults overlaid with `iniFile` (may be empty: defaults only). Throws InvalidInputError
     // naming the key for a bad value.
@@ -32,6 +37,10 @@ struct AgentConfig
     QString identityDir() const;
     QString consolesDir() const;
     QString exportsDir() const;
+    QString tokensPath() const;   // hashed API tokens
+    QString auditLogPath() const; // one line per Cinder-compatible API call
+    // The agent's Engine: its catalog is the agent's, its repository `repository`.
+    EngineConfig engineConfig() const;
 };
 
 } // namespace ndb

@@ -1,5 +1,6 @@
 #include "apirouter.h"
 #include "agentconfig.h"
+#include "cinderapi.h"
 #include "exportmanager.h"
 #include "net/apijson.h"
 #include "net/identity.h"
@@ -72,6 +73,13 @@ ApiRouter::ApiRouter(const AgentConfig &config, ExportManager &exports, DriverSe
 
 ApiReply ApiRouter::handle(const HttpRequest &request, const QSslCertificate &console)
 {
+    // /v1 is the consoles' (mutual TLS); everything else is the Cinder-compatible API (tokens).
+    const bool consoleApi = request.path == "/v1" || request.path.startsWith("/v1/");
+    if (m_cinder && !consoleApi)
+        return m_cinder->handle(request);
+    if (console.isNull())
+        return m_cinder ? m_cinder->refuseConsoleApi(request)
+                        : ApiReply{401, apiErrorBody(QStringLiteral("refused"), QStringLiteral("a trusted console certificate is required"))};
     try {
         const QByteArray type = request.header("content-type");
         if (!request.body.isEmpty() && !type.startsWith("application/json"))

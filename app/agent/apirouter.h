@@ -19,9 +19,16 @@ struct TlsIdentity;
 
 struct ApiReply
 {
+    ApiReply() = default;
+    ApiReply(int status, QByteArray body, QByteArray headers = {})
+        : status(status), body(std::move(body)), headers(std::move(headers)) {}
+
     int status = 200;
     QByteArray body; // JSON; empty for 204
+    QByteArray headers; // extra "Name: value\r\n" lines (the Cinder API's microversion)
 };
+
+class CinderApi;
 
 class ApiRouter
 {
@@ -29,7 +36,11 @@ public:
     // Storage calls go to `worker`; everything else runs on the calling (event loop) thread.
     ApiRouter(const AgentConfig &config, ExportManager &exports, DriverSet &drivers, const TlsIdentity &identity,
               StorageWorker &worker);
+    // `console` is null for a client without a certificate: it may use the Cinder-compatible API
+    // (with a token), never /v1.
     ApiReply handle(const HttpRequest &request, const QSslCertificate &console);
+    // The Cinder-compatible API (/, /v2, /v3); without one those paths are 404.
+    void setCinderApi(CinderApi *cinder) { m_cinder = cinder; }
 
 private:
     ApiReply route(const HttpRequest &request, const QSslCertificate &console);
@@ -44,6 +55,7 @@ private:
     DriverSet &m_drivers;
     const TlsIdentity &m_identity;
     StorageWorker &m_worker;
+    CinderApi *m_cinder = nullptr;
 };
 
 } // namespace ndb

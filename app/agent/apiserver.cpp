@@ -5,6 +5,7 @@
 #include "util/error.h"
 
 #include <QDebug>
+#include <algorithm>
 #include <QSslConfiguration>
 #include <QSslSocket>
 #include <QTimer>
@@ -29,7 +30,7 @@ ApiServer::ApiServer(const TlsIdentity &identity, TrustStore &trust, Handler han
     m_server.setHandshakeTimeout(10000);
 
     connect(&m_server, &QSslServer::handshakeInterruptedOnError, this, [this](QSslSocket *socket, const QSslError &error) {
-        if (trusted(error.certificate()))
+        if (trusted(error.certificate()) || onlyMissingCertificate({error}))
             socket->continueInterruptedHandshake();
         else
             qInfo().noquote() << QStringLiteral("refused a TLS client from %1: %2 (certificate %3 is not a trusted console)")
@@ -38,7 +39,7 @@ ApiServer::ApiServer(const TlsIdentity &identity, TrustStore &trust, Handler han
                                                                        : certificateFingerprint(error.certificate()));
     });
     connect(&m_server, &QSslServer::sslErrors, this, [this](QSslSocket *socket, const QList<QSslError> &errors) {
-        if (trusted(socket->peerCertificate()))
+        if (trusted(socket->peerCertificate()) || (socket->peerCertificate().isNull() && onlyMissingCertificate(errors)))
             socket->ignoreSslErrors(errors);
     });
     connect(&m_server, &QSslServer::pendingConnectionAvailable, this, &ApiServer::accept);
@@ -47,6 +48,13 @@ ApiServer::ApiServer(const TlsIdentity &identity, TrustStore &trust, Handler han
 bool ApiServer::trusted(const QSslCertificate &certificate) const
 {
     return !certificate.isNull() && m_trust.isTrusted(certificateFingerprint(certificate));
+}
+
+bool ApiServer::onlyMissingCertificate(const QList<QSslError> &errors)
+{
+    return !errors.isEmpty() && std::all_of(errors.begin(), errors.end(), [](const QSslError &e) {
+        return e.error() == QSslError::NoPeerCertificate && e.certificate().isNull();
+    });
 }
 
 void ApiServer::listen(const QHostAddress &address, quint16 port)
@@ -60,15 +68,18 @@ void ApiServer::accept()
 {
     while (QTcpSocket *next = m_server.nextPendingConnection()) {
         auto *socket = qobject_cast<QSslSocket *>(next);
-        // Checked once more after the handshake, whatever path it took.
-        if (!socket || !socket->isEncrypted() || !trusted(socket->peerCertificate())) {
+        // Checked once more after the handshake, whatever path it took: a certificate presented
+        // must be a trusted console's; none at all is a token client.
+        const bool withCertificate = socket && !socket->peerCertificate().isNull();
+        if (!socket || !socket->isEncrypted() || (withCertificate && !trusted(socket->peerCertificate()))) {
             next->abort();
             next->deleteLater();
             continue;
         }
         try {
             // nbdkit needs the certificate itself as the CA that verifies this console.
-            m_trust.rememberCertificate(socket->peerCertificate());
+            if (withCertificate)
+                m_trust.rememberCertificate(socket->peerCertificate());
         } catch (const Error &e) {
             qWarning().noquote() << e.message();
         }
@@ -113,7 +124,7 @@ void ApiServer::readRequests(QSslSocket *socket)
         it->remove(0, parsed.consumed);
         const ApiReply reply = m_handler(parsed.request, socket->peerCertificate());
         const bool close = parsed.request.header("connection").toLower() == "close";
-        socket->write(httpResponse(reply.status, reply.body, "application/json", close));
+        socket->write(httpResponse(reply.status, reply.body, "application/json", close, reply.headers));
         if (close) {
             socket->disconnectFromHost();
             m_buffers.remove(socket);

@@ -1,8 +1,10 @@
 #pragma once
 // Our thin adapter over Qt's TLS server (QSslServer; Qt 6.4's QHttpServer is a technical
-// preview): TLS 1.2+, a client certificate required and accepted only when its fingerprint is
-// pinned in the trust store, refused at the handshake otherwise; HTTP/1.1 framing through the
-// pure parser in core/net; each complete request goes to the handler with the console's cert.
+// preview): TLS 1.2+; a client certificate, when one is presented, is accepted only when its
+// fingerprint is pinned in the trust store and refused at the handshake otherwise; a client
+// without one (the Cinder-compatible API's, which sends a token) gets through with a null
+// certificate, and the router lets it nowhere near /v1. HTTP/1.1 framing through the pure
+// parser in core/net; each complete request goes to the handler with the console's cert.
 #include "net/httpmessage.h"
 #include "net/identity.h"
 
@@ -31,6 +33,8 @@ public:
 
 private:
     bool trusted(const QSslCertificate &certificate) const;
+    // No certificate at all is no error of its own: such a client is one of the token API's.
+    static bool onlyMissingCertificate(const QList<QSslError> &errors);
     void accept();
     void readRequests(QSslSocket *socket);
 

@@ -3,11 +3,14 @@
 #include "apirouter.h"
 #include "apiserver.h"
 #include "catalog/catalog.h"
+#include "cinderapi.h"
+#include "engine/engine.h"
 #include "exportmanager.h"
 #include "net/identity.h"
 #include "net/truststore.h"
 #include "operations.h"
 #include "storageworker.h"
+#include "tokenstore.h"
 #include "util/error.h"
 #include "volumes/driverset.h"
 
@@ -35,9 +38,13 @@ const char *const kHelp = R"(Commands:
   trust-console SHA256:... allow the console with that fingerprint (it prints it) [--label TEXT]
   list-consoles            the trusted consoles
   forget-console SHA256:...  revoke a console; it is refused from its next connection
+  token create NAME        make an API token for the Cinder-compatible API (printed once; kept hashed)
+  token list               the API tokens' names
+  token revoke NAME        revoke a token; it is refused from its next request
 
 The configuration file (INI) names the image pools (image_pools = /srv/pool1, /srv/pool2) and may
-set state_dir, listen, export_address, export_ports (e.g. 10809-10899) and lease_seconds.)";
+set state_dir, listen, export_address, export_ports (e.g. 10809-10899), lease_seconds and
+repository (where backups made through the Cinder-compatible API go).)";
 
 int s_signalPipe[2] = {-1, -1};
 
@@ -92,7 +99,19 @@ int run(const AgentConfig &config)
     if (const int interrupted = OperationStore(catalog).failInterrupted())
         qInfo().noquote() << QStringLiteral("%1 operation(s) of the previous run marked failed").arg(interrupted);
     StorageWorker worker(config, identity);
+    // Backups asked for through the Cinder-compatible API run here as ordinary jobs, in the
+    // agent's catalog: an ndbackupctl on the node pointed at it sees them.
+    // Started on a worker: the API must come up even while a storage hangs in its first inventory.
+    Engine engine(config.engineConfig());
+    QObject::connect(&engine, &Engine::startupFinished, [](const CleanupReport &report) {
+        for (const QString &line : report.messages)
+            qInfo().noquote() << QStringLiteral("engine start: %1").arg(line);
+    });
+    engine.startAsync();
+    TokenStore tokens(config.tokensPath());
+    CinderApi cinder(engine, catalog, tokens, config.auditLogPath(), config.nodeName);
     ApiRouter router(config, exports, drivers, identity, worker);
+    router.setCinderApi(&cinder);
     ApiServer server(identity, trust, [&router](const HttpRequest &request, const QSslCertificate &console) {
         return router.handle(request, console);
     });
@@ -171,7 +190,7 @@ int main(int argc, char **argv)
                                          QStringLiteral("TEXT"));
     parser.addOptions({configOption, stateOption, listenOption, labelOption});
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("run | show-fingerprint | trust-console | "
-                                                                           "list-consoles | forget-console"));
+                                                                           "list-consoles | forget-console | token"));
     parser.process(app);
 
     const QStringList args = parser.positionalArguments();
@@ -183,11 +202,18 @@ int main(int argc, char **argv)
     if (command.isEmpty())
         return usage(QStringLiteral("a command is required"));
     const QStringList known{QStringLiteral("run"), QStringLiteral("show-fingerprint"), QStringLiteral("trust-console"),
-                            QStringLiteral("list-consoles"), QStringLiteral("forget-console")};
+                            QStringLiteral("list-consoles"), QStringLiteral("forget-console"), QStringLiteral("token")};
     if (!known.contains(command))
         return usage(QStringLiteral("unknown command '%1'").arg(command));
     const bool takesFingerprint = command == QLatin1String("trust-console") || command == QLatin1String("forget-console");
-    if (args.size() != (takesFingerprint ? 2 : 1))
+    const QString tokenCommand = args.value(1);
+    if (command == QLatin1String("token")) {
+        if (tokenCommand != QLatin1String("create") && tokenCommand != QLatin1String("list") && tokenCommand != QLatin1String("revoke"))
+            return usage(QStringLiteral("token takes create NAME, list or revoke NAME"));
+        if (args.size() != (tokenCommand == QLatin1String("list") ? 2 : 3))
+            return usage(tokenCommand == QLatin1String("list") ? QStringLiteral("token list takes no name")
+                                                                 : QStringLiteral("token %1 takes one name").arg(tokenCommand));
+    } else if (args.size() != (takesFingerprint ? 2 : 1))
         return usage(takesFingerprint ? QStringLiteral("%1 takes one fingerprint (SHA256:...)").arg(command)
                                       : QStringLiteral("%1 takes no arguments").arg(command));
     try {
@@ -203,6 +229,25 @@ int main(int argc, char **argv)
             return run(config);
         if (command == QLatin1String("show-fingerprint")) {
             out() << agentIdentity(config).fingerprint() << "\n";
+            return 0;
+        }
+        if (command == QLatin1String("token")) {
+            TokenStore tokens(config.tokensPath());
+            if (tokenCommand == QLatin1String("create")) {
+                // The only time the token is shown: the agent keeps its hash.
+                out() << tokens.create(args[2]) << "\n";
+                return 0;
+            }
+            if (tokenCommand == QLatin1String("revoke")) {
+                if (!tokens.revoke(args[2])) {
+                    err() << "ndbackup-agent: there is no token named " << args[2] << " (see token list)\n";
+                    return 1;
+                }
+                out() << "revoked " << args[2] << "\n";
+                return 0;
+            }
+            for (const TokenStore::Entry &entry : tokens.entries())
+                out() << entry.name << "  created " << entry.created.toString(Qt::ISODate) << "\n";
             return 0;
         }
         TrustStore trust(config.consolesDir());

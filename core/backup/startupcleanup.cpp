@@ -17,6 +17,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QSet>
+#include <QDateTime>
 #include <QSqlQuery>
 
 namespace ndb {
@@ -142,6 +143,16 @@ QCoro::Task<void> StartupCleanup::finishDeletes(CleanupReport &report)
     co_return;
 }
 
+// On a storage node the agent records the temporaries it makes for consoles (no backup row
+// here: the backup is the console's) with a lease; until the lease runs out they are live.
+bool StartupCleanup::heldByLease(const QString &temporaryName) const
+{
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT COUNT(*) FROM snapshots WHERE name = ? AND deleted_at IS NULL "
+                                                "AND lease_expires_at > ?"),
+                                 {temporaryName, QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)});
+    return q.next() && q.value(0).toInt() > 0;
+}
+
 QCoro::Task<void> StartupCleanup::removeOrphanTemporaries(CleanupReport &report)
 {
     // Leftovers found on the storage by their name prefix, even without a catalog row
@@ -159,6 +170,8 @@ QCoro::Task<void> StartupCleanup::removeOrphanTemporaries(CleanupReport &report)
             const std::optional<Backup> owner = t.backupId.isEmpty() ? std::nullopt : backups.find(t.backupId);
             if (owner && owner->status == BackupStatus::Creating && workerIsAlive(backups.workerOf(owner->id)))
                 continue; // in use by a running backup
+            if (heldByLease(t.name))
+                continue; // a storage-node agent serves it to a console; the agent's reaper owns it
             try {
                 co_await driver->removeTemporary(t);
                 ++report.temporariesRemoved;

@@ -23,6 +23,7 @@ private:
     QCoro::Task<void> resetRestores(CleanupReport &report);
     QCoro::Task<void> finishDeletes(CleanupReport &report);
     QCoro::Task<void> removeOrphanTemporaries(CleanupReport &report);
+    bool heldByLease(const QString &temporaryName) const;
     QCoro::Task<void> removeDriverLeftovers(CleanupReport &report);
     void thawDeadFreezes(CleanupReport &report);
     void resetVolumes(CleanupReport &report);

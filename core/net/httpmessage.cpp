@@ -69,6 +69,8 @@ HttpParseResult parseHttpRequest(QByteArrayView bytes)
     request.method = method;
     const qsizetype query = target.indexOf('?');
     request.path = query < 0 ? target : target.left(query);
+    if (query >= 0)
+        request.query = target.mid(query + 1);
 
     qsizetype pos = lineEnd < 0 ? head.size() : lineEnd + 2;
     bool haveLength = false;
@@ -125,9 +127,11 @@ QByteArray httpReasonPhrase(int status)
     case 202: return "Accepted";
     case 204: return "No Content";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
     case 409: return "Conflict";
     case 411: return "Length Required";
     case 413: return "Content Too Large";
@@ -141,7 +145,8 @@ QByteArray httpReasonPhrase(int status)
     return "Status";
 }
 
-QByteArray httpResponse(int status, const QByteArray &body, const QByteArray &contentType, bool close)
+QByteArray httpResponse(int status, const QByteArray &body, const QByteArray &contentType, bool close,
+                        const QByteArray &extraHeaders)
 {
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + httpReasonPhrase(status) + "\r\n";
     if (!body.isEmpty())
@@ -150,6 +155,7 @@ QByteArray httpResponse(int status, const QByteArray &body, const QByteArray &co
     out += "Cache-Control: no-store\r\n";
     if (close)
         out += "Connection: close\r\n";
+    out += extraHeaders;
     out += "\r\n";
     out += body;
     return out;

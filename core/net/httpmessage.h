@@ -17,6 +17,7 @@ struct HttpRequest
 {
     QByteArray method; // upper-case token: GET, POST, DELETE ...
     QByteArray path;   // the target without its query string; starts with '/'
+    QByteArray query;  // what followed '?' in the target (still percent-encoded); empty when none
     QList<QPair<QByteArray, QByteArray>> headers; // names lower-cased, values trimmed
     QByteArray body;
 
@@ -37,9 +38,11 @@ struct HttpParseResult
 // never needs to grow past kMaxHttpHeaderBytes + kMaxHttpBodyBytes: the parser says Error first).
 HttpParseResult parseHttpRequest(QByteArrayView buffer);
 
-// "HTTP/1.1 <status> <reason>" with Content-Length (and Content-Type when there is a body).
+// "HTTP/1.1 <status> <reason>" with Content-Length (and Content-Type when there is a body);
+// `extraHeaders` are complete "Name: value\r\n" lines added as they are.
 QByteArray httpResponse(int status, const QByteArray &body = {},
-                        const QByteArray &contentType = QByteArrayLiteral("application/json"), bool close = false);
+                        const QByteArray &contentType = QByteArrayLiteral("application/json"), bool close = false,
+                        const QByteArray &extraHeaders = {});
 QByteArray httpReasonPhrase(int status);
 
 } // namespace ndb

@@ -8,6 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 # clang + compiler-rt: the asan preset and libFuzzer; libtsan2: GCC's ThreadSanitizer (tsan preset).
+# python3-cinderclient: the real `cinder` command the agent tier drives the Cinder-compatible API with.
 PACKAGES="
   build-essential cmake ninja-build pkg-config git
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-svg-dev qt6-charts-dev libqt6opengl6-dev
@@ -15,7 +16,7 @@ PACKAGES="
   qcoro-qt6-dev libdevmapper-dev libzstd-dev zstd libssl-dev openssl libnbd-dev libnbd-bin nbdkit
   util-linux e2fsprogs btrfs-progs xfsprogs lvm2 kmod cpio xz-utils libfuse3-dev fuse3
   qemu-system-x86 busybox-static linux-image-amd64
-  poppler-utils procps jq
+  poppler-utils procps jq python3-cinderclient
   clang libclang-rt-14-dev llvm libtsan2
 "
 missing=""
