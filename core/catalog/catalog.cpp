@@ -156,6 +156,13 @@ ALTER TABLE snapshots ADD COLUMN lease_expires_at TEXT;
 ALTER TABLE backups ADD COLUMN consistency TEXT NOT NULL DEFAULT 'unknown';
 ALTER TABLE backups ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
 )SQL",
+    // 6: data path 4/5, a temporary snapshot exported through an agent: the export's id
+    //    ('requested' before the agent answers) and the connection properties (host, port,
+    //    export name; never a secret: provider_auth only names where the credentials are).
+    R"SQL(
+ALTER TABLE snapshots ADD COLUMN export_id TEXT;
+ALTER TABLE snapshots ADD COLUMN connection TEXT;
+)SQL",
 };
 
 QAtomicInteger<quint64> s_connectionCounter;
