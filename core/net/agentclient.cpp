@@ -184,17 +184,20 @@ QCoro::Task<QJsonObject> AgentClient::runOperation(const char *method, QString p
     // Long operations return at once; a short interval first, then at most every second.
     int delayMs = 50;
     for (;;) {
+        // The answer to the request names the operation; its result and error are in GET's.
         const QString status = op.value(QStringLiteral("status")).toString();
-        if (status == QLatin1String("succeeded"))
+        if (status == QLatin1String("succeeded") && op.contains(QStringLiteral("result")))
             co_return op.value(QStringLiteral("result")).toObject();
-        if (status == QLatin1String("failed")) {
+        if (status == QLatin1String("failed") && op.contains(QStringLiteral("error"))) {
             const QJsonObject error = op.value(QStringLiteral("error")).toObject();
             throw Error(QStringLiteral("agent %1: %2").arg(m_address.text(), error.value(QStringLiteral("message")).toString()),
                         errorKindFromName(error.value(QStringLiteral("kind")).toString()));
         }
-        const std::chrono::milliseconds delay(delayMs);
-        co_await QCoro::sleepFor(delay);
-        delayMs = std::min(delayMs * 2, 1000);
+        if (status == QLatin1String("running")) {
+            const std::chrono::milliseconds delay(delayMs);
+            co_await QCoro::sleepFor(delay);
+            delayMs = std::min(delayMs * 2, 1000);
+        }
         const QString opPath = QStringLiteral("/v1/operations/") + id;
         const QJsonObject polled = co_await call("GET", opPath);
         op = polled.value(QStringLiteral("operation")).toObject();

@@ -2,6 +2,7 @@
 // state directory and a btrfs image pool, consoles with certificates made by core/net's identity
 // code, the API over mutual TLS, exports read with nbdcopy (libnbd) over NBD+TLS.
 #include "net/identity.h"
+#include "agent/support/agentnode.h"
 #include "support/scratchfs.h"
 #include "support/writercheck.h"
 
@@ -38,17 +39,6 @@ namespace {
 
 const QHostAddress kAgentAddress(QStringLiteral("127.0.0.2"));
 
-QString agentPath()
-{
-    return qEnvironmentVariable("NDB_BUILD_DIR") + QStringLiteral("/app/agent/ndbackup-agent");
-}
-
-bool portFree(quint16 port)
-{
-    QTcpServer probe;
-    return probe.listen(kAgentAddress, port);
-}
-
 QByteArray fileMd5(const QString &path)
 {
     QFile f(path);
@@ -57,29 +47,6 @@ QByteArray fileMd5(const QString &path)
     QCryptographicHash hash(QCryptographicHash::Md5);
     hash.addData(&f);
     return hash.result().toHex();
-}
-
-bool processAlive(qint64 pid)
-{
-    if (pid <= 0 || ::kill(pid_t(pid), 0) != 0)
-        return false;
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray s = stat.readAll();
-    return s.mid(s.lastIndexOf(')') + 2, 1) != "Z";
-}
-
-bool waitFor(const std::function<bool()> &condition, int timeoutMs)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!condition()) {
-        if (timer.elapsed() > timeoutMs)
-            return false;
-        QThread::msleep(50);
-    }
-    return true;
 }
 
 struct Response
@@ -160,9 +127,9 @@ void TestAgent::initTestCase()
 {
     if (::geteuid() != 0)
         QFAIL("this test needs root for loop devices and mounts; run it as root");
-    if (!QFileInfo(agentPath()).isExecutable())
+    if (!QFileInfo(agentExecutable()).isExecutable())
         QFAIL(qPrintable(QStringLiteral("ndbackup-agent is not built at %1 (NDB_BUILD_DIR must point at the build tree)")
-                             .arg(agentPath())));
+                             .arg(agentExecutable())));
     for (const char *tool : {"nbdkit", "nbdcopy"})
         if (QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty())
             QFAIL(qPrintable(QStringLiteral("%1 is not installed (resources/scripts/install-deps-debian.sh installs it)")
@@ -208,7 +175,7 @@ void TestAgent::init()
     m_stateDir = m_dir->filePath(QStringLiteral("state%1").arg(m_testNumber));
     m_apiPort = 0;
     for (quint16 p = quint16(20000 + (::getpid() % 2000) * 20 + m_testNumber * 10); p < 65000 && !m_apiPort; p += 7)
-        if (portFree(p) && portFree(p + 1) && portFree(p + 2) && portFree(p + 3) && portFree(p + 4))
+        if (portFree(kAgentAddress, p) && portFree(kAgentAddress, p + 1) && portFree(kAgentAddress, p + 2) && portFree(kAgentAddress, p + 3) && portFree(kAgentAddress, p + 4))
             m_apiPort = p;
     QVERIFY(m_apiPort);
     m_exportFirst = m_apiPort + 1;
@@ -225,7 +192,7 @@ void TestAgent::init()
     conf.close();
     for (const Console *c : {&m_console, &m_otherConsole}) {
         QProcess trust;
-        trust.start(agentPath(), {QStringLiteral("--config"), m_configFile, QStringLiteral("trust-console"),
+        trust.start(agentExecutable(), {QStringLiteral("--config"), m_configFile, QStringLiteral("trust-console"),
                                   c->identity.fingerprint(), QStringLiteral("--label"), QStringLiteral("test console")});
         QVERIFY(trust.waitForFinished(30000));
         QVERIFY2(trust.exitCode() == 0, trust.readAllStandardError().constData());
@@ -242,7 +209,7 @@ void TestAgent::startAgent()
 {
     m_agent = std::make_unique<QProcess>();
     m_agent->setProcessChannelMode(QProcess::SeparateChannels);
-    m_agent->start(agentPath(), {QStringLiteral("run"), QStringLiteral("--config"), m_configFile});
+    m_agent->start(agentExecutable(), {QStringLiteral("run"), QStringLiteral("--config"), m_configFile});
     QVERIFY2(m_agent->waitForStarted(10000), qPrintable(m_agent->errorString()));
     QByteArray out;
     QElapsedTimer timer;
@@ -551,7 +518,7 @@ void TestAgent::exportServesSnapshotToItsConsoleOnly()
     for (int i = 0; i < 2; ++i) // terminate, then the replay
         QCOMPARE(request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/%1/connection").arg(snapshot)).status, 204);
     QVERIFY(!processAlive(nbdkitPid));
-    QVERIFY(portFree(port));
+    QVERIFY(portFree(kAgentAddress, port));
     QVERIFY(!QFileInfo::exists(m_stateDir + QStringLiteral("/exports/") + exportId)); // credentials ended with it
     for (int i = 0; i < 2; ++i)
         QCOMPARE(request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/%1/export").arg(snapshot)).status, 204);
@@ -593,7 +560,7 @@ void TestAgent::leaseExpiryReapsExportAndSnapshot()
     QVERIFY(QFileInfo::exists(snapshotFile));
     QVERIFY(waitFor([&] { return !QFileInfo::exists(snapshotFile); }, 15000));
     QVERIFY(waitFor([&] { return !processAlive(nbdkitPid); }, 5000));
-    QVERIFY(portFree(port));
+    QVERIFY(portFree(kAgentAddress, port));
     QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports")), 0);
     // An expired lease cannot be extended: the export is gone.
     const Response r = request(&m_console, "POST", QStringLiteral("/v1/exports/%1/lease").arg(exportId), R"({"seconds":60})");
@@ -716,7 +683,7 @@ void TestAgent::enrolmentCommands()
 {
     const auto agent = [&](const QStringList &args, QString *out, QString *err) {
         QProcess p;
-        p.start(agentPath(), QStringList{QStringLiteral("--config"), m_configFile} + args);
+        p.start(agentExecutable(), QStringList{QStringLiteral("--config"), m_configFile} + args);
         p.waitForFinished(30000);
         *out = QString::fromUtf8(p.readAllStandardOutput());
         *err = QString::fromUtf8(p.readAllStandardError());
