@@ -12,6 +12,7 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -63,8 +64,10 @@ private slots:
 
     void enrolmentBothWays();
     void backupInUseVolumesOnBothNodesAtOnce();
+    void leaseKeptWhileReading();
     void agentKilledMidTransfer();
     void consoleKilledMidRead();
+    void consoleRestartDeletesSnapshotBeforeLeaseEnds();
     void offlineNodeDoesNotStopLocalWork();
 
 private:
@@ -321,6 +324,26 @@ void TestRemote::backupInUseVolumesOnBothNodesAtOnce()
     }
 }
 
+void TestRemote::leaseKeptWhileReading()
+{
+    // A read that lasts longer than the agent's lease (4 s): the console extends it meanwhile.
+    const QString steady = volumeId(QStringLiteral("node1"), QStringLiteral("steady"));
+    QVERIFY(!steady.isEmpty());
+    QElapsedTimer timer;
+    timer.start();
+    CtlRun r = ctl({QStringLiteral("--json"), QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--force"),
+                    QStringLiteral("--bandwidth"), QStringLiteral("1"), QStringLiteral("--volume"), steady});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(timer.elapsed() > 6000, "the read must outlast the agent's lease");
+    const QString id = QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("id")).toString();
+    const QString file = m_ctl.filePath(QStringLiteral("slow.img"));
+    r = ctl({QStringLiteral("backup"), QStringLiteral("restore"), id, QStringLiteral("--to-file"), file});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(fileMd5(file), fileMd5(m_steadyHolder.fileName()));
+    QFile::remove(file);
+    checkNothingLeft(m_nodes[0]);
+}
+
 void TestRemote::agentKilledMidTransfer()
 {
     Node &n2 = m_nodes[1];
@@ -367,6 +390,35 @@ void TestRemote::consoleKilledMidRead()
              QStringLiteral("incomplete backup reset on restart"));
     QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(busy1)), QStringLiteral("in-use"));
     checkNothingLeft(n1);
+}
+
+void TestRemote::consoleRestartDeletesSnapshotBeforeLeaseEnds()
+{
+    // The console asked for a long lease (60 s): when it is killed and started again at once, its
+    // startup cleanup asks the agent to delete the snapshot (and its export) instead of waiting.
+    Node &n2 = m_nodes[1];
+    const QString busy2 = volumeId(QStringLiteral("node2"), QStringLiteral("busy2"));
+    QVERIFY(!busy2.isEmpty());
+    const QString longLease = m_ctl.filePath(QStringLiteral("long-lease.conf"));
+    QFile conf(longLease);
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write("agent_lease_seconds = 60\n");
+    conf.close();
+    auto run = startCtl({QStringLiteral("--config"), longLease, QStringLiteral("backup"), QStringLiteral("create"),
+                         QStringLiteral("--force"), QStringLiteral("--bandwidth"), QStringLiteral("1"), QStringLiteral("--volume"), busy2});
+    QVERIFY2(waitForExport(n2, 60000), "the backup never exported its snapshot");
+    QTest::qWait(1500);
+    ::kill(pid_t(run->processId()), SIGKILL);
+    QVERIFY(run->waitForFinished(10000));
+    QVERIFY2(poolFiles(n2) != m_originalFiles[1], "the snapshot must still be there (long lease)");
+    const QString backupId = m_ctl.queryOne(QStringLiteral("SELECT id FROM backups WHERE status='creating'"));
+    QVERIFY(!backupId.isEmpty());
+    const CtlRun r = ctl({QStringLiteral("cleanup")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QCOMPARE(poolFiles(n2), m_originalFiles[1]); // at once, not after a lease
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM backups WHERE id='%1'").arg(backupId)), QStringLiteral("error"));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(busy2)), QStringLiteral("in-use"));
+    checkNothingLeft(n2);
 }
 
 void TestRemote::offlineNodeDoesNotStopLocalWork()
