@@ -39,16 +39,6 @@ namespace {
 
 const QHostAddress kAgentAddress(QStringLiteral("127.0.0.2"));
 
-QByteArray fileMd5(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    QCryptographicHash hash(QCryptographicHash::Md5);
-    hash.addData(&f);
-    return hash.result().toHex();
-}
-
 struct Response
 {
     int status = 0; // 0: no HTTP response at all
@@ -119,7 +109,7 @@ private:
     QString m_configFile;
     quint16 m_apiPort = 0;
     quint16 m_exportFirst = 0;
-    std::unique_ptr<QProcess> m_agent;
+    AgentNode m_agent;
     int m_testNumber = 0;
 };
 
@@ -207,20 +197,11 @@ void TestAgent::cleanup()
 
 void TestAgent::startAgent()
 {
-    m_agent = std::make_unique<QProcess>();
-    m_agent->setProcessChannelMode(QProcess::SeparateChannels);
-    m_agent->start(agentExecutable(), {QStringLiteral("run"), QStringLiteral("--config"), m_configFile});
-    QVERIFY2(m_agent->waitForStarted(10000), qPrintable(m_agent->errorString()));
-    QByteArray out;
-    QElapsedTimer timer;
-    timer.start();
-    while (!out.contains("listening on") && timer.elapsed() < 30000 && m_agent->state() == QProcess::Running) {
-        m_agent->waitForReadyRead(200);
-        out += m_agent->readAllStandardOutput();
-    }
-    QVERIFY2(out.contains("listening on"), qPrintable(QString::fromUtf8(out + m_agent->readAllStandardError())));
-    const qsizetype at = out.indexOf("fingerprint ");
-    m_agentFingerprint = QString::fromLatin1(out.mid(at + 12).trimmed());
+    m_agent.configFile = m_configFile;
+    m_agent.stateDir = m_stateDir;
+    QString why;
+    QVERIFY2(m_agent.start(&why), qPrintable(why));
+    m_agentFingerprint = m_agent.fingerprint;
     // The consoles' libnbd trusts exactly this agent's certificate.
     for (Console *c : {&m_console, &m_otherConsole, &m_stranger}) {
         QFile::remove(c->nbdTlsDir + QStringLiteral("/ca-cert.pem"));
@@ -230,18 +211,9 @@ void TestAgent::startAgent()
 
 void TestAgent::stopAgent()
 {
-    if (!m_agent)
-        return;
-    if (m_agent->state() == QProcess::Running) {
-        m_agent->terminate();
-        if (!m_agent->waitForFinished(30000))
-            m_agent->kill();
-        m_agent->waitForFinished(5000);
-    }
-    const QByteArray err = m_agent->readAllStandardError();
+    const QByteArray err = m_agent.stop();
     if (!err.isEmpty())
         qInfo("agent log:\n%s", err.constData());
-    m_agent.reset();
 }
 
 Response TestAgent::request(const Console *console, const QByteArray &method, const QString &path, const QByteArray &body,
@@ -576,9 +548,7 @@ void TestAgent::killedAgentIsReapedAtRestart()
     const QString exportId = open.exportId;
     const qint64 nbdkitPid = open.nbdkitPid;
 
-    ::kill(pid_t(m_agent->processId()), SIGKILL);
-    m_agent->waitForFinished(10000);
-    m_agent.reset();
+    m_agent.kill();
     QVERIFY2(waitFor([&] { return !processAlive(nbdkitPid); }, 10000), "nbdkit must die with the agent (--exit-with-parent)");
     const QString snapshotFile = m_pool + QStringLiteral("/ndbackup-snap-b3.img");
     QVERIFY(QFileInfo::exists(snapshotFile)); // until the agent comes back

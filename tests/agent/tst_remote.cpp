@@ -33,16 +33,6 @@ namespace {
 
 const char *const kForceRule = "Backing up an in-use volume must use the force flag.";
 
-QByteArray fileMd5(const QString &path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    QCryptographicHash hash(QCryptographicHash::Md5);
-    hash.addData(&f);
-    return hash.result().toHex();
-}
-
 struct Node
 {
     AgentNode agent;

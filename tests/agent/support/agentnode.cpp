@@ -1,5 +1,6 @@
 #include "agentnode.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -43,6 +44,16 @@ bool waitFor(const std::function<bool()> &condition, int timeoutMs)
         QThread::msleep(50);
     }
     return true;
+}
+
+QByteArray fileMd5(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    QCryptographicHash hash(QCryptographicHash::Md5);
+    hash.addData(&f);
+    return hash.result().toHex();
 }
 
 AgentNode::~AgentNode()

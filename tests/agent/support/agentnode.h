@@ -17,6 +17,8 @@ bool portFree(const QHostAddress &address, quint16 port);
 // Alive and not a zombie.
 bool processAlive(qint64 pid);
 bool waitFor(const std::function<bool()> &condition, int timeoutMs);
+// Hex MD5 of a file's bytes; empty when it cannot be read.
+QByteArray fileMd5(const QString &path);
 
 class AgentNode
 {
