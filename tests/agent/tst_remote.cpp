@@ -423,6 +423,7 @@ void TestRemote::offlineNodeDoesNotStopLocalWork()
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     QVERIFY2(r.err.contains(QLatin1String("offline")) && r.err.contains(n2.agent.addressText()), qPrintable(r.err));
     QVERIFY2(r.out.contains(QLatin1String("local")) && r.out.contains(QLatin1String("busy1")), qPrintable(r.out));
+    QVERIFY2(!r.out.contains(QLatin1String("busy2")), qPrintable(r.out)); // the offline node's volumes are absent
     r = ctl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"), QStringLiteral("local")});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     r = ctl({QStringLiteral("--json"), QStringLiteral("agent"), QStringLiteral("list")});
