@@ -11,7 +11,9 @@
 #include "util/error.h"
 #include "util/names.h"
 #include "util/units.h"
+#include "net/identity.h"
 #include "volumes/driverset.h"
+#include "volumes/remote/storagenodes.h"
 #include "volumes/volumedriver.h"
 
 #include <QCommandLineParser>
@@ -56,6 +58,7 @@ const OptionSpec kOptions[] = {
     {"repository-root", "DIR", "containers live below it (default: $XDG_DATA_HOME/ndbackup/repository)"},
     {"pool", "DIR", "manage the image pool DIR (repeatable)"},
     {"vg", "NAME", "manage the LVM volume group NAME (repeatable)"},
+    {"agent", "HOST[:PORT]", "manage the volumes of the storage node whose agent listens there (repeatable; port 8787 by default)"},
     {"jobs", "N", "concurrent jobs (1 to 64)"},
     {"json", "", "machine-readable output for listings and results"},
     {"quiet", "", "no progress line, no informational messages"},
@@ -84,11 +87,13 @@ const OptionSpec kOptions[] = {
     {"from", "DATE", "the first day (YYYY-MM-DD)"},
     {"format", "F", "history-csv, inventory-csv or html"},
     {"output", "FILE", "write to FILE instead of standard output"},
+    {"fingerprint", "SHA256:HEX", "the agent's fingerprint as 'ndbackup-agent show-fingerprint' prints it on the node"},
+    {"label", "TEXT", "a note kept with the pinned agent"},
 };
 // Accepted with every command.
 const QStringList kGlobalOptions = {
     QStringLiteral("config"), QStringLiteral("catalog"), QStringLiteral("repository-root"), QStringLiteral("pool"),
-    QStringLiteral("vg"), QStringLiteral("jobs"), QStringLiteral("json"), QStringLiteral("quiet"),
+    QStringLiteral("vg"), QStringLiteral("agent"), QStringLiteral("jobs"), QStringLiteral("json"), QStringLiteral("quiet"),
     QStringLiteral("no-progress"), QStringLiteral("help"), QStringLiteral("version"),
 };
 
@@ -118,6 +123,10 @@ const QList<CommandSpec> &commands()
         {l({"job", "show"}), QStringLiteral("ID"), {}},
         {l({"report"}), {}, l({"from", "to", "format", "output"})},
         {l({"demo"}), {}, {}},
+        {l({"agent", "trust"}), QStringLiteral("HOST[:PORT]"), l({"fingerprint", "label"})},
+        {l({"agent", "list"}), {}, {}},
+        {l({"agent", "forget"}), QStringLiteral("HOST[:PORT]"), {}},
+        {l({"show-fingerprint"}), {}, {}},
     };
     return specs;
 }
@@ -187,6 +196,23 @@ Commands:
                                   history CSV on standard output)
   demo                            create a demo image pool with an attached and an available volume,
                                   back up the attached one with --force and print the backup
+  agent trust HOST[:PORT] [--fingerprint SHA256:HEX] [--label TEXT]
+                                  pin a storage node's agent: shows the fingerprint its certificate has;
+                                  without --fingerprint asks y/N (only on a terminal); a fingerprint that
+                                  differs from the one given is refused and nothing is changed
+  agent list                      pinned agents: address, node, fingerprint, online or offline
+  agent forget HOST[:PORT]        unpin an agent (its volumes are no longer listed)
+  show-fingerprint                this console's certificate fingerprint, for the agent's trust-console
+
+Storage nodes (agents): enrolment is pinned both ways, like ssh host keys.
+  1. On the node:  ndbackup-agent show-fingerprint
+     Here:         ndbackupctl agent trust HOST[:PORT] --fingerprint SHA256:...   (or compare when asked)
+  2. Here:         ndbackupctl show-fingerprint
+     On the node:  ndbackup-agent trust-console SHA256:... [--label TEXT]
+  3. Name the agent with --agent HOST[:PORT] or in the config file: agents = host1:8787, host2
+  Its volumes are then listed under the node's name; backups of them read a temporary snapshot the
+  agent exports over NBD with TLS. A node that does not answer is reported offline and its volumes are
+  left out; local work goes on.
 
 Global options:
   --config FILE                   INI configuration (default: $XDG_CONFIG_HOME/ndbackup/ndbackup.conf)
@@ -194,6 +220,8 @@ Global options:
   --repository-root DIR           containers live below it (default: $XDG_DATA_HOME/ndbackup/repository)
   --pool DIR                      manage the image pool DIR (repeatable)
   --vg NAME                       manage the LVM volume group NAME (repeatable)
+  --agent HOST[:PORT]             manage a storage node's volumes through its agent (repeatable, port 8787
+                                  by default; it must be trusted first: agent trust)
   --jobs N                        concurrent jobs (1 to 64)
   --json                          machine-readable output for listings and results
   --quiet                         no progress line, no informational messages
@@ -468,6 +496,28 @@ int CommandLine::run()
     for (const QString &vg : values(QStringLiteral("vg")))
         if (!config.lvmVolumeGroups.contains(vg))
             config.lvmVolumeGroups << vg;
+    try {
+        QStringList agents;
+        for (const QString &agent : config.agents + values(QStringLiteral("agent"))) {
+            const QString address = AgentAddress::parse(agent).text();
+            if (!agents.contains(address))
+                agents << address;
+        }
+        config.agents = agents;
+        // Enrolment needs no engine (and no inventory of the nodes being enrolled).
+        if (m_words.first() == QLatin1String("agent") || m_words.first() == QLatin1String("show-fingerprint"))
+            return cmdAgent(config, m_words);
+        if (!m_quiet) {
+            const StorageNodes nodes(config.consoleStateDir());
+            for (const QString &agent : std::as_const(config.agents))
+                if (!nodes.find(AgentAddress::parse(agent)))
+                    m_err << "ndbackupctl: agent " << agent << " is not trusted, its volumes are left out: run 'ndbackupctl agent trust "
+                          << agent << "'" << Qt::endl;
+        }
+    } catch (const Error &e) {
+        m_err << "ndbackupctl: " << e.message() << Qt::endl;
+        return exitCodeFor(e.kind());
+    }
     if (m_words.first() == QLatin1String("demo"))
         DemoPool::ensure(config);
 
@@ -559,6 +609,96 @@ int CommandLine::dispatch(Engine &engine, const QStringList &w)
     if (cmd == QLatin1String("report"))
         return cmdReport(engine);
     throw UsageError(QStringLiteral("unknown command '%1' (see --help)").arg(w.join(QLatin1Char(' '))));
+}
+
+int CommandLine::cmdAgent(const EngineConfig &config, const QStringList &w)
+{
+    StorageNodes nodes(config.consoleStateDir());
+    const QString sub = w.value(1);
+    if (w.value(0) == QLatin1String("show-fingerprint")) {
+        m_out << nodes.identity().fingerprint() << Qt::endl;
+        if (!m_quiet)
+            m_err << "give it to each agent: ndbackup-agent trust-console " << nodes.identity().fingerprint() << Qt::endl;
+        return ExitOk;
+    }
+    if (sub == QLatin1String("list")) {
+        const QList<AgentState> states = waitOnWorker<QList<AgentState>>([&nodes] { return nodes.states(); });
+        if (m_json) {
+            QJsonArray a;
+            for (const AgentState &s : states)
+                a << QJsonObject{{QStringLiteral("address"), s.agent.address.text()}, {QStringLiteral("node"), s.agent.node},
+                                 {QStringLiteral("fingerprint"), s.agent.fingerprint}, {QStringLiteral("label"), s.agent.label},
+                                 {QStringLiteral("online"), s.online}, {QStringLiteral("problem"), s.problem},
+                                 {QStringLiteral("configured"), config.agents.contains(s.agent.address.text())}};
+            m_out << QJsonDocument(a).toJson(QJsonDocument::Indented);
+            return ExitOk;
+        }
+        if (states.isEmpty()) {
+            m_err << "no agents are trusted: see 'ndbackupctl --help', Storage nodes" << Qt::endl;
+            return ExitOk;
+        }
+        m_out << pad(QStringLiteral("ADDRESS"), 22) << pad(QStringLiteral("NODE"), 18) << pad(QStringLiteral("STATE"), 9)
+              << "FINGERPRINT" << Qt::endl;
+        for (const AgentState &s : states) {
+            m_out << pad(s.agent.address.text(), 22) << pad(s.agent.node.isEmpty() ? QStringLiteral("-") : s.agent.node, 18)
+                  << pad(s.online ? QStringLiteral("online") : QStringLiteral("offline"), 9) << s.agent.fingerprint << Qt::endl;
+            if (!s.online && !m_quiet)
+                m_err << "ndbackupctl: " << s.agent.address.text() << ": " << s.problem << Qt::endl;
+        }
+        return ExitOk;
+    }
+    if (sub != QLatin1String("trust") && sub != QLatin1String("forget"))
+        throw UsageError(QStringLiteral("unknown command 'agent %1' (trust, list, forget)").arg(sub));
+    if (w.size() < 3)
+        throw UsageError(QStringLiteral("'agent %1' needs the agent's address, HOST or HOST:PORT").arg(sub));
+    const AgentAddress address = AgentAddress::parse(w.at(2));
+    if (sub == QLatin1String("forget")) {
+        if (!nodes.forget(address))
+            throw NotFoundError(QStringLiteral("agent %1 is not trusted (see 'ndbackupctl agent list')").arg(address.text()));
+        m_out << "agent " << address.text() << " forgotten" << Qt::endl;
+        return ExitOk;
+    }
+    // Checked before the network: a typo in it must not wait for a connection.
+    const QString expected = flag(QStringLiteral("fingerprint")) ? normalizeFingerprint(option(QStringLiteral("fingerprint"))) : QString();
+    const QSslCertificate certificate = waitOnWorker<QSslCertificate>([&nodes, address] { return nodes.probe(address); });
+    const QString fingerprint = certificateFingerprint(certificate);
+    m_out << "agent " << address.text() << " presents the certificate fingerprint " << fingerprint << Qt::endl;
+    if (!expected.isEmpty()) {
+        if (expected != fingerprint)
+            throw RefusedError(QStringLiteral("the fingerprint of agent %1 is %2, not the %3 given: it was not trusted and nothing "
+                                              "was changed. Read it on the node with 'ndbackup-agent show-fingerprint'; a "
+                                              "difference means another machine answers at that address.")
+                                   .arg(address.text(), fingerprint, expected));
+    } else {
+        if (!::isatty(STDIN_FILENO))
+            throw RefusedError(QStringLiteral("agent %1 was not trusted: standard input is not a terminal to confirm the fingerprint; "
+                                              "compare it with 'ndbackup-agent show-fingerprint' on the node and pass "
+                                              "--fingerprint %2").arg(address.text(), fingerprint));
+        m_out << "Compare it with 'ndbackup-agent show-fingerprint' on the node. Trust this agent? [y/N] " << Qt::flush;
+        QTextStream in(stdin);
+        const QString answer = in.readLine().trimmed().toLower();
+        if (answer != QLatin1String("y") && answer != QLatin1String("yes"))
+            throw RefusedError(QStringLiteral("agent %1 was not trusted; nothing was changed").arg(address.text()));
+    }
+    PinnedAgent agent;
+    agent.address = address;
+    agent.label = option(QStringLiteral("label"));
+    nodes.pin(agent, certificate);
+    m_out << "agent " << address.text() << " trusted (" << fingerprint << ")" << Qt::endl;
+    // Whether it answers yet depends on the other direction of the enrolment.
+    const QList<AgentState> states = waitOnWorker<QList<AgentState>>([&nodes] { return nodes.states(); });
+    for (const AgentState &s : states)
+        if (s.agent.address == address && !m_quiet) {
+            if (s.online)
+                m_out << "node " << s.agent.node << " answers" << Qt::endl;
+            else
+                m_err << "ndbackupctl: the agent does not answer this console yet (" << s.problem << "); on the node run: "
+                      << "ndbackup-agent trust-console " << nodes.identity().fingerprint() << Qt::endl;
+        }
+    if (!config.agents.contains(address.text()) && !m_quiet)
+        m_err << "ndbackupctl: to manage its volumes, pass --agent " << address.text() << " or add it to 'agents =' in the "
+              << "configuration file" << Qt::endl;
+    return ExitOk;
 }
 
 int CommandLine::cmdVolumes(Engine &engine)

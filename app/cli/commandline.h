@@ -11,6 +11,7 @@ namespace ndb {
 
 class Engine;
 class JobHandle;
+struct EngineConfig;
 struct CommandSpec;
 
 // Exit codes a script can rely on (also printed by --help).
@@ -45,6 +46,8 @@ private:
     int cmdCleanup(Engine &engine);
     int cmdDemo(Engine &engine);
     int cmdReport(Engine &engine);
+    // agent trust/list/forget and show-fingerprint: the console's side of enrolment (no engine).
+    int cmdAgent(const EngineConfig &config, const QStringList &words);
     // Runs a submitted job to its end with a progress line on a terminal; maps the outcome.
     int waitForJob(JobHandle *job);
 

@@ -24,6 +24,16 @@ QString BackupPlan::refusal(const QString &volumeName) const
 QCoro::Task<BackupPlan> planBackup(VolumeDriver &driver, Volume volume)
 {
     BackupPlan plan;
+    const DriverCapabilities capabilities = driver.capabilities();
+    if (capabilities.snapshotExport && !capabilities.snapshotLocalRead) {
+        // Data path 4 (5 on another node): its volumes are never read in place, not even a
+        // detached one, so every backup reads an exported temporary snapshot.
+        plan.dataPath = DataPath::Export;
+        const QString name = volume.name;
+        plan.consistency = volume.status == VolumeStatus::InUse ? co_await driver.plannedCopyConsistency(name)
+                                                                : Consistency::Detached;
+        co_return plan;
+    }
     if (volume.status != VolumeStatus::InUse) {
         plan.dataPath = DataPath::Volume;
         plan.consistency = Consistency::Detached;

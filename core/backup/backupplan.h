@@ -15,6 +15,7 @@ namespace DataPath {
 inline const QString Volume = QStringLiteral("volume");          // read the detached volume itself
 inline const QString Snapshot = QStringLiteral("snapshot");      // temporary snapshot read locally
 inline const QString TempVolume = QStringLiteral("temp-volume"); // temporary clone, attached
+inline const QString Export = QStringLiteral("export");          // temporary snapshot exported, read through a connection
 } // namespace DataPath
 
 struct BackupPlan

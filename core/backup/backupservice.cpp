@@ -22,6 +22,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocale>
 #include <QSysInfo>
@@ -53,6 +54,8 @@ struct BackupService::BackupRun
     SnapshotHandle snapshot;
     QString tempVolume;     // temporary volume; set before it is created
     QString attachment;     // what attach() returned
+    QString exportId;       // data path 4: create_export_snapshot's export
+    ConnectionInfo connection; // and initialize_connection_snapshot's properties
     std::unique_ptr<BlockSource> source;
     Manifest manifest;
 };
@@ -189,6 +192,9 @@ QList<Step> BackupService::backupRecipe(BackupRun &run)
     if (run.dataPath == DataPath::Snapshot) // 2: read a temporary snapshot
         return {snapshotStep(run), readStep(run, [&] { return driver.openSnapshotSource(run.snapshot); }),
                 transferStep(run)};
+    if (run.dataPath == DataPath::Export) // 4 (5 through an agent): export the temporary snapshot, connect, read
+        return {snapshotStep(run), exportStep(run), connectStep(run),
+                readStep(run, [&] { return driver.openConnectionSource(run.connection); }), transferStep(run)};
     // 3: the storage cannot snapshot; clone into a temporary volume and attach it.
     return {cloneStep(run), attachStep(run),
             readStep(run, [&] { return driver.openAttachedSource(run.tempVolume, run.attachment); }), transferStep(run)};
@@ -226,7 +232,7 @@ Step BackupService::snapshotStep(BackupRun &run)
     step.undo = [this, &run]() -> QCoro::Task<void> {
         m_snapshots->setStatus(run.snapshotRowId, QStringLiteral("deleting"));
         // Arguments of a co_await are named locals: GCC 12 destroys some temporaries there twice.
-        const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, run.snapshotName, {}};
+        const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, run.snapshotName, {}, run.snapshot.providerId};
         co_await removeTemporary(*run.driver, snapshot);
         m_snapshots->markDeleted(run.snapshotRowId);
     };
@@ -244,6 +250,65 @@ void BackupService::setConsistency(BackupRun &run, const QString &consistency)
                                           "frozen while it was copied) and such copies are refused "
                                           "(refuse_inconsistent_copies / --require-point-in-time); it was discarded.")
                                .arg(run.volume.name));
+}
+
+Step BackupService::exportStep(BackupRun &run)
+{
+    Step step;
+    step.name = QStringLiteral("export");
+    // The agent names the export; until it answers the row says one was asked for, and the
+    // snapshot's recorded id is enough to tear it down (deleting a snapshot removes its export).
+    step.record = [this, &run] {
+        m_job.setPhase(Phase::Attach, QStringLiteral("exporting temporary snapshot %1").arg(run.snapshotName));
+        m_snapshots->setExport(run.snapshotRowId, QStringLiteral("requested"));
+    };
+    step.act = [this, &run]() -> QCoro::Task<void> {
+        const SnapshotHandle snapshot = run.snapshot;
+        run.exportId = co_await run.driver->createExportSnapshot(snapshot);
+        m_snapshots->setExport(run.snapshotRowId, run.exportId);
+        m_job.info(QStringLiteral("temporary snapshot %1 exported as %2").arg(run.snapshotName, run.exportId));
+    };
+    step.undo = [this, &run]() -> QCoro::Task<void> {
+        m_job.setPhase(Phase::Cleanup, QStringLiteral("removing export of %1").arg(run.snapshotName));
+        const SnapshotHandle snapshot = run.snapshot;
+        co_await run.driver->removeExportSnapshot(snapshot);
+        m_job.info(QStringLiteral("export of %1 removed").arg(run.snapshotName));
+    };
+    step.undoWhat = QStringLiteral("removing the export of %1").arg(tempSnapshotName(run.backupId));
+    return step;
+}
+
+Step BackupService::connectStep(BackupRun &run)
+{
+    Step step;
+    step.name = QStringLiteral("connection");
+    step.record = [this, &run] {
+        m_job.setPhase(Phase::Attach, QStringLiteral("connecting to the export of %1").arg(run.snapshotName));
+        m_snapshots->setConnection(run.snapshotRowId, QStringLiteral("requested"), {});
+    };
+    step.act = [this, &run]() -> QCoro::Task<void> {
+        const SnapshotHandle snapshot = run.snapshot;
+        const QString exportId = run.exportId;
+        run.connection = co_await run.driver->initializeConnectionSnapshot(snapshot, exportId);
+        const QJsonObject properties{{QStringLiteral("driver_volume_type"), run.connection.driverVolumeType},
+                                     {QStringLiteral("data"), run.connection.data}};
+        // provider_auth holds where the credentials are, never the credentials.
+        m_snapshots->setConnection(run.snapshotRowId, QString::fromUtf8(QJsonDocument(properties).toJson(QJsonDocument::Compact)),
+                                   run.connection.authReference);
+        m_job.info(QStringLiteral("connection to %1:%2 (export %3) initialized")
+                       .arg(run.connection.data.value(QStringLiteral("host")).toString())
+                       .arg(run.connection.data.value(QStringLiteral("port")).toInt())
+                       .arg(run.connection.data.value(QStringLiteral("export_name")).toString()));
+    };
+    step.undo = [this, &run]() -> QCoro::Task<void> {
+        m_job.setPhase(Phase::Detach, QStringLiteral("terminating the connection to %1").arg(run.snapshotName));
+        const SnapshotHandle snapshot = run.snapshot;
+        const ConnectionInfo connection = run.connection;
+        co_await run.driver->terminateConnectionSnapshot(snapshot, connection);
+        m_job.info(QStringLiteral("connection to the export of %1 terminated").arg(run.snapshotName));
+    };
+    step.undoWhat = QStringLiteral("terminating the connection of %1").arg(tempSnapshotName(run.backupId));
+    return step;
 }
 
 Step BackupService::cloneStep(BackupRun &run)

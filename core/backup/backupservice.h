@@ -51,6 +51,8 @@ private:
     // The steps of the backup's data path (DESIGN.md "Data paths"), ending with the transfer.
     QList<Step> backupRecipe(BackupRun &run);
     Step snapshotStep(BackupRun &run);
+    Step exportStep(BackupRun &run);
+    Step connectStep(BackupRun &run);
     Step cloneStep(BackupRun &run);
     Step attachStep(BackupRun &run);
     Step readStep(BackupRun &run, std::function<QCoro::Task<std::unique_ptr<BlockSource>>()> open);

@@ -62,7 +62,8 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
             const std::optional<Snapshot> snap = snapshots.find(b.tempSnapshotId);
             const QString name = snap ? snap->name : tempSnapshotName(b.id);
             try {
-                const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, name, b.id};
+                // A remote snapshot is deleted on its agent by the agent's id (idempotent).
+                const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, name, b.id, snap ? snap->providerId : QString()};
                 co_await driver->removeTemporary(snapshot);
                 if (snap)
                     snapshots.markDeleted(snap->id);

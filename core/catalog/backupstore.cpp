@@ -177,6 +177,17 @@ void SnapshotStore::setProvider(const QString &id, const QString &providerId, co
                    {sql::text(providerId), sql::text(providerLocation), sql::text(providerAuth), sql::now(), id});
 }
 
+void SnapshotStore::setExport(const QString &id, const QString &exportId)
+{
+    m_catalog.exec(QStringLiteral("UPDATE snapshots SET export_id=?, updated_at=? WHERE id=?"), {sql::text(exportId), sql::now(), id});
+}
+
+void SnapshotStore::setConnection(const QString &id, const QString &connection, const QString &providerAuth)
+{
+    m_catalog.exec(QStringLiteral("UPDATE snapshots SET connection=?, provider_auth=?, updated_at=? WHERE id=?"),
+                   {sql::text(connection), sql::text(providerAuth), sql::now(), id});
+}
+
 void SnapshotStore::markDeleted(const QString &id)
 {
     m_catalog.exec(QStringLiteral("UPDATE snapshots SET status='deleted', deleted_at=?, updated_at=? WHERE id=?"), {sql::now(), sql::now(), id});

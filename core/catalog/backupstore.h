@@ -49,6 +49,9 @@ public:
     void setStatus(const QString &id, const QString &status);
     void setProvider(const QString &id, const QString &providerId, const QString &providerLocation,
                      const QString &providerAuth);
+    // Data path 4: the export's id and the connection properties (JSON, no secrets).
+    void setExport(const QString &id, const QString &exportId);
+    void setConnection(const QString &id, const QString &connection, const QString &providerAuth);
     void markDeleted(const QString &id);
 
 private:

@@ -159,10 +159,12 @@ ALTER TABLE snapshots ADD COLUMN lease_expires_at TEXT;
 ALTER TABLE backups ADD COLUMN consistency TEXT NOT NULL DEFAULT 'unknown';
 ALTER TABLE backups ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
 )SQL",
-    // 6: reserved for another branch's migration (agentside was given number 7); the integrator
-    //    puts that migration here in place of this no-op.
+    // 6: data path 4/5, a temporary snapshot exported through an agent: the export's id
+    //    ('requested' before the agent answers) and the connection properties (host, port,
+    //    export name; never a secret: provider_auth only names where the credentials are).
     R"SQL(
-SELECT 1;
+ALTER TABLE snapshots ADD COLUMN export_id TEXT;
+ALTER TABLE snapshots ADD COLUMN connection TEXT;
 )SQL",
     // 7: the agent's operations, kept across restarts (one running when the agent died reads
     //    failed); temporary clones beside snapshots (kind 'volume', data path 3 on a node) and

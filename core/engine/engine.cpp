@@ -105,6 +105,10 @@ QCoro::Task<QList<Volume>> inventory(Catalog &catalog, DriverSet &drivers, QStri
                 done(driver->id());
         } catch (const Error &e) {
             errors << QStringLiteral("%1: %2").arg(driver->id(), e.message());
+            // A storage node that does not answer is offline: its volumes are left out (those
+            // with an operation of ours on them stay, for the cleanup) until it answers again.
+            if (driver->kind() == QLatin1String("remote") && e.kind() == ErrorKind::Network)
+                store.removeMissing(driver->id(), {});
         }
     }
     co_return store.all();

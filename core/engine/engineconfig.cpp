@@ -1,5 +1,6 @@
 #include "engineconfig.h"
 #include "util/error.h"
+#include "volumes/remote/storagenodes.h"
 
 #include <QDir>
 #include <QFile>
@@ -42,6 +43,8 @@ EngineConfig EngineConfig::load(const QString &iniFile)
     c.lvmSnapshotPercent = s.value(QStringLiteral("lvm_snapshot_percent"), c.lvmSnapshotPercent).toInt();
     c.preSnapshotHook = s.value(QStringLiteral("pre_snapshot_hook"), c.preSnapshotHook).toString();
     c.postSnapshotHook = s.value(QStringLiteral("post_snapshot_hook"), c.postSnapshotHook).toString();
+    c.agents = s.value(QStringLiteral("agents"), c.agents).toStringList();
+    c.agentLeaseSeconds = s.value(QStringLiteral("agent_lease_seconds"), c.agentLeaseSeconds).toInt();
     return c;
 }
 
@@ -86,6 +89,8 @@ void EngineConfig::save(const QString &iniFile) const
     s.setValue(QStringLiteral("lvm_snapshot_percent"), lvmSnapshotPercent);
     s.setValue(QStringLiteral("pre_snapshot_hook"), preSnapshotHook);
     s.setValue(QStringLiteral("post_snapshot_hook"), postSnapshotHook);
+    s.setValue(QStringLiteral("agents"), agents);
+    s.setValue(QStringLiteral("agent_lease_seconds"), agentLeaseSeconds);
     s.sync();
 }
 
@@ -98,8 +103,28 @@ DriverSettings EngineConfig::driverSettings() const
                  {QStringLiteral("freeze_limit_ms"), freezeLimitMs},
                  {QStringLiteral("lvm_snapshot_percent"), lvmSnapshotPercent},
                  {QStringLiteral("pre_snapshot_hook"), preSnapshotHook},
-                 {QStringLiteral("post_snapshot_hook"), postSnapshotHook}};
+                 {QStringLiteral("post_snapshot_hook"), postSnapshotHook},
+                 {QStringLiteral("console_state_dir"), consoleStateDir()},
+                 {QStringLiteral("agent_lease_seconds"), agentLeaseSeconds}};
+    // A driver per configured agent this console trusts; the others are named by the front end.
+    QStringList remote;
+    try {
+        const StorageNodes nodes(consoleStateDir());
+        for (const QString &text : agents) {
+            const AgentAddress address = AgentAddress::parse(text);
+            if (nodes.find(address) && !remote.contains(address.text()))
+                remote << address.text();
+        }
+    } catch (const Error &) {
+        // A bad address or an unreadable pin file: the front end's checks say what is wrong.
+    }
+    s.locations.insert(QStringLiteral("remote"), remote);
     return s;
+}
+
+QString EngineConfig::consoleStateDir() const
+{
+    return StorageNodes::stateDirFor(catalogPath);
 }
 
 BackupServiceOptions EngineConfig::serviceOptions() const

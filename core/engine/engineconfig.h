@@ -26,12 +26,17 @@ struct EngineConfig
     QString preSnapshotHook;         // program run (no shell) before the snapshot; empty = none
     QString postSnapshotHook;        // program run after it, also when it failed
 
+    // Storage nodes: agents as HOST[:PORT] (default port 8787). Only those this console trusts
+    // (pinned in consoleStateDir(), see StorageNodes) get a driver.
+    QStringList agents;
+    int agentLeaseSeconds = 60;      // what a reader asks its export's lease to be, each time it extends it
+
     // $XDG_DATA_HOME/ndbackup/{catalog.sqlite,repository}; no pools.
     static EngineConfig defaults();
     // defaults() overlaid with the INI file (keys are the member names in snake_case:
     // catalog, repository_root, image_pools, lvm_volume_groups, max_concurrent_jobs,
     // default_container, freeze_filesystems, freeze_limit_ms, refuse_inconsistent_copies, lvm_snapshot_percent,
-    // pre_snapshot_hook, post_snapshot_hook). A missing file is not an error.
+    // pre_snapshot_hook, post_snapshot_hook, agents, agent_lease_seconds). A missing file is not an error.
     static EngineConfig load(const QString &iniFile);
     // Throws InvalidInputError naming the file (and line) when it is a directory, unreadable or
     // not an INI file of `key = value` lines and [sections]: load() would silently ignore it.
@@ -41,6 +46,8 @@ struct EngineConfig
     void save(const QString &iniFile) const;
     // The pools and volume groups by driver kind, and the options drivers read.
     DriverSettings driverSettings() const;
+    // Where this console keeps its TLS identity and pinned agents: the catalog's directory.
+    QString consoleStateDir() const;
     // What a BackupService needs of this configuration.
     BackupServiceOptions serviceOptions() const;
 };

@@ -1,6 +1,7 @@
 #include "driverregistry.h"
 #include "volumes/image/imagedriver.h"
 #include "volumes/lvm/lvmdriver.h"
+#include "volumes/remote/remotedriver.h"
 
 namespace ndb {
 
@@ -23,6 +24,11 @@ std::unique_ptr<VolumeDriver> createLvmDriver(const QString &vg, const QVariantM
     return std::make_unique<LvmDriver>(vg, lvm, log);
 }
 
+std::unique_ptr<VolumeDriver> createRemoteDriver(const QString &agent, const QVariantMap &options, JobLog *log)
+{
+    return std::make_unique<RemoteDriver>(agent, options, log);
+}
+
 } // namespace
 
 const std::vector<DriverKind> &driverKinds()
@@ -30,6 +36,7 @@ const std::vector<DriverKind> &driverKinds()
     static const std::vector<DriverKind> kinds = {
         {QStringLiteral("image"), &createImageDriver},
         {QStringLiteral("lvm"), &createLvmDriver},
+        {QStringLiteral("remote"), &createRemoteDriver},
     };
     return kinds;
 }

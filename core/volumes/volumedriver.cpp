@@ -1,4 +1,5 @@
 #include "volumedriver.h"
+#include "util/error.h"
 
 namespace ndb {
 
@@ -10,6 +11,43 @@ const QString kVolPrefix = QStringLiteral("ndbackup-vol-");
 QCoro::Task<std::unique_ptr<BlockSource>> VolumeDriver::openAttachedSource(QString, QString attachment)
 {
     co_return openFileSource(attachment);
+}
+
+namespace {
+Error cannotExport(const VolumeDriver &driver)
+{
+    return RefusedError(QStringLiteral("storage %1 cannot export snapshots").arg(driver.id()));
+}
+} // namespace
+
+QCoro::Task<QString> VolumeDriver::createExportSnapshot(SnapshotHandle)
+{
+    throw cannotExport(*this);
+    co_return QString();
+}
+
+QCoro::Task<ConnectionInfo> VolumeDriver::initializeConnectionSnapshot(SnapshotHandle, QString)
+{
+    throw cannotExport(*this);
+    co_return ConnectionInfo();
+}
+
+QCoro::Task<std::unique_ptr<BlockSource>> VolumeDriver::openConnectionSource(ConnectionInfo)
+{
+    throw cannotExport(*this);
+    co_return std::unique_ptr<BlockSource>();
+}
+
+QCoro::Task<void> VolumeDriver::terminateConnectionSnapshot(SnapshotHandle, ConnectionInfo)
+{
+    throw cannotExport(*this);
+    co_return;
+}
+
+QCoro::Task<void> VolumeDriver::removeExportSnapshot(SnapshotHandle)
+{
+    throw cannotExport(*this);
+    co_return;
 }
 
 QString tempSnapshotName(const QString &backupId) { return kSnapPrefix + backupId; }

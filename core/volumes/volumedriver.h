@@ -7,6 +7,7 @@
 #include "volumes/blockdevice.h"
 
 #include <QCoro/QCoroTask>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -39,6 +40,17 @@ struct TemporaryObject
     Kind kind;
     QString name;
     QString backupId; // parsed from the name when it follows ndbackup-snap-/ndbackup-vol-<id>
+    QString providerId = {}; // the storage's own id where the catalog knows it (a remote snapshot's)
+};
+
+// What initialize_connection_snapshot hands out for an exported snapshot (data path 4): how a
+// connector reaches it. No secret is ever in it: credentials stay in files, named by reference.
+struct ConnectionInfo
+{
+    QString driverVolumeType; // "nbd"
+    QJsonObject data;         // host, port, export_name, tls
+    QString exportId;
+    QString authReference;    // where the credentials are (e.g. "x509:<directory>"); kept in provider_auth
 };
 
 class VolumeDriver
@@ -90,6 +102,19 @@ public:
     // How the snapshot or temporary volume `copyName` this driver object made was really taken
     // (the freeze held or not); Unknown when it did not make it.
     virtual QString copyConsistency(const QString &copyName) const { return Consistency::Unknown; }
+
+    // Data path 4 (only when capabilities().snapshotExport), the specification's step-2 calls on a
+    // snapshot from createSnapshot(); each idempotent. The defaults refuse.
+    // create_export_snapshot: returns the export's id.
+    virtual QCoro::Task<QString> createExportSnapshot(SnapshotHandle snapshot);
+    // initialize_connection_snapshot: the connection properties of the export.
+    virtual QCoro::Task<ConnectionInfo> initializeConnectionSnapshot(SnapshotHandle snapshot, QString exportId);
+    // A reader of the connection; keeps what the export needs alive (its lease) until it is closed.
+    virtual QCoro::Task<std::unique_ptr<BlockSource>> openConnectionSource(ConnectionInfo connection);
+    // terminate_connection_snapshot (synchronous): the connection and its credentials are gone.
+    virtual QCoro::Task<void> terminateConnectionSnapshot(SnapshotHandle snapshot, ConnectionInfo connection);
+    // remove_export_snapshot (synchronous).
+    virtual QCoro::Task<void> removeExportSnapshot(SnapshotHandle snapshot);
 
     // Temporary objects with the reserved prefix, for cleanup without the catalog.
     virtual QCoro::Task<QList<TemporaryObject>> listTemporaries() = 0;

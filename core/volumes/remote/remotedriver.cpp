@@ -1,0 +1,454 @@
+#include "remotedriver.h"
+
+#include "model/status.h"
+#include "util/error.h"
+#include "util/joblog.h"
+#include "volumes/driverset.h"
+#include "volumes/nbd/nbdblockdevice.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QMutex>
+#include <QThread>
+#include <QTimer>
+#include <QUrl>
+
+#include <sys/stat.h>
+
+namespace ndb {
+
+namespace {
+
+const QString kKind = QStringLiteral("remote");
+
+QString encoded(const QString &id)
+{
+    return QString::fromLatin1(QUrl::toPercentEncoding(id));
+}
+
+// Keeps an export's lease alive from its own thread with its own client: the transfer that reads
+// the export blocks the job thread, whose event loop cannot run a timer meanwhile.
+class LeaseKeeper : public QThread
+{
+public:
+    LeaseKeeper(AgentAddress address, TlsIdentity console, QString pin, QString exportId, int seconds)
+        : m_address(std::move(address)), m_console(std::move(console)), m_pin(std::move(pin)),
+          m_exportId(std::move(exportId)), m_seconds(seconds) {}
+    ~LeaseKeeper() override { stop(); }
+
+    void stop()
+    {
+        m_stopping = true;
+        quit();
+        wait();
+    }
+    // Empty while the lease is kept; otherwise why it could not be extended.
+    QString problem() const
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_problem;
+    }
+
+protected:
+    void run() override
+    {
+        AgentClient client(m_address, m_console, m_pin, std::max(2000, m_seconds * 1000 / 3));
+        QElapsedTimer sinceExtended;
+        sinceExtended.start();
+        const auto extend = [&] {
+            if (m_stopping)
+                return;
+            try {
+                client.callBlocking("POST", QStringLiteral("/v1/exports/%1/lease").arg(m_exportId),
+                                    QJsonObject{{QStringLiteral("seconds"), m_seconds}});
+                sinceExtended.restart();
+            } catch (const Error &e) {
+                if (m_stopping)
+                    return;
+                // A refused (expired) or unknown lease is over; a network failure only once the
+                // lease has run out meanwhile (the agent reaps then).
+                const bool over = e.kind() == ErrorKind::Refused || e.kind() == ErrorKind::NotFound;
+                if (over || sinceExtended.elapsed() >= qint64(m_seconds) * 1000) {
+                    QMutexLocker lock(&m_mutex);
+                    if (m_problem.isEmpty())
+                        m_problem = e.message();
+                }
+            }
+        };
+        extend();
+        QTimer timer;
+        timer.setInterval(std::max(1, m_seconds / 3) * 1000);
+        QObject::connect(&timer, &QTimer::timeout, extend);
+        timer.start();
+        exec();
+    }
+
+private:
+    AgentAddress m_address;
+    TlsIdentity m_console;
+    QString m_pin;
+    QString m_exportId;
+    int m_seconds;
+    std::atomic<bool> m_stopping{false};
+    mutable QMutex m_mutex;
+    QString m_problem;
+};
+
+// An NBD reader of an export whose lease is kept while it is open; a lost lease or connection
+// fails the read naming the storage node.
+class LeasedSource : public BlockSource
+{
+public:
+    LeasedSource(std::unique_ptr<NbdSource> source, std::unique_ptr<LeaseKeeper> keeper, QString node, QString exportId)
+        : m_source(std::move(source)), m_keeper(std::move(keeper)), m_node(std::move(node)), m_exportId(std::move(exportId)) {}
+    ~LeasedSource() override
+    {
+        m_source.reset();
+        m_keeper->stop(); // before terminate_connection_snapshot
+    }
+    qint64 size() const override { return m_source->size(); }
+    std::optional<QList<Extent>> allocatedExtents() const override { return m_source->allocatedExtents(); }
+    qint64 readAt(char *buffer, qint64 length, qint64 offset) override
+    {
+        checkLease();
+        try {
+            return m_source->readAt(buffer, length, offset);
+        } catch (const Error &e) {
+            checkLease();
+            throw Error(QStringLiteral("reading the export %1 of storage node %2 failed: %3").arg(m_exportId, m_node, e.message()),
+                        e.kind());
+        }
+    }
+    QString description() const override { return m_source->description(); }
+    int preferredConcurrentReads() const override { return m_source->preferredConcurrentReads(); }
+
+private:
+    void checkLease() const
+    {
+        const QString problem = m_keeper->problem();
+        if (!problem.isEmpty())
+            throw Error(QStringLiteral("the lease of export %1 on storage node %2 could not be extended (%3); the agent removes "
+                                       "the export and its snapshot when the lease ends").arg(m_exportId, m_node, problem),
+                        ErrorKind::Network);
+    }
+
+    std::unique_ptr<NbdSource> m_source;
+    std::unique_ptr<LeaseKeeper> m_keeper;
+    QString m_node;
+    QString m_exportId;
+};
+
+Error unsupported(const QString &what, const QString &node)
+{
+    // Restore onto a node is the agent's writable export (issue #12, "Restore onto a volume on a node").
+    return RefusedError(QStringLiteral("%1 on storage node %2 is not supported by this console yet; restore into a local "
+                                       "volume or a file").arg(what, node));
+}
+
+} // namespace
+
+RemoteDriver::RemoteDriver(const QString &location, const QVariantMap &options, JobLog *log)
+    : m_address(AgentAddress::parse(location)),
+      m_nodes(options.value(QStringLiteral("console_state_dir")).toString()),
+      m_leaseSeconds(std::clamp(options.value(QStringLiteral("agent_lease_seconds"), 60).toInt(), 3, 3600)),
+      m_log(log)
+{
+    try {
+        m_pin = m_nodes.find(m_address);
+    } catch (const Error &) {
+        // Reported by the first call that needs the pin.
+    }
+}
+
+RemoteDriver::~RemoteDriver() = default;
+
+QString RemoteDriver::driverId(const AgentAddress &address) { return kKind + QLatin1Char(':') + address.text(); }
+QString RemoteDriver::id() const { return driverId(m_address); }
+QString RemoteDriver::kind() const { return kKind; }
+
+DriverCapabilities RemoteDriver::capabilities() const
+{
+    DriverCapabilities c;
+    c.snapshotExport = true;
+    return c;
+}
+
+AgentClient &RemoteDriver::client()
+{
+    if (!m_client) {
+        const std::optional<PinnedAgent> pin = m_nodes.find(m_address);
+        if (!pin)
+            throw RefusedError(QStringLiteral("agent %1 is not trusted by this console: compare its fingerprint "
+                                              "(ndbackup-agent show-fingerprint on the node) and run "
+                                              "'ndbackupctl agent trust %1'").arg(m_address.text()));
+        m_pin = pin;
+        m_identity = m_nodes.identity();
+        m_client = std::make_unique<AgentClient>(m_address, *m_identity, pin->fingerprint);
+    }
+    return *m_client;
+}
+
+QCoro::Task<QList<Volume>> RemoteDriver::listVolumes()
+{
+    AgentClient &agent = client();
+    if (m_node.isEmpty()) {
+        const QString nodePath = QStringLiteral("/v1/node");
+        const QJsonObject node = co_await agent.call("GET", nodePath);
+        m_node = node.value(QStringLiteral("name")).toString();
+        if (m_node.isEmpty())
+            m_node = m_address.host;
+    }
+    const QString volumesPath = QStringLiteral("/v1/volumes");
+    const QJsonObject answer = co_await agent.call("GET", volumesPath);
+    QList<Volume> out;
+    m_volumeIds.clear();
+    for (const QJsonValue value : answer.value(QStringLiteral("volumes")).toArray()) {
+        const QJsonObject o = value.toObject();
+        Volume v;
+        v.name = o.value(QStringLiteral("name")).toString();
+        if (v.name.isEmpty() || m_volumeIds.contains(v.name)) {
+            if (m_log)
+                m_log->warning(QStringLiteral("storage node %1 lists volume name '%2' more than once; only the first is used")
+                                   .arg(m_node, v.name));
+            continue;
+        }
+        v.driverId = id();
+        v.id = DriverSet::volumeId(v.driverId, v.name);
+        v.host = m_node;
+        v.size = qint64(o.value(QStringLiteral("size")).toDouble());
+        v.status = o.value(QStringLiteral("status")).toString();
+        v.path = o.value(QStringLiteral("id")).toString(); // the agent's own reference
+        v.attachedTo = o.value(QStringLiteral("attachment")).toString();
+        m_volumeIds.insert(v.name, v.path);
+        out << v;
+    }
+    co_return out;
+}
+
+QCoro::Task<Volume> RemoteDriver::volume(QString name)
+{
+    const QList<Volume> all = co_await listVolumes();
+    for (const Volume &v : all)
+        if (v.name == name)
+            co_return v;
+    throw NotFoundError(QStringLiteral("storage node %1 has no volume '%2'").arg(m_node.isEmpty() ? m_address.text() : m_node, name));
+}
+
+QString RemoteDriver::agentVolumeId(const QString &name)
+{
+    const QString id = m_volumeIds.value(name);
+    if (id.isEmpty())
+        throw NotFoundError(QStringLiteral("storage node %1 has no volume '%2'").arg(m_address.text(), name));
+    return id;
+}
+
+QCoro::Task<Volume> RemoteDriver::createVolume(QString, qint64)
+{
+    throw unsupported(QStringLiteral("creating a volume"), m_address.text());
+    co_return Volume();
+}
+
+QCoro::Task<void> RemoteDriver::deleteVolume(QString)
+{
+    throw unsupported(QStringLiteral("deleting a volume"), m_address.text());
+    co_return;
+}
+
+QCoro::Task<Volume> RemoteDriver::createVolumeFromSource(QString, QString)
+{
+    throw unsupported(QStringLiteral("cloning a volume"), m_address.text());
+    co_return Volume();
+}
+
+QCoro::Task<QString> RemoteDriver::attach(QString)
+{
+    throw unsupported(QStringLiteral("attaching a volume"), m_address.text());
+    co_return QString();
+}
+
+QCoro::Task<void> RemoteDriver::detach(QString)
+{
+    throw unsupported(QStringLiteral("detaching a volume"), m_address.text());
+    co_return;
+}
+
+QCoro::Task<std::unique_ptr<BlockSource>> RemoteDriver::openVolumeSource(QString)
+{
+    // Every backup of a node's volume reads an exported snapshot (planBackup).
+    throw unsupported(QStringLiteral("reading a volume directly"), m_address.text());
+    co_return std::unique_ptr<BlockSource>();
+}
+
+QCoro::Task<std::unique_ptr<BlockSource>> RemoteDriver::openSnapshotSource(SnapshotHandle)
+{
+    throw unsupported(QStringLiteral("reading a snapshot without an export"), m_address.text());
+    co_return std::unique_ptr<BlockSource>();
+}
+
+QCoro::Task<std::unique_ptr<BlockSink>> RemoteDriver::openVolumeSink(QString)
+{
+    throw unsupported(QStringLiteral("restoring onto a volume"), m_address.text());
+    co_return std::unique_ptr<BlockSink>();
+}
+
+QCoro::Task<SnapshotHandle> RemoteDriver::createSnapshot(QString volume, QString snapshotName)
+{
+    TemporaryObject parsed;
+    if (!parseTemporaryName(snapshotName, parsed) || parsed.kind != TemporaryObject::Kind::Snapshot)
+        throw InvalidInputError(QStringLiteral("'%1' is not the name of a temporary snapshot").arg(snapshotName));
+    if (!m_volumeIds.contains(volume)) {
+        const QString name = volume;
+        co_await this->volume(name);
+    }
+    const QString path = QStringLiteral("/v1/volumes/%1/snapshots").arg(encoded(agentVolumeId(volume)));
+    const QJsonObject body{{QStringLiteral("backup_id"), parsed.backupId}};
+    const QJsonObject result = co_await client().runOperation("POST", path, body);
+    const QJsonObject snap = result.value(QStringLiteral("snapshot")).toObject();
+    SnapshotHandle handle;
+    handle.name = snap.value(QStringLiteral("name")).toString(snapshotName);
+    handle.providerId = snap.value(QStringLiteral("id")).toString();
+    handle.path = handle.providerId;
+    handle.providerLocation = id();
+    if (handle.providerId.isEmpty())
+        throw Error(QStringLiteral("agent %1 created snapshot %2 without an id").arg(m_address.text(), snapshotName));
+    m_snapshotIds.insert(snapshotName, handle.providerId);
+    co_return handle;
+}
+
+QString RemoteDriver::snapshotId(const QString &snapshotName, const QString &providerId) const
+{
+    return providerId.isEmpty() ? m_snapshotIds.value(snapshotName) : providerId;
+}
+
+QCoro::Task<void> RemoteDriver::deleteSnapshot(QString snapshotName)
+{
+    const TemporaryObject object{TemporaryObject::Kind::Snapshot, snapshotName, {}};
+    co_await removeTemporary(object);
+}
+
+QCoro::Task<QString> RemoteDriver::plannedCopyConsistency(QString)
+{
+    co_return Consistency::Snapshot; // the agent refuses storages that cannot snapshot
+}
+
+QString RemoteDriver::copyConsistency(const QString &copyName) const
+{
+    return m_snapshotIds.contains(copyName) ? Consistency::Snapshot : Consistency::Unknown;
+}
+
+QCoro::Task<QString> RemoteDriver::createExportSnapshot(SnapshotHandle snapshot)
+{
+    const QString path = QStringLiteral("/v1/snapshots/%1/export").arg(snapshot.providerId);
+    const QJsonObject answer = co_await client().call("POST", path);
+    const QString exportId = answer.value(QStringLiteral("export")).toObject().value(QStringLiteral("id")).toString();
+    if (exportId.isEmpty())
+        throw Error(QStringLiteral("agent %1 exported snapshot %2 without an export id").arg(m_address.text(), snapshot.name));
+    co_return exportId;
+}
+
+QString RemoteDriver::tlsDirectory(const QString &snapshotId) const
+{
+    return QDir(m_nodes.stateDirectory()).filePath(QStringLiteral("connections/") + snapshotId);
+}
+
+void RemoteDriver::removeTlsDirectory(const QString &snapshotId) const
+{
+    if (!snapshotId.isEmpty())
+        QDir(tlsDirectory(snapshotId)).removeRecursively();
+}
+
+QCoro::Task<ConnectionInfo> RemoteDriver::initializeConnectionSnapshot(SnapshotHandle snapshot, QString exportId)
+{
+    AgentClient &agent = client();
+    // libnbd's TLS directory for this connection only (0700): the agent's pinned certificate as
+    // the CA, the console's certificate and key as the client's. Made before the call, so that
+    // the connection never exists without a directory the cleanup knows.
+    const QString dir = tlsDirectory(snapshot.providerId);
+    QDir().mkpath(QFileInfo(dir).absolutePath());
+    QDir(dir).removeRecursively();
+    if (::mkdir(QFile::encodeName(dir).constData(), 0700) != 0)
+        throw Error(QStringLiteral("cannot create the TLS directory %1 of the connection: %2").arg(dir, QString::fromLocal8Bit(strerror(errno))));
+    QFile ca(m_nodes.certificatePath(m_pin->fingerprint));
+    if (!ca.open(QIODevice::ReadOnly))
+        throw Error(QStringLiteral("the pinned certificate of agent %1 is missing (%2): trust the agent again").arg(m_address.text(), ca.fileName()));
+    writePemFile(dir + QStringLiteral("/ca-cert.pem"), ca.readAll(), false);
+    writePemFile(dir + QStringLiteral("/client-cert.pem"), m_identity->certificate.toPem(), false);
+    writePemFile(dir + QStringLiteral("/client-key.pem"), m_identity->key.toPem(), true);
+
+    const QString path = QStringLiteral("/v1/snapshots/%1/connection").arg(snapshot.providerId);
+    const QJsonObject answer = co_await agent.call("POST", path);
+    const QJsonObject connection = answer.value(QStringLiteral("connection")).toObject();
+    ConnectionInfo info;
+    info.driverVolumeType = connection.value(QStringLiteral("driver_volume_type")).toString();
+    info.data = connection.value(QStringLiteral("data")).toObject();
+    info.exportId = exportId;
+    info.authReference = QStringLiteral("x509:") + dir;
+    if (info.driverVolumeType != QLatin1String("nbd"))
+        throw Error(QStringLiteral("agent %1 offers a '%2' connection; this console reads 'nbd'").arg(m_address.text(), info.driverVolumeType));
+    co_return info;
+}
+
+QCoro::Task<std::unique_ptr<BlockSource>> RemoteDriver::openConnectionSource(ConnectionInfo connection)
+{
+    client();
+    NbdConnectionProperties p;
+    p.host = connection.data.value(QStringLiteral("host")).toString();
+    p.port = quint16(connection.data.value(QStringLiteral("port")).toInt());
+    p.exportName = connection.data.value(QStringLiteral("export_name")).toString();
+    p.certificatesDir = connection.authReference.mid(connection.authReference.indexOf(QLatin1Char(':')) + 1);
+    // The lease is kept from before the first byte until the source is closed.
+    auto keeper = std::make_unique<LeaseKeeper>(m_address, *m_identity, m_pin->fingerprint, connection.exportId, m_leaseSeconds);
+    keeper->start();
+    const QString node = m_node.isEmpty() ? m_address.text() : QStringLiteral("%1 (%2)").arg(m_node, m_address.text());
+    std::unique_ptr<NbdSource> source;
+    try {
+        source = std::make_unique<NbdSource>(p);
+    } catch (const Error &e) {
+        keeper->stop();
+        throw Error(QStringLiteral("cannot read the export of storage node %1: %2").arg(node, e.message()), e.kind());
+    }
+    co_return std::make_unique<LeasedSource>(std::move(source), std::move(keeper), node, connection.exportId);
+}
+
+QCoro::Task<void> RemoteDriver::terminateConnectionSnapshot(SnapshotHandle snapshot, ConnectionInfo)
+{
+    const QString path = QStringLiteral("/v1/snapshots/%1/connection").arg(snapshot.providerId);
+    co_await client().call("DELETE", path);
+    removeTlsDirectory(snapshot.providerId);
+}
+
+QCoro::Task<void> RemoteDriver::removeExportSnapshot(SnapshotHandle snapshot)
+{
+    const QString path = QStringLiteral("/v1/snapshots/%1/export").arg(snapshot.providerId);
+    co_await client().call("DELETE", path);
+}
+
+QCoro::Task<QList<TemporaryObject>> RemoteDriver::listTemporaries()
+{
+    co_return QList<TemporaryObject>();
+}
+
+QCoro::Task<void> RemoteDriver::removeTemporary(TemporaryObject object)
+{
+    if (object.kind != TemporaryObject::Kind::Snapshot)
+        co_return; // this driver never makes temporary volumes
+    const QString snapshot = snapshotId(object.name, object.providerId);
+    if (snapshot.isEmpty())
+        throw Error(QStringLiteral("the id of temporary snapshot %1 on agent %2 is not known; the agent removes it when its "
+                                   "lease ends").arg(object.name, m_address.text()));
+    removeTlsDirectory(snapshot);
+    try {
+        // Tears down its connection and export first (API.md).
+        const QString path = QStringLiteral("/v1/snapshots/") + snapshot;
+        co_await client().runOperation("DELETE", path);
+    } catch (const Error &e) {
+        if (e.kind() != ErrorKind::NotFound)
+            throw; // already reaped: removed
+    }
+    m_snapshotIds.remove(object.name);
+}
+
+} // namespace ndb

@@ -1,0 +1,47 @@
+#pragma once
+// The agent tier's shared fixture: an ndbackup-agent process on a loopback address with its own
+// state directory, configuration and ports, and the small waits its tests need.
+#include "support/agentclient.h" // agentExecutable, waitFor, fileMd5
+
+#include <QHostAddress>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+#include <memory>
+
+namespace ndbtest {
+
+bool portFree(const QHostAddress &address, quint16 port);
+// Alive and not a zombie.
+bool processAlive(qint64 pid);
+
+class AgentNode
+{
+public:
+    QString address;       // 127.0.0.x
+    QString nodeName;
+    quint16 apiPort = 0;
+    quint16 exportFirst = 0;
+    QString stateDir;
+    QString configFile;
+    QString fingerprint;   // as the running agent printed it
+    std::unique_ptr<QProcess> process;
+
+    ~AgentNode();
+    // Writes the agent's configuration under `dir` (state directory, free ports from `seed`).
+    bool configure(const QString &dir, const QString &address, const QString &nodeName, const QStringList &pools,
+                   int leaseSeconds, int seed, QString *why);
+    // Starts `ndbackup-agent run` and waits until it listens.
+    bool start(QString *why);
+    // SIGTERM (the agent reaps what it exported), then waits; returns the agent's log.
+    QByteArray stop();
+    // SIGKILL: nothing is cleaned up by the agent itself.
+    void kill();
+    // `ndbackup-agent --config <configFile> ARGS`: exit code (-1 when it did not end), output.
+    int command(const QStringList &args, QString *out = nullptr) const;
+    QString addressText() const { return QStringLiteral("%1:%2").arg(address).arg(apiPort); }
+};
+
+} // namespace ndbtest

@@ -1,0 +1,447 @@
+// The console side of storage nodes (DESIGN data path 5): two real agents on 127.0.0.2 and
+// 127.0.0.3, each with its own state directory and btrfs image pool holding a volume a writer
+// keeps writing; the console is the real ndbackupctl. Enrolment both ways through the real
+// commands, backups of in-use volumes on both nodes at once, verify, restore into local files,
+// delete; then the faults: a wrong fingerprint, the agent killed mid-transfer, the console killed
+// mid-read, a node that does not answer.
+#include "catalog/catalog.h"
+#include "agent/support/agentnode.h"
+#include "support/ctlrunner.h"
+#include "support/scratchfs.h"
+#include "support/writercheck.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <memory>
+#include <unistd.h>
+
+using namespace ndbtest;
+
+namespace {
+
+const char *const kForceRule = "Backing up an in-use volume must use the force flag.";
+
+struct Node
+{
+    AgentNode agent;
+    std::unique_ptr<ScratchFilesystem> fs;
+    QString pool;
+    std::unique_ptr<QProcess> writer;
+    QString writerLog;
+};
+
+} // namespace
+
+class TestRemote : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void enrolmentBothWays();
+    void backupInUseVolumesOnBothNodesAtOnce();
+    void leaseKeptWhileReading();
+    void agentKilledMidTransfer();
+    void consoleKilledMidRead();
+    void consoleRestartDeletesSnapshotBeforeLeaseEnds();
+    void offlineNodeDoesNotStopLocalWork();
+
+private:
+    QStringList agentArgs() const;
+    CtlRun ctl(const QStringList &args, int timeoutMs = 180000) const { return m_ctl.run(agentArgs() + args, timeoutMs); }
+    std::unique_ptr<QProcess> startCtl(const QStringList &args) const;
+    QString volumeId(const QString &host, const QString &name);
+    QStringList poolFiles(const Node &node) const;
+    // Nothing of any job left: no snapshot in the pool, no export on the agent, no connection here.
+    void checkNothingLeft(Node &node);
+    bool waitForExport(const Node &node, int timeoutMs);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<ScratchCleanup> m_cleanup;
+    CtlFixture m_ctl;
+    Node m_nodes[2];
+    QString m_consoleConfig;
+    QStringList m_originalFiles[2];
+    QFile m_steadyHolder; // keeps node1's steady volume in use without changing it
+};
+
+void TestRemote::initTestCase()
+{
+    QString why;
+    if (!CtlFixture::canRun(&why))
+        QFAIL(qPrintable(why));
+    if (!QFileInfo(agentExecutable()).isExecutable())
+        QFAIL(qPrintable(QStringLiteral("ndbackup-agent is not built at %1").arg(agentExecutable())));
+    if (QStandardPaths::findExecutable(QStringLiteral("nbdkit")).isEmpty())
+        QFAIL("nbdkit is not installed (resources/scripts/install-deps-debian.sh installs it)");
+    if (writerExecutable().isEmpty())
+        QFAIL("ndb-test-writer was not built");
+    QVERIFY(m_ctl.setUp());
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_cleanup = std::make_unique<ScratchCleanup>(m_dir->path());
+    // The console's own configuration: a short lease, renewed while it reads.
+    m_consoleConfig = m_ctl.filePath(QStringLiteral("console.conf"));
+    QFile conf(m_consoleConfig);
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write("agent_lease_seconds = 3\n");
+    conf.close();
+
+    for (int i = 0; i < 2; ++i) {
+        Node &n = m_nodes[i];
+        const QString name = QStringLiteral("node%1").arg(i + 1);
+        // 512 MiB: the writers run through every test and each temporary snapshot holds their old
+        // extents; at 200 MiB a writer hit ENOSPC on a loaded machine (btrfs frees deleted
+        // snapshots' extents in the background, later under load).
+        NDB_TRY(n.fs = std::make_unique<ScratchFilesystem>(m_dir->path(), QStringLiteral("btrfs"), 512, name + QStringLiteral("fs")));
+        n.pool = n.fs->mountPoint();
+        QFile busy(n.pool + QStringLiteral("/busy%1.img").arg(i + 1));
+        QVERIFY(busy.open(QIODevice::WriteOnly) && busy.resize(24 << 20));
+        busy.close();
+        if (i == 0) {
+            QFile steady(n.pool + QStringLiteral("/steady.img"));
+            QVERIFY(steady.open(QIODevice::WriteOnly));
+            QByteArray block(1 << 20, Qt::Uninitialized);
+            for (int b = 0; b < 8; ++b) {
+                QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(block.data()), block.size() / 4);
+                QCOMPARE(steady.write(block), qint64(block.size()));
+            }
+            steady.close();
+            m_steadyHolder.setFileName(steady.fileName());
+            QVERIFY(m_steadyHolder.open(QIODevice::ReadWrite)); // a writable descriptor makes it in-use
+        }
+        QVERIFY2(n.agent.configure(m_dir->path(), QStringLiteral("127.0.0.%1").arg(i + 2), name, {n.pool}, 4, i + 1, &why),
+                 qPrintable(why));
+        QVERIFY2(n.agent.start(&why), qPrintable(why));
+        n.writerLog = m_dir->filePath(name + QStringLiteral("-writer.log"));
+        n.writer = startWriter(QStringLiteral("--raw"), n.pool + QStringLiteral("/busy%1.img").arg(i + 1), n.writerLog, 50, why);
+        QVERIFY2(n.writer, qPrintable(why));
+        m_originalFiles[i] = poolFiles(n);
+    }
+}
+
+void TestRemote::cleanupTestCase()
+{
+    QString why;
+    for (Node &n : m_nodes) {
+        if (n.writer)
+            stopWriter(*n.writer, why);
+        const QByteArray log = n.agent.stop();
+        if (!log.isEmpty())
+            qInfo("%s log:\n%s", qPrintable(n.agent.nodeName), log.constData());
+    }
+    m_steadyHolder.close();
+    for (Node &n : m_nodes)
+        n.fs.reset();
+    m_cleanup.reset();
+    m_ctl.tearDown();
+}
+
+QStringList TestRemote::agentArgs() const
+{
+    QStringList args{QStringLiteral("--config"), m_consoleConfig};
+    for (const Node &n : m_nodes)
+        args << QStringLiteral("--agent") << n.agent.addressText();
+    return args;
+}
+
+std::unique_ptr<QProcess> TestRemote::startCtl(const QStringList &args) const
+{
+    auto p = std::make_unique<QProcess>();
+    p->setProcessEnvironment(m_ctl.environment());
+    p->start(ctlPath(), m_ctl.globalArgs() + agentArgs() + args);
+    return p;
+}
+
+QString TestRemote::volumeId(const QString &host, const QString &name)
+{
+    const CtlRun r = ctl({QStringLiteral("--json"), QStringLiteral("volumes")});
+    for (const QJsonValue v : QJsonDocument::fromJson(r.out.toUtf8()).array())
+        if (v.toObject().value(QStringLiteral("host")).toString() == host && v.toObject().value(QStringLiteral("name")).toString() == name)
+            return v.toObject().value(QStringLiteral("id")).toString();
+    qWarning("volumes: %s %s", qPrintable(r.out), qPrintable(r.err));
+    return {};
+}
+
+QStringList TestRemote::poolFiles(const Node &node) const
+{
+    return QDir(node.pool).entryList(QDir::Files | QDir::Hidden, QDir::Name);
+}
+
+bool TestRemote::waitForExport(const Node &node, int timeoutMs)
+{
+    return waitFor([&] { return !QDir(node.agent.stateDir + QStringLiteral("/exports")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty(); },
+                   timeoutMs);
+}
+
+void TestRemote::checkNothingLeft(Node &node)
+{
+    const int i = &node == &m_nodes[0] ? 0 : 1;
+    // The agent reaps within its timer's period (at most 5 s) after a lease ends.
+    const bool clean = waitFor([&] {
+        return poolFiles(node) == m_originalFiles[i]
+               && QDir(node.agent.stateDir + QStringLiteral("/exports")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty();
+    }, 20000);
+    QVERIFY2(clean, qPrintable(QStringLiteral("left on %1: pool %2, exports %3").arg(node.agent.nodeName,
+             poolFiles(node).join(QLatin1Char(' ')),
+             QDir(node.agent.stateDir + QStringLiteral("/exports")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).join(QLatin1Char(' ')))));
+    const QStringList connections = QDir(m_ctl.filePath(QStringLiteral("connections"))).entryList(QDir::AllEntries | QDir::NoDotAndDotDot);
+    QVERIFY2(connections.isEmpty(), qPrintable(QStringLiteral("connection directories left: ") + connections.join(QLatin1Char(' '))));
+}
+
+void TestRemote::enrolmentBothWays()
+{
+    // The console's fingerprint, given to each agent.
+    const CtlRun show = ctl({QStringLiteral("show-fingerprint")});
+    QVERIFY2(show.exitCode == 0, qPrintable(show.err));
+    const QString consoleFingerprint = show.out.trimmed();
+    QVERIFY(consoleFingerprint.startsWith(QLatin1String("SHA256:")));
+    QVERIFY(QFileInfo(m_ctl.filePath(QStringLiteral("identity/identity-key.pem"))).permissions()
+            == (QFile::ReadOwner | QFile::WriteOwner | QFile::ReadUser | QFile::WriteUser));
+    for (Node &n : m_nodes) {
+        QString out;
+        QCOMPARE(n.agent.command({QStringLiteral("trust-console"), consoleFingerprint, QStringLiteral("--label"), QStringLiteral("console")}, &out), 0);
+    }
+
+    Node &n1 = m_nodes[0];
+    // A wrong fingerprint: refused, nothing pinned.
+    const QString wrong = QStringLiteral("SHA256:") + QString(64, QLatin1Char('a'));
+    CtlRun r = ctl({QStringLiteral("agent"), QStringLiteral("trust"), n1.agent.addressText(), QStringLiteral("--fingerprint"), wrong});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains(n1.agent.fingerprint) && r.err.contains(QLatin1String("nothing was changed")), qPrintable(r.err));
+    QVERIFY(!QFile::exists(m_ctl.filePath(QStringLiteral("agents/agents.json"))));
+    // Not a terminal and no --fingerprint: refused, the fingerprint shown.
+    r = ctl({QStringLiteral("agent"), QStringLiteral("trust"), n1.agent.addressText()});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.out.contains(n1.agent.fingerprint) && r.err.contains(QLatin1String("not a terminal")), qPrintable(r.out + r.err));
+    // Before trust, the node's volumes are left out with a clear word.
+    r = ctl({QStringLiteral("volumes")});
+    QVERIFY2(r.err.contains(QLatin1String("is not trusted")), qPrintable(r.err));
+
+    // The agents' fingerprints as their own command prints them.
+    for (Node &n : m_nodes) {
+        QString printed;
+        QCOMPARE(n.agent.command({QStringLiteral("show-fingerprint")}, &printed), 0);
+        QVERIFY2(printed.contains(n.agent.fingerprint), qPrintable(printed));
+        r = ctl({QStringLiteral("agent"), QStringLiteral("trust"), n.agent.addressText(), QStringLiteral("--fingerprint"), n.agent.fingerprint});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        QVERIFY2(r.out.contains(QLatin1String("answers")), qPrintable(r.out + r.err));
+    }
+    r = ctl({QStringLiteral("--json"), QStringLiteral("agent"), QStringLiteral("list")});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonArray agents = QJsonDocument::fromJson(r.out.toUtf8()).array();
+    QCOMPARE(agents.size(), 2);
+    for (const QJsonValue a : agents) {
+        QVERIFY2(a.toObject().value(QStringLiteral("online")).toBool(), qPrintable(r.out));
+        QVERIFY(a.toObject().value(QStringLiteral("node")).toString().startsWith(QLatin1String("node")));
+    }
+}
+
+void TestRemote::backupInUseVolumesOnBothNodesAtOnce()
+{
+    const QString busy1 = volumeId(QStringLiteral("node1"), QStringLiteral("busy1"));
+    const QString busy2 = volumeId(QStringLiteral("node2"), QStringLiteral("busy2"));
+    const QString steady = volumeId(QStringLiteral("node1"), QStringLiteral("steady"));
+    QVERIFY(!busy1.isEmpty() && !busy2.isEmpty() && !steady.isEmpty());
+
+    // The status rule, exactly as locally; nothing created.
+    CtlRun r = ctl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"), busy1});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains(QLatin1String(kForceRule)), qPrintable(r.err));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT COUNT(*) FROM backups")), QStringLiteral("0"));
+
+    const qint64 before1 = lastLoggedSeq(m_nodes[0].writerLog);
+    const qint64 before2 = lastLoggedSeq(m_nodes[1].writerLog);
+    std::vector<std::unique_ptr<QProcess>> runs;
+    for (const QString &volume : {busy1, busy2, steady})
+        runs.push_back(startCtl({QStringLiteral("--json"), QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--force"),
+                                 QStringLiteral("--volume"), volume}));
+    QStringList ids;
+    for (auto &p : runs) {
+        QVERIFY(p->waitForFinished(240000));
+        const QByteArray out = p->readAllStandardOutput();
+        QVERIFY2(p->exitCode() == 0, qPrintable(QString::fromUtf8(out + p->readAllStandardError())));
+        const QJsonObject backup = QJsonDocument::fromJson(out).object();
+        QCOMPARE(backup.value(QStringLiteral("status")).toString(), QStringLiteral("available"));
+        QCOMPARE(backup.value(QStringLiteral("data_path")).toString(), QStringLiteral("export"));
+        QCOMPARE(backup.value(QStringLiteral("consistency")).toString(), QStringLiteral("snapshot"));
+        ids << backup.value(QStringLiteral("id")).toString();
+    }
+    // The volumes' statuses are back; the catalog holds what each step did, and no secret.
+    for (const QString &volume : {busy1, busy2, steady})
+        QVERIFY2(m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(volume)) == QLatin1String("in-use"),
+                 qPrintable(volume + QLatin1Char(' ') + ctl({QStringLiteral("volumes")}).out));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT COUNT(*) FROM snapshots WHERE status='deleted' AND export_id IS NOT NULL "
+                                           "AND export_id <> 'requested' AND provider_auth LIKE 'x509:%' AND connection LIKE '%export_name%'")),
+             QStringLiteral("3"));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT COUNT(*) FROM snapshots WHERE provider_auth LIKE '%PRIVATE%' OR connection LIKE '%PRIVATE%'")),
+             QStringLiteral("0"));
+    for (Node &n : m_nodes)
+        checkNothingLeft(n);
+
+    // Verify, restore into local files, delete.
+    QStringList files;
+    for (const QString &id : std::as_const(ids)) {
+        r = ctl({QStringLiteral("backup"), QStringLiteral("verify"), id});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QString file = m_ctl.filePath(id + QStringLiteral(".img"));
+        r = ctl({QStringLiteral("backup"), QStringLiteral("restore"), id, QStringLiteral("--to-file"), file});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        files << file;
+    }
+    // The writers' volumes: one point in time each, after everything logged before the backup.
+    const WriterCheck c1 = checkRawPrefix(files[0], m_nodes[0].writerLog, before1);
+    QVERIFY2(c1.ok, qPrintable(c1.message));
+    const WriterCheck c2 = checkRawPrefix(files[1], m_nodes[1].writerLog, before2);
+    QVERIFY2(c2.ok, qPrintable(c2.message));
+    // The steady volume: byte-equal.
+    QCOMPARE(fileMd5(files[2]), fileMd5(m_steadyHolder.fileName()));
+    for (const QString &id : std::as_const(ids)) {
+        r = ctl({QStringLiteral("backup"), QStringLiteral("delete"), id});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QFile::remove(m_ctl.filePath(id + QStringLiteral(".img")));
+    }
+}
+
+void TestRemote::leaseKeptWhileReading()
+{
+    // A read that lasts longer than the agent's lease (4 s): the console extends it meanwhile.
+    const QString steady = volumeId(QStringLiteral("node1"), QStringLiteral("steady"));
+    QVERIFY(!steady.isEmpty());
+    QElapsedTimer timer;
+    timer.start();
+    CtlRun r = ctl({QStringLiteral("--json"), QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--force"),
+                    QStringLiteral("--bandwidth"), QStringLiteral("1"), QStringLiteral("--volume"), steady});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(timer.elapsed() > 6000, "the read must outlast the agent's lease");
+    const QString id = QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("id")).toString();
+    const QString file = m_ctl.filePath(QStringLiteral("slow.img"));
+    r = ctl({QStringLiteral("backup"), QStringLiteral("restore"), id, QStringLiteral("--to-file"), file});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(fileMd5(file), fileMd5(m_steadyHolder.fileName()));
+    QFile::remove(file);
+    checkNothingLeft(m_nodes[0]);
+}
+
+void TestRemote::agentKilledMidTransfer()
+{
+    Node &n2 = m_nodes[1];
+    const QString busy2 = volumeId(QStringLiteral("node2"), QStringLiteral("busy2"));
+    QVERIFY(!busy2.isEmpty());
+    auto run = startCtl({QStringLiteral("--json"), QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--force"),
+                         QStringLiteral("--bandwidth"), QStringLiteral("2"), QStringLiteral("--volume"), busy2});
+    QVERIFY2(waitForExport(n2, 60000), "the backup never exported its snapshot");
+    QTest::qWait(1500); // reading
+    n2.agent.kill();
+    QVERIFY(run->waitForFinished(120000));
+    const QString err = QString::fromUtf8(run->readAllStandardError());
+    QCOMPARE(run->exitCode(), 7); // ExitNetwork: the node broke the connection
+    QVERIFY2(err.contains(QLatin1String("storage node node2")), qPrintable(err));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM backups ORDER BY created_at DESC LIMIT 1")), QStringLiteral("error"));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(busy2)), QStringLiteral("in-use"));
+    // After its restart the agent reaps what the job left.
+    QString why;
+    QVERIFY2(n2.agent.start(&why), qPrintable(why));
+    checkNothingLeft(n2);
+}
+
+void TestRemote::consoleKilledMidRead()
+{
+    Node &n1 = m_nodes[0];
+    const QString busy1 = volumeId(QStringLiteral("node1"), QStringLiteral("busy1"));
+    QVERIFY(!busy1.isEmpty());
+    auto run = startCtl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--force"),
+                         QStringLiteral("--bandwidth"), QStringLiteral("2"), QStringLiteral("--volume"), busy1});
+    QVERIFY2(waitForExport(n1, 60000), "the backup never exported its snapshot");
+    QTest::qWait(1500);
+    ::kill(pid_t(run->processId()), SIGKILL);
+    QVERIFY(run->waitForFinished(10000));
+    const QString backupId = m_ctl.queryOne(QStringLiteral("SELECT id FROM backups WHERE status='creating'"));
+    QVERIFY(!backupId.isEmpty());
+    // The lease ends without its reader: the agent reaps the export and the snapshot.
+    const bool reaped = waitFor([&] { return poolFiles(n1) == m_originalFiles[0]; }, 30000);
+    QVERIFY2(reaped, qPrintable(poolFiles(n1).join(QLatin1Char(' '))));
+    // The console's next start: the backup is error, the volume's status restored, nothing left.
+    const CtlRun r = ctl({QStringLiteral("cleanup")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM backups WHERE id='%1'").arg(backupId)), QStringLiteral("error"));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT fail_reason FROM backups WHERE id='%1'").arg(backupId)),
+             QStringLiteral("incomplete backup reset on restart"));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(busy1)), QStringLiteral("in-use"));
+    checkNothingLeft(n1);
+}
+
+void TestRemote::consoleRestartDeletesSnapshotBeforeLeaseEnds()
+{
+    // The console asked for a long lease (60 s): when it is killed and started again at once, its
+    // startup cleanup asks the agent to delete the snapshot (and its export) instead of waiting.
+    Node &n2 = m_nodes[1];
+    const QString busy2 = volumeId(QStringLiteral("node2"), QStringLiteral("busy2"));
+    QVERIFY(!busy2.isEmpty());
+    const QString longLease = m_ctl.filePath(QStringLiteral("long-lease.conf"));
+    QFile conf(longLease);
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write("agent_lease_seconds = 60\n");
+    conf.close();
+    auto run = startCtl({QStringLiteral("--config"), longLease, QStringLiteral("backup"), QStringLiteral("create"),
+                         QStringLiteral("--force"), QStringLiteral("--bandwidth"), QStringLiteral("1"), QStringLiteral("--volume"), busy2});
+    QVERIFY2(waitForExport(n2, 60000), "the backup never exported its snapshot");
+    QTest::qWait(1500);
+    ::kill(pid_t(run->processId()), SIGKILL);
+    QVERIFY(run->waitForFinished(10000));
+    QVERIFY2(poolFiles(n2) != m_originalFiles[1], "the snapshot must still be there (long lease)");
+    const QString backupId = m_ctl.queryOne(QStringLiteral("SELECT id FROM backups WHERE status='creating'"));
+    QVERIFY(!backupId.isEmpty());
+    const CtlRun r = ctl({QStringLiteral("cleanup")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QCOMPARE(poolFiles(n2), m_originalFiles[1]); // at once, not after a lease
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM backups WHERE id='%1'").arg(backupId)), QStringLiteral("error"));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(busy2)), QStringLiteral("in-use"));
+    checkNothingLeft(n2);
+}
+
+void TestRemote::offlineNodeDoesNotStopLocalWork()
+{
+    Node &n2 = m_nodes[1];
+    n2.agent.stop();
+    // A local volume next to the nodes' volumes.
+    QFile local(m_ctl.pool + QStringLiteral("/local.img"));
+    QVERIFY(local.open(QIODevice::WriteOnly) && local.resize(4 << 20));
+    local.close();
+    CtlRun r = ctl({QStringLiteral("volumes")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains(QLatin1String("offline")) && r.err.contains(n2.agent.addressText()), qPrintable(r.err));
+    QVERIFY2(r.out.contains(QLatin1String("local")) && r.out.contains(QLatin1String("busy1")), qPrintable(r.out));
+    QVERIFY2(!r.out.contains(QLatin1String("busy2")), qPrintable(r.out)); // the offline node's volumes are absent
+    r = ctl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"), QStringLiteral("local")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    r = ctl({QStringLiteral("--json"), QStringLiteral("agent"), QStringLiteral("list")});
+    QCOMPARE(r.exitCode, 0);
+    for (const QJsonValue a : QJsonDocument::fromJson(r.out.toUtf8()).array())
+        QCOMPARE(a.toObject().value(QStringLiteral("online")).toBool(),
+                 a.toObject().value(QStringLiteral("address")).toString() != n2.agent.addressText());
+    QString why;
+    QVERIFY2(n2.agent.start(&why), qPrintable(why));
+    // Forget: the node's volumes are no longer managed.
+    r = ctl({QStringLiteral("agent"), QStringLiteral("forget"), n2.agent.addressText()});
+    QCOMPARE(r.exitCode, 0);
+    r = ctl({QStringLiteral("agent"), QStringLiteral("forget"), n2.agent.addressText()});
+    QCOMPARE(r.exitCode, 4);
+}
+
+QTEST_GUILESS_MAIN(TestRemote)
+#include "tst_remote.moc"
