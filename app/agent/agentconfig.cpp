@@ -7,6 +7,8 @@
 #include <QSettings>
 #include <QSysInfo>
 
+#include <utility>
+
 namespace ndb {
 
 namespace {
@@ -37,10 +39,13 @@ AgentConfig AgentConfig::load(const QString &iniFile)
     config.stateDir = settings.value(QStringLiteral("state_dir"), config.stateDir).toString();
     if (settings.contains(QStringLiteral("listen")))
         config.setListen(settings.value(QStringLiteral("listen")).toString());
-    if (settings.contains(QStringLiteral("export_address"))) {
-        config.exportAddress = QHostAddress(settings.value(QStringLiteral("export_address")).toString());
-        if (config.exportAddress.isNull())
-            throw InvalidInputError(QStringLiteral("%1: export_address must be an IP address").arg(iniFile));
+    for (const auto &[key, address] : {std::pair{QStringLiteral("export_address"), &config.exportAddress},
+                                       std::pair{QStringLiteral("export_public_address"), &config.exportPublicAddress}}) {
+        if (!settings.contains(key))
+            continue;
+        *address = QHostAddress(settings.value(key).toString());
+        if (address->isNull())
+            throw InvalidInputError(QStringLiteral("%1: %2 must be an IP address").arg(iniFile, key));
     }
     if (settings.contains(QStringLiteral("export_ports"))) {
         const QStringList range = settings.value(QStringLiteral("export_ports")).toString().split(QLatin1Char('-'));
@@ -81,5 +86,10 @@ QString AgentConfig::catalogPath() const { return QDir(stateDir).filePath(QStrin
 QString AgentConfig::identityDir() const { return QDir(stateDir).filePath(QStringLiteral("identity")); }
 QString AgentConfig::consolesDir() const { return QDir(stateDir).filePath(QStringLiteral("consoles")); }
 QString AgentConfig::exportsDir() const { return QDir(stateDir).filePath(QStringLiteral("exports")); }
+QHostAddress AgentConfig::exportBindAddress() const { return exportAddress.isNull() ? listenAddress : exportAddress; }
+QHostAddress AgentConfig::exportDialAddress() const
+{
+    return exportPublicAddress.isNull() ? exportBindAddress() : exportPublicAddress;
+}
 
 } // namespace ndb

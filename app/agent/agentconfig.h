@@ -3,6 +3,8 @@
 // format (image_pools, lvm_volume_groups, freeze_* ...) plus the agent's own keys:
 //   state_dir = /var/lib/ndbackup-agent   listen = 0.0.0.0:8787   export_ports = 10809-10899
 //   export_address = <address nbdkit binds and consoles dial; default: the listen address>
+//   export_public_address = <address consoles dial when it differs from what nbdkit binds (NAT,
+//   port forwarding with the same port numbers); default: export_address>
 //   lease_seconds = 120   node_name = <host name>
 #include "volumes/driverregistry.h"
 
@@ -17,6 +19,7 @@ struct AgentConfig
     QHostAddress listenAddress = QHostAddress::Any;
     quint16 listenPort = 8787;
     QHostAddress exportAddress; // null: the listen address (0.0.0.0 is not dialable: then refused)
+    QHostAddress exportPublicAddress; // null: the export address
     quint16 exportPortFirst = 10809;
     quint16 exportPortLast = 10899;
     int leaseSeconds = 120;
@@ -32,6 +35,9 @@ struct AgentConfig
     QString identityDir() const;
     QString consolesDir() const;
     QString exportsDir() const;
+    // What nbdkit binds, and what the connection properties tell consoles to dial.
+    QHostAddress exportBindAddress() const;
+    QHostAddress exportDialAddress() const;
 };
 
 } // namespace ndb

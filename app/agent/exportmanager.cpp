@@ -54,6 +54,13 @@ bool isOurServer(qint64 pid, const QString &startTime)
     return comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == "nbdkit";
 }
 
+// stat() follows the /dev/<vg>/<lv> symlink to the device-mapper node.
+bool isBlockDevice(const QString &path)
+{
+    struct stat st {};
+    return !path.isEmpty() && ::stat(QFile::encodeName(path).constData(), &st) == 0 && S_ISBLK(st.st_mode);
+}
+
 void killRecordedServer(qint64 pid, const QString &startTime)
 {
     if (!isOurServer(pid, startTime))
@@ -112,7 +119,7 @@ QJsonObject ExportManager::createSnapshot(const QString &volumeId, const QString
         throw NotFoundError(QStringLiteral("no volume '%1' on this node").arg(volumeId));
     if (!driver.capabilities().snapshotLocalRead)
         throw RefusedError(QStringLiteral("storage %1 cannot take snapshots (an image pool needs a filesystem with reflink, "
-                                          "btrfs or xfs); this agent exports only snapshots")
+                                          "btrfs or xfs; LVM volume groups always can); this agent exports only snapshots")
                                .arg(driver.id()));
 
     const auto rowJson = [&](const QString &id) {
@@ -200,7 +207,7 @@ quint16 ExportManager::pickPort() const
     QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT port FROM exports WHERE port IS NOT NULL"));
     while (q.next())
         used.insert(q.value(0).toInt());
-    const QHostAddress address = m_config.exportAddress.isNull() ? m_config.listenAddress : m_config.exportAddress;
+    const QHostAddress address = m_config.exportBindAddress();
     for (int port = m_config.exportPortFirst; port <= m_config.exportPortLast; ++port) {
         if (used.contains(port))
             continue;
@@ -236,10 +243,17 @@ QJsonObject ExportManager::initializeConnection(const QString &snapshotId, const
     if (running != m_servers.end() && (*running)->isRunning())
         return connection();
 
-    const QHostAddress address = m_config.exportAddress.isNull() ? m_config.listenAddress : m_config.exportAddress;
+    const QHostAddress address = m_config.exportBindAddress();
     if (address == QHostAddress::Any || address == QHostAddress::AnyIPv6 || address == QHostAddress::AnyIPv4)
         throw RefusedError(QStringLiteral("the agent listens on all addresses; set export_address in its configuration to "
                                           "the address consoles reach it at"));
+    // Any driver that can snapshot hands out a local path: an image file, or a block device (an
+    // LVM snapshot LV); nbdkit's file plugin serves both, holes only where the file has them.
+    if (!QFileInfo(row.path).isFile() && !isBlockDevice(row.path))
+        throw Error(QStringLiteral("snapshot %1 (%2) is not at a file or block device the agent can serve (%3); delete "
+                                   "the snapshot and take a new one")
+                        .arg(snapshotId, row.name, row.path),
+                    ErrorKind::Storage);
     // The export's TLS directory: the agent's certificate and key, and as the only CA the
     // certificate of the console that asked, so nbdkit lets no one else connect.
     const QString tlsDir = QDir(m_config.exportsDir()).filePath(exportId);
@@ -256,8 +270,9 @@ QJsonObject ExportManager::initializeConnection(const QString &snapshotId, const
     QString lastFailure;
     for (int attempt = 0; attempt < 5; ++attempt) {
         const quint16 port = pickPort();
+        // `host` is what the console dials: behind NAT not what nbdkit binds (export_public_address).
         m_catalog.exec(QStringLiteral("UPDATE exports SET host = ?, port = ?, export_name = ?, updated_at = ? WHERE id = ?"),
-                       {address.toString(), port, row.name, now(), exportId});
+                       {m_config.exportDialAddress().toString(), port, row.name, now(), exportId});
         QFile::remove(pidFile);
         auto server = std::make_shared<SupervisedProcess>();
         server->start(QStringLiteral("nbdkit"),

@@ -115,6 +115,7 @@ private slots:
     void killedAgentIsReapedAtRestart();
     void badInputChangesNothing();
     void enrolmentCommands();
+    void publicAddressIsWhatConsolesDial();
 
 private:
     void startAgent();
@@ -739,6 +740,43 @@ void TestAgent::enrolmentCommands()
     QVERIFY2(err.contains(QStringLiteral("another ndbackup-agent")), qPrintable(err));
     QCOMPARE(agent({QStringLiteral("frobnicate")}, &out, &err), 2);
     QVERIFY(err.contains(QStringLiteral("unknown command")));
+}
+
+// Behind NAT (the qemu guest's hostfwd) nbdkit binds one address and consoles dial another:
+// the connection names export_public_address, and the certificate must name it too.
+void TestAgent::publicAddressIsWhatConsolesDial()
+{
+    stopAgent();
+    QFile conf(m_configFile);
+    QVERIFY(conf.open(QIODevice::Append));
+    conf.write("export_public_address = 127.0.0.3\n");
+    conf.close();
+    // The identity made by init()'s start does not name 127.0.0.3: refused, saying what to do.
+    QProcess refused;
+    refused.start(agentPath(), {QStringLiteral("run"), QStringLiteral("--config"), m_configFile});
+    QVERIFY(refused.waitForFinished(30000));
+    const QString err = QString::fromUtf8(refused.readAllStandardError());
+    QVERIFY2(refused.exitCode() != 0 && err.contains(QStringLiteral("does not name 127.0.0.3"))
+                 && err.contains(QStringLiteral("fingerprint changes")),
+             qPrintable(err));
+
+    QVERIFY(QDir(m_stateDir + QStringLiteral("/identity")).removeRecursively());
+    startAgent();
+    QVERIFY(m_agent);
+    const QSslCertificate certificate = QSslCertificate::fromPath(m_stateDir + QStringLiteral("/identity/identity-cert.pem")).value(0);
+    QVERIFY2(certificate.subjectAlternativeNames().values(QSsl::IpAddressEntry).contains(QStringLiteral("127.0.0.3")),
+             qPrintable(QStringList(certificate.subjectAlternativeNames().values()).join(QLatin1Char(' '))));
+
+    QString error;
+    OpenExport open;
+    QVERIFY2(openExport(QStringLiteral("pub1"), 0, open, &error), qPrintable(error));
+    QCOMPARE(open.data.value(QStringLiteral("host")).toString(), QStringLiteral("127.0.0.3"));
+    // nbdkit still binds export_address (here the listen address).
+    QJsonObject bound = open.data;
+    bound[QStringLiteral("host")] = kAgentAddress.toString();
+    const QString copy = m_dir->filePath(QStringLiteral("pub1.img"));
+    QVERIFY2(nbdcopy(m_console, bound, copy, &error), qPrintable(error));
+    QCOMPARE(fileMd5(copy), fileMd5(m_pool + QStringLiteral("/vol1.img")));
 }
 
 QTEST_GUILESS_MAIN(TestAgent)
