@@ -2,6 +2,7 @@
 // state directory and a btrfs image pool, consoles with certificates made by core/net's identity
 // code, the API over mutual TLS, exports read with nbdcopy (libnbd) over NBD+TLS.
 #include "net/identity.h"
+#include "support/agentapi.h"
 #include "support/scratchfs.h"
 #include "support/writercheck.h"
 
@@ -82,13 +83,7 @@ bool waitFor(const std::function<bool()> &condition, int timeoutMs)
     return true;
 }
 
-struct Response
-{
-    int status = 0; // 0: no HTTP response at all
-    QByteArray body;
-    QString transportError;
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-};
+using Response = ApiResponse;
 
 // A console: its identity and a TLS directory for libnbd (ca-cert.pem = the agent's certificate).
 struct Console
@@ -281,10 +276,7 @@ void TestAgent::stopAgent()
 Response TestAgent::request(const Console *console, const QByteArray &method, const QString &path, const QByteArray &body,
                             const QByteArray &contentType)
 {
-    QByteArray bytes = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.2\r\nConnection: close\r\n";
-    if (!body.isEmpty() || method == "POST")
-        bytes += "Content-Type: " + contentType + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
-    bytes += "\r\n" + body;
+    const QByteArray bytes = agentRequestBytes(method, path, kAgentAddress.toString(), body, contentType);
     if (!console) {
         // No certificate at all.
         Console none;
@@ -295,49 +287,7 @@ Response TestAgent::request(const Console *console, const QByteArray &method, co
 
 Response TestAgent::raw(const Console &console, const QByteArray &bytes)
 {
-    Response response;
-    QSslSocket socket;
-    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-    tls.setProtocol(QSsl::TlsV1_2OrLater);
-    if (!console.identity.certificate.isNull()) {
-        tls.setLocalCertificate(console.identity.certificate);
-        tls.setPrivateKey(console.identity.key);
-    }
-    tls.setPeerVerifyMode(QSslSocket::VerifyNone); // pinned below by fingerprint
-    socket.setSslConfiguration(tls);
-    socket.connectToHostEncrypted(kAgentAddress.toString(), m_apiPort);
-    if (!socket.waitForEncrypted(10000)) {
-        response.transportError = socket.errorString();
-        return response;
-    }
-    if (certificateFingerprint(socket.peerCertificate()) != m_agentFingerprint) {
-        response.transportError = QStringLiteral("the agent's certificate is not the pinned one");
-        return response;
-    }
-    socket.write(bytes);
-    QByteArray in;
-    QElapsedTimer timer;
-    timer.start();
-    while (timer.elapsed() < 20000) {
-        const qsizetype end = in.indexOf("\r\n\r\n");
-        if (end >= 0) {
-            qsizetype length = 0;
-            for (const QByteArray &line : in.left(end).split('\n'))
-                if (line.toLower().startsWith("content-length:"))
-                    length = line.mid(15).trimmed().toLongLong();
-            if (in.size() >= end + 4 + length) {
-                response.status = in.mid(9, 3).toInt();
-                response.body = in.mid(end + 4, length);
-                return response;
-            }
-        }
-        if (socket.state() != QAbstractSocket::ConnectedState && socket.bytesAvailable() == 0)
-            break;
-        if (socket.waitForReadyRead(500))
-            in += socket.readAll();
-    }
-    response.transportError = socket.errorString().isEmpty() ? QStringLiteral("no response") : socket.errorString();
-    return response;
+    return agentExchange(kAgentAddress.toString(), m_apiPort, &console.identity, m_agentFingerprint, bytes);
 }
 
 QString TestAgent::volumeId(const QString &name)
