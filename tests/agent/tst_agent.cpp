@@ -111,6 +111,7 @@ private slots:
     void badInputChangesNothing();
     void enrolmentCommands();
     void publicAddressIsWhatConsolesDial();
+    void connectionRefusedWhenSnapshotIsGone();
 
 private:
     void startAgent();
@@ -727,6 +728,23 @@ void TestAgent::publicAddressIsWhatConsolesDial()
     const QString copy = m_dir->filePath(QStringLiteral("pub1.img"));
     QVERIFY2(nbdcopy(m_console, bound, copy, &error), qPrintable(error));
     QCOMPARE(fileMd5(copy), fileMd5(m_pool + QStringLiteral("/vol1.img")));
+}
+
+// nbdkit serves a snapshot's local path (an image file, an LVM snapshot's block device); when
+// that is gone the connection says so instead of starting a server over nothing.
+void TestAgent::connectionRefusedWhenSnapshotIsGone()
+{
+    QString error;
+    const QString snapshot = takeSnapshot(QStringLiteral("gone1"), &error);
+    QVERIFY2(!snapshot.isEmpty(), qPrintable(error));
+    QCOMPARE(request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/export").arg(snapshot)).status, 200);
+    QVERIFY(QFile::remove(m_pool + QStringLiteral("/ndbackup-snap-gone1.img")));
+    const Response r = request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/connection").arg(snapshot));
+    QCOMPARE(r.status, 500);
+    const QString message = r.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
+    QVERIFY2(message.contains(QStringLiteral("is not at a file or block device")) && message.contains(QStringLiteral("take a new one")),
+             qPrintable(message));
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports WHERE server_pid > 0")), 0);
 }
 
 QTEST_GUILESS_MAIN(TestAgent)
