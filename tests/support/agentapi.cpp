@@ -22,7 +22,7 @@ QByteArray agentRequestBytes(const QByteArray &method, const QString &path, cons
 }
 
 ApiResponse agentExchange(const QString &host, quint16 port, const ndb::TlsIdentity *console,
-                          const QString &agentFingerprint, const QByteArray &bytes)
+                          const QString &agentFingerprint, const QByteArray &bytes, int timeoutMs)
 {
     ApiResponse response;
     QSslSocket socket;
@@ -47,7 +47,7 @@ ApiResponse agentExchange(const QString &host, quint16 port, const ndb::TlsIdent
     QByteArray in;
     QElapsedTimer timer;
     timer.start();
-    while (timer.elapsed() < 20000) {
+    while (timer.elapsed() < timeoutMs) {
         const qsizetype end = in.indexOf("\r\n\r\n");
         if (end >= 0) {
             qsizetype length = 0;

@@ -19,8 +19,9 @@ struct ApiResponse
 };
 
 // Sends `bytes` (a whole request) to host:port. `console` may be null: no client certificate.
+// `timeoutMs` bounds the wait for the answer (an agent under emulation answers slowly).
 ApiResponse agentExchange(const QString &host, quint16 port, const ndb::TlsIdentity *console,
-                          const QString &agentFingerprint, const QByteArray &bytes);
+                          const QString &agentFingerprint, const QByteArray &bytes, int timeoutMs = 20000);
 // METHOD path with a JSON body (POST always carries Content-Type and Content-Length).
 QByteArray agentRequestBytes(const QByteArray &method, const QString &path, const QString &host,
                              const QByteArray &body = {}, const QByteArray &contentType = "application/json");
