@@ -27,14 +27,14 @@ start_agent() {
 }
 
 a0_agent_start() {
-    l lvcreate -q -y -L 32M -n a1 $VG
+    l lvcreate -q -y -L 16M -n a1 $VG
     mkfs.ext4 -F -q /dev/$VG/a1
     mkdir -p $S/ma1 && mount /dev/$VG/a1 $S/ma1
     "$NDB_WRITER" --files $S/ma1 --log $S/wa1.log > /dev/null 2>&1 & echo $! > $S/wa1.pid
     busybox ip -4 addr show dev eth0 | grep -q "inet 10.0.2.15/" \
         || why "eth0 has no 10.0.2.15 (the guest init configures it): $(busybox ip -4 addr 2>&1)"
     # lvm_snapshot_percent = 100: the writer rewrites the small filesystem faster than the host
-    # reads 32 MiB through slirp under TCG; the default 20 % copy-on-write area overflowed.
+    # reads 16 MiB through slirp under TCG; the default 20 % copy-on-write area overflowed.
     cat > $ACONF <<EOF
 lvm_volume_groups = $VG
 state_dir = $AS
