@@ -7,6 +7,8 @@
 #include <QSettings>
 #include <QSysInfo>
 
+#include <utility>
+
 namespace ndb {
 
 namespace {
@@ -41,10 +43,13 @@ AgentConfig AgentConfig::load(const QString &iniFile)
     config.stateDir = settings.value(QStringLiteral("state_dir"), config.stateDir).toString();
     if (settings.contains(QStringLiteral("listen")))
         config.setListen(settings.value(QStringLiteral("listen")).toString());
-    if (settings.contains(QStringLiteral("export_address"))) {
-        config.exportAddress = QHostAddress(settings.value(QStringLiteral("export_address")).toString());
-        if (config.exportAddress.isNull())
-            throw InvalidInputError(QStringLiteral("%1: export_address must be an IP address").arg(iniFile));
+    for (const auto &[key, address] : {std::pair{QStringLiteral("export_address"), &config.exportAddress},
+                                       std::pair{QStringLiteral("export_public_address"), &config.exportPublicAddress}}) {
+        if (!settings.contains(key))
+            continue;
+        *address = QHostAddress(settings.value(key).toString());
+        if (address->isNull())
+            throw InvalidInputError(QStringLiteral("%1: %2 must be an IP address").arg(iniFile, key));
     }
     if (settings.contains(QStringLiteral("export_ports"))) {
         const QStringList range = settings.value(QStringLiteral("export_ports")).toString().split(QLatin1Char('-'));
@@ -94,6 +99,12 @@ EngineConfig AgentConfig::engineConfig() const
     e.catalogPath = catalogPath();
     e.repositoryRoot = repository.isEmpty() ? QDir(stateDir).filePath(QStringLiteral("repository")) : repository;
     return e;
+}
+
+QHostAddress AgentConfig::exportBindAddress() const { return exportAddress.isNull() ? listenAddress : exportAddress; }
+QHostAddress AgentConfig::exportDialAddress() const
+{
+    return exportPublicAddress.isNull() ? exportBindAddress() : exportPublicAddress;
 }
 
 } // namespace ndb

@@ -55,6 +55,13 @@ bool isOurServer(qint64 pid, const QString &startTime)
     return comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == "nbdkit";
 }
 
+// stat() follows the /dev/<vg>/<lv> symlink to the device-mapper node.
+bool isBlockDevice(const QString &path)
+{
+    struct stat st {};
+    return !path.isEmpty() && ::stat(QFile::encodeName(path).constData(), &st) == 0 && S_ISBLK(st.st_mode);
+}
+
 void killRecordedServer(qint64 pid, const QString &startTime)
 {
     if (!isOurServer(pid, startTime))
@@ -325,7 +332,7 @@ quint16 ExportManager::pickPort() const
     QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT port FROM exports WHERE port IS NOT NULL"));
     while (q.next())
         used.insert(q.value(0).toInt());
-    const QHostAddress address = m_config.exportAddress.isNull() ? m_config.listenAddress : m_config.exportAddress;
+    const QHostAddress address = m_config.exportBindAddress();
     for (int port = m_config.exportPortFirst; port <= m_config.exportPortLast; ++port) {
         if (used.contains(port))
             continue;
@@ -389,10 +396,17 @@ QJsonObject ExportManager::startServer(const QString &exportId, const QString &p
     if (running != m_servers.end() && (*running)->isRunning())
         return connection();
 
-    const QHostAddress address = m_config.exportAddress.isNull() ? m_config.listenAddress : m_config.exportAddress;
+    const QHostAddress address = m_config.exportBindAddress();
     if (address == QHostAddress::Any || address == QHostAddress::AnyIPv6 || address == QHostAddress::AnyIPv4)
         throw RefusedError(QStringLiteral("the agent listens on all addresses; set export_address in its configuration to "
                                           "the address consoles reach it at"));
+    // Any driver that can snapshot hands out a local path: an image file, or a block device (an
+    // LVM snapshot LV); nbdkit's file plugin serves both, holes only where the file has them.
+    if (!QFileInfo(path).isFile() && !isBlockDevice(path))
+        throw Error(QStringLiteral("%1 is not at a file or block device the agent can serve (%2); delete it and take a "
+                                   "new one")
+                        .arg(exportName, path),
+                    ErrorKind::Storage);
     // The export's TLS directory: the agent's certificate and key, and as the only CA the
     // certificate of the console that asked, so nbdkit lets no one else connect.
     const QString tlsDir = QDir(m_config.exportsDir()).filePath(exportId);
@@ -409,8 +423,9 @@ QJsonObject ExportManager::startServer(const QString &exportId, const QString &p
     QString lastFailure;
     for (int attempt = 0; attempt < 5; ++attempt) {
         const quint16 port = pickPort();
+        // `host` is what the console dials: behind NAT not what nbdkit binds (export_public_address).
         m_catalog.exec(QStringLiteral("UPDATE exports SET host = ?, port = ?, export_name = ?, updated_at = ? WHERE id = ?"),
-                       {address.toString(), port, exportName, now(), exportId});
+                       {m_config.exportDialAddress().toString(), port, exportName, now(), exportId});
         QFile::remove(pidFile);
         QStringList args{QStringLiteral("-f"), QStringLiteral("--exit-with-parent"), QStringLiteral("--tls=require"),
                          QStringLiteral("--tls-certificates"), tlsDir, QStringLiteral("--tls-verify-peer")};

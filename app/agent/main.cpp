@@ -42,9 +42,10 @@ const char *const kHelp = R"(Commands:
   token list               the API tokens' names
   token revoke NAME        revoke a token; it is refused from its next request
 
-The configuration file (INI) names the image pools (image_pools = /srv/pool1, /srv/pool2) and may
-set state_dir, listen, export_address, export_ports (e.g. 10809-10899), lease_seconds and
-repository (where backups made through the Cinder-compatible API go).)";
+The configuration file (INI) names the image pools (image_pools = /srv/pool1, /srv/pool2) and LVM
+volume groups (lvm_volume_groups = vg0, vg1) and may set state_dir, listen, export_address,
+export_public_address, export_ports (e.g. 10809-10899), lease_seconds and repository (where
+backups made through the Cinder-compatible API go).)";
 
 int s_signalPipe[2] = {-1, -1};
 
@@ -69,10 +70,30 @@ QTextStream &err()
 TlsIdentity agentIdentity(const AgentConfig &config)
 {
     QStringList names{config.nodeName, QStringLiteral("localhost"), QStringLiteral("127.0.0.1")};
-    for (const QHostAddress &a : {config.listenAddress, config.exportAddress})
+    for (const QHostAddress &a : {config.listenAddress, config.exportAddress, config.exportPublicAddress})
         if (!a.isNull() && a != QHostAddress::Any && a != QHostAddress::AnyIPv4 && a != QHostAddress::AnyIPv6)
             names << a.toString();
     return TlsIdentity::loadOrCreate(config.identityDir(), QStringLiteral("ndbackup-agent ") + config.nodeName, names);
+}
+
+// libnbd checks the export's host against the agent's certificate, whose names were fixed when it
+// was made: an address added to the configuration later would fail every read at the handshake.
+void checkCertificateNamesExportAddress(const AgentConfig &config, const TlsIdentity &identity)
+{
+    const QHostAddress dial = config.exportDialAddress();
+    if (dial.isNull() || dial == QHostAddress::Any || dial == QHostAddress::AnyIPv4 || dial == QHostAddress::AnyIPv6)
+        return; // refused when an export is asked for
+    const QMultiMap<QSsl::AlternativeNameEntryType, QString> names = identity.certificate.subjectAlternativeNames();
+    for (const QString &name : names)
+        if (QHostAddress(name) == dial)
+            return;
+    throw InvalidInputError(
+        QStringLiteral("the agent's certificate (%1) does not name %2, the address consoles dial for exports "
+                       "(export_public_address, else export_address): their TLS check would refuse every export. It names %3. "
+                       "Set the address to one of those, or move %4 aside so that the next start makes a certificate "
+                       "naming it (its fingerprint changes: confirm it again in every console)")
+            .arg(identity.certificatePath, dial.toString(), QStringList(names.values()).join(QStringLiteral(", ")),
+                 config.identityDir()));
 }
 
 int run(const AgentConfig &config)
@@ -89,6 +110,7 @@ int run(const AgentConfig &config)
                                .arg(pid).arg(config.stateDir));
     }
     const TlsIdentity identity = agentIdentity(config);
+    checkCertificateNamesExportAddress(config, identity);
     TrustStore trust(config.consolesDir());
     Catalog catalog(config.catalogPath());
     DriverSet drivers(config.drivers);

@@ -106,6 +106,8 @@ private slots:
     void restoreWritesThroughWritableExport();
     void writableExportFaults();
     void nodeCleanupLeavesLeasedTemporaries();
+    void publicAddressIsWhatConsolesDial();
+    void connectionRefusedWhenSnapshotIsGone();
 
 private:
     void writeConfig(const QString &extra = {});
@@ -285,10 +287,7 @@ void TestAgent::stopAgent()
 Response TestAgent::request(const Console *console, const QByteArray &method, const QString &path, const QByteArray &body,
                             const QByteArray &contentType)
 {
-    QByteArray bytes = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.2\r\nConnection: close\r\n";
-    if (!body.isEmpty() || method == "POST")
-        bytes += "Content-Type: " + contentType + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
-    bytes += "\r\n" + body;
+    const QByteArray bytes = agentRequestBytes(method, path, kAgentAddress.toString(), body, contentType);
     if (!console) {
         // No certificate at all.
         Console none;
@@ -1042,6 +1041,60 @@ void TestAgent::writableExportFaults()
     QCOMPARE(fileMd5(vol1), vol1Md5);
     QCOMPARE(poolFiles(), before);
     QVERIFY(!QFileInfo::exists(m_stateDir + QStringLiteral("/exports/") + exportId));
+}
+
+// Behind NAT (the qemu guest's hostfwd) nbdkit binds one address and consoles dial another:
+// the connection names export_public_address, and the certificate must name it too.
+void TestAgent::publicAddressIsWhatConsolesDial()
+{
+    stopAgent();
+    QFile conf(m_configFile);
+    QVERIFY(conf.open(QIODevice::Append));
+    conf.write("export_public_address = 127.0.0.3\n");
+    conf.close();
+    // The identity made by init()'s start does not name 127.0.0.3: refused, saying what to do.
+    QProcess refused;
+    refused.start(agentExecutable(), {QStringLiteral("run"), QStringLiteral("--config"), m_configFile});
+    QVERIFY(refused.waitForFinished(30000));
+    const QString err = QString::fromUtf8(refused.readAllStandardError());
+    QVERIFY2(refused.exitCode() != 0 && err.contains(QStringLiteral("does not name 127.0.0.3"))
+                 && err.contains(QStringLiteral("fingerprint changes")),
+             qPrintable(err));
+
+    QVERIFY(QDir(m_stateDir + QStringLiteral("/identity")).removeRecursively());
+    startAgent();
+    QVERIFY(m_agent);
+    const QSslCertificate certificate = QSslCertificate::fromPath(m_stateDir + QStringLiteral("/identity/identity-cert.pem")).value(0);
+    QVERIFY2(certificate.subjectAlternativeNames().values(QSsl::IpAddressEntry).contains(QStringLiteral("127.0.0.3")),
+             qPrintable(QStringList(certificate.subjectAlternativeNames().values()).join(QLatin1Char(' '))));
+
+    QString error;
+    OpenExport open;
+    QVERIFY2(openExport(QStringLiteral("pub1"), 0, open, &error), qPrintable(error));
+    QCOMPARE(open.data.value(QStringLiteral("host")).toString(), QStringLiteral("127.0.0.3"));
+    // nbdkit still binds export_address (here the listen address).
+    QJsonObject bound = open.data;
+    bound[QStringLiteral("host")] = kAgentAddress.toString();
+    const QString copy = m_dir->filePath(QStringLiteral("pub1.img"));
+    QVERIFY2(nbdcopy(m_console, bound, copy, &error), qPrintable(error));
+    QCOMPARE(fileMd5(copy), fileMd5(m_pool + QStringLiteral("/vol1.img")));
+}
+
+// nbdkit serves a snapshot's local path (an image file, an LVM snapshot's block device); when
+// that is gone the connection says so instead of starting a server over nothing.
+void TestAgent::connectionRefusedWhenSnapshotIsGone()
+{
+    QString error;
+    const QString snapshot = takeSnapshot(QStringLiteral("gone1"), &error);
+    QVERIFY2(!snapshot.isEmpty(), qPrintable(error));
+    QCOMPARE(request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/export").arg(snapshot)).status, 200);
+    QVERIFY(QFile::remove(m_pool + QStringLiteral("/ndbackup-snap-gone1.img")));
+    const Response r = request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/connection").arg(snapshot));
+    QCOMPARE(r.status, 500);
+    const QString message = r.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
+    QVERIFY2(message.contains(QStringLiteral("is not at a file or block device")) && message.contains(QStringLiteral("take a new one")),
+             qPrintable(message));
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports WHERE server_pid > 0")), 0);
 }
 
 QTEST_GUILESS_MAIN(TestAgent)

@@ -96,6 +96,11 @@ while read -r rel; do
     mkdir -p "/newroot/tmp/$rel" && mount --bind "/hosttmp/$rel" "/newroot/tmp/$rel" || echo "ndb-init: cannot show /tmp/$rel"
 done < /keep-tmp
 umount -l /hosttmp
+# qemu's user-mode network, when the test gave the guest a NIC (QemuGuest::setPortForwards).
+ip link set lo up
+if [ -d /sys/class/net/eth0 ]; then
+    ip addr add 10.0.2.15/24 dev eth0 && ip link set eth0 up || echo "ndb-init: cannot configure eth0"
+fi
 mount -t tmpfs -o mode=755 tmpfs /newroot/run
 mkdir -p /newroot/tmp/ndb-results /newroot/run/lock
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results /newroot/tmp/ndb-results || echo "ndb-init: mounting the results share failed"
@@ -193,7 +198,7 @@ void QemuGuest::buildInitramfs(const GuestKernel &kernel, const QString &path, c
     cpio.addFile(QStringLiteral("init"), QByteArray(kInit), true);
     QStringList names;
     const QStringList order = moduleLoadOrder(kernel, {QStringLiteral("virtio_pci"), QStringLiteral("9pnet_virtio"),
-                                                       QStringLiteral("9p")});
+                                                       QStringLiteral("9p"), QStringLiteral("virtio_net")});
     for (const QString &rel : order) {
         QString file = QFileInfo(rel).fileName();
         file = file.left(file.indexOf(QLatin1String(".ko"))) + QStringLiteral(".ko");
@@ -219,7 +224,7 @@ bool QemuGuest::run(const QString &workDir, const QString &resultsDir, const QSt
             throw Error(QStringLiteral("cannot write %1").arg(boot.fileName()));
     }
     const QString consolePath = workDir + QStringLiteral("/console.log");
-    const QStringList args{
+    QStringList args{
         QStringLiteral("-accel"), QStringLiteral("tcg"), QStringLiteral("-cpu"), QStringLiteral("max"),
         QStringLiteral("-m"), QString::number(memoryMb), QStringLiteral("-smp"), QStringLiteral("1"),
         QStringLiteral("-nodefaults"), QStringLiteral("-no-reboot"), QStringLiteral("-display"), QStringLiteral("none"),
@@ -230,6 +235,13 @@ bool QemuGuest::run(const QString &workDir, const QString &resultsDir, const QSt
         QStringLiteral("local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap"),
         QStringLiteral("-virtfs"),
         QStringLiteral("local,path=%1,mount_tag=results,security_model=none").arg(resultsDir)};
+    if (!m_forwards.isEmpty()) {
+        // restrict=on: the guest reaches nothing; only these forwards from 127.0.0.1 reach it.
+        QString netdev = QStringLiteral("user,id=net0,restrict=on");
+        for (const PortForward &f : m_forwards)
+            netdev += QStringLiteral(",hostfwd=tcp:127.0.0.1:%1-:%2").arg(f.hostPort).arg(f.guestPort);
+        args << QStringLiteral("-netdev") << netdev << QStringLiteral("-device") << QStringLiteral("virtio-net-pci,netdev=net0");
+    }
     const ndb::CommandResult r = ndb::CommandRunner::run(QStringLiteral("qemu-system-x86_64"), args,
                                                          std::chrono::seconds(timeoutSeconds));
     QFile console(consolePath);

@@ -3,6 +3,7 @@
 // read-only over 9p, runs one script inside and hands back a writable results directory.
 // The kernel and its modules are found at run time; the initramfs (busybox-static + the 9p
 // modules) is built fresh in a temporary directory.
+#include <QList>
 #include <QString>
 #include <QStringList>
 
@@ -15,9 +16,22 @@ struct GuestKernel
     QString modulesDir; // /lib/modules/<version>
 };
 
+// A TCP port of the guest reachable from the host at 127.0.0.1:hostPort (user-mode network).
+struct PortForward
+{
+    quint16 hostPort = 0;
+    quint16 guestPort = 0;
+};
+
 class QemuGuest
 {
 public:
+    // With forwards, the guest gets a virtio NIC on qemu's user-mode network with restrict=on (it
+    // reaches nothing outside) and these forwards, bound to 127.0.0.1 only; the guest's init
+    // configures it as 10.0.2.15/24. Without, the guest has no network. Call before run().
+    void setPortForwards(const QList<PortForward> &forwards) { m_forwards = forwards; }
+    static QString guestAddress() { return QStringLiteral("10.0.2.15"); }
+
     // Newest /boot/vmlinuz-* that has /lib/modules/<version>. Throws ndb::Error when none.
     static GuestKernel findKernel();
     // Module files (in load order, dependencies first) for `modules`, from modules.dep.
@@ -39,6 +53,7 @@ public:
 
 private:
     QString m_console;
+    QList<PortForward> m_forwards;
 };
 
 } // namespace ndbtest

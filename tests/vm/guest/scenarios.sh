@@ -105,10 +105,14 @@ run_scenario() {
 
 # The driver-level scenarios repeat 1, 2, 4, 5, 6 with lvmdriver_probe in place of the engine;
 # ndbackupctl covers the driver too, so they only run on request (NDB_VM_DRIVER_SCENARIOS=1).
-if [ "${NDB_VM_DRIVER_SCENARIOS:-0}" = 1 ]; then
-    . "$NDB_SOURCE_DIR/tests/vm/guest/driver-scenarios.sh"
+# NDB_VM_ONLY=agent (tst_lvm passes it on) runs only the environment and the agent scenarios.
+if [ "${NDB_VM_ONLY:-}" != agent ]; then
+    if [ "${NDB_VM_DRIVER_SCENARIOS:-0}" = 1 ]; then
+        . "$NDB_SOURCE_DIR/tests/vm/guest/driver-scenarios.sh"
+    fi
+    . "$NDB_SOURCE_DIR/tests/vm/guest/cli-scenarios.sh"
 fi
-. "$NDB_SOURCE_DIR/tests/vm/guest/cli-scenarios.sh"
+. "$NDB_SOURCE_DIR/tests/vm/guest/agent-scenarios.sh"
 
 l lvs -a -o lv_name,lv_attr,lv_size,lv_tags $VG
 log "done"
