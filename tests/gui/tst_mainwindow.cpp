@@ -40,6 +40,35 @@ int volumeCount(MainWindow &w)
     return int(w.volumeModel()->volumes().size());
 }
 
+// Every column ends inside the list; each is as wide as its contents except the two that hold
+// paths (the driver rows' Name, the Driver column), which give way elided with the whole text in
+// the tooltip; the volumes' own names stay whole. (Paths hold a random temporary name: in a
+// proportional font its width alone moves the sum by ten pixels.)
+void checkColumnsInView(MainWindow &window, const QString &volumeId)
+{
+    QTreeView *view = window.volumeView();
+    const int viewport = view->viewport()->width();
+    for (int c = 0; c < VolumeModel::ColumnCount; ++c) {
+        const QString name = window.volumeModel()->headerData(c, Qt::Horizontal).toString();
+        const int right = view->header()->sectionViewportPosition(c) + view->columnWidth(c);
+        QVERIFY2(right <= viewport, qPrintable(QStringLiteral("column %1 ends at %2, the list is %3 wide")
+                                                   .arg(name).arg(right).arg(viewport)));
+        if (c == VolumeModel::NameColumn || c == VolumeModel::DriverColumn)
+            continue;
+        const int contents = static_cast<QAbstractItemView *>(view)->sizeHintForColumn(c);
+        QVERIFY2(view->columnWidth(c) >= contents,
+                 qPrintable(QStringLiteral("column %1 is %2 wide, its contents %3").arg(name).arg(view->columnWidth(c)).arg(contents)));
+    }
+    const QModelIndex volume = window.filterModel()->mapFromSource(window.volumeModel()->indexOfVolume(volumeId));
+    QVERIFY(volume.isValid());
+    const QRect cell = view->visualRect(volume);
+    const int textWidth = view->fontMetrics().horizontalAdvance(volume.data().toString());
+    QVERIFY2(cell.width() >= textWidth + view->iconSize().width(),
+             qPrintable(QStringLiteral("volume name cell %1 wide, its text %2").arg(cell.width()).arg(textWidth)));
+    const QModelIndex driverRow = volume.parent();
+    QVERIFY(driverRow.data(Qt::ToolTipRole).toString().contains(driverRow.data().toString()));
+}
+
 } // namespace
 
 class TestMainWindow : public QObject
@@ -73,16 +102,9 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QTest::qWait(50);
         QTreeView *view = window.volumeView();
-        const int viewport = view->viewport()->width();
-        for (int c = 0; c < VolumeModel::ColumnCount; ++c) {
-            const QString name = window.volumeModel()->headerData(c, Qt::Horizontal).toString();
-            const int right = view->header()->sectionViewportPosition(c) + view->columnWidth(c);
-            QVERIFY2(right <= viewport, qPrintable(QStringLiteral("column %1 ends at %2, the list is %3 wide")
-                                                       .arg(name).arg(right).arg(viewport)));
-            QVERIFY2(view->columnWidth(c) >= static_cast<QAbstractItemView *>(view)->sizeHintForColumn(c),
-                     qPrintable(QStringLiteral("column %1 is %2 wide, its contents %3")
-                                    .arg(name).arg(view->columnWidth(c)).arg(static_cast<QAbstractItemView *>(view)->sizeHintForColumn(c))));
-        }
+        checkColumnsInView(window, env.inUseVolumeId());
+        if (QTest::currentTestFailed())
+            return;
         // Every row (host, pool, both volumes) is visible without scrolling.
         QModelIndex last = window.filterModel()->index(0, 0);
         while (window.filterModel()->rowCount(last) > 0)
@@ -118,27 +140,7 @@ private Q_SLOTS:
         QTreeView *view = window.volumeView();
         QVERIFY2(static_cast<QAbstractItemView *>(view)->sizeHintForColumn(VolumeModel::NameColumn) > 360,
                  "the driver row's path is long enough to need eliding");
-        const int viewport = view->viewport()->width();
-        for (int c = 0; c < VolumeModel::ColumnCount; ++c) {
-            const QString name = window.volumeModel()->headerData(c, Qt::Horizontal).toString();
-            const int right = view->header()->sectionViewportPosition(c) + view->columnWidth(c);
-            QVERIFY2(right <= viewport, qPrintable(QStringLiteral("column %1 ends at %2, the list is %3 wide")
-                                                       .arg(name).arg(right).arg(viewport)));
-            if (c == VolumeModel::NameColumn || c == VolumeModel::DriverColumn)
-                continue;
-            QVERIFY2(view->columnWidth(c) >= static_cast<QAbstractItemView *>(view)->sizeHintForColumn(c),
-                     qPrintable(QStringLiteral("column %1 is %2 wide, its contents %3")
-                                    .arg(name).arg(view->columnWidth(c)).arg(static_cast<QAbstractItemView *>(view)->sizeHintForColumn(c))));
-        }
-        // The volumes' own names stay whole; the driver row's path is elided with the whole in its tooltip.
-        const QModelIndex volume = window.filterModel()->mapFromSource(window.volumeModel()->indexOfVolume(env.inUseVolumeId()));
-        QVERIFY(volume.isValid());
-        const QRect cell = view->visualRect(volume);
-        const int textWidth = view->fontMetrics().horizontalAdvance(volume.data().toString());
-        QVERIFY2(cell.width() >= textWidth + view->iconSize().width(),
-                 qPrintable(QStringLiteral("volume name cell %1 wide, its text %2").arg(cell.width()).arg(textWidth)));
-        const QModelIndex driverRow = volume.parent();
-        QVERIFY(driverRow.data(Qt::ToolTipRole).toString().contains(driverRow.data().toString()));
+        checkColumnsInView(window, env.inUseVolumeId());
     }
 
     void geometryAndDockStateSurviveARestart()
