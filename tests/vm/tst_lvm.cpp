@@ -70,6 +70,8 @@ private:
     // One question to guest/agent-scenarios.sh through the results share; empty *why when answered.
     QString askGuest(const QString &question, QString *why);
     ndbtest::ApiResponse api(const QByteArray &method, const QString &path, const QByteArray &body = {});
+    // Polls the agent's operation `id` (from a 202) until it is no longer running; the last answer.
+    ndbtest::ApiResponse waitOperation(const QString &id, QJsonObject *operation);
     // A temporary snapshot of the guest's LV a1, exported and connected: the snapshot's
     // {id, name} and the connection's data. False with *why when a step failed.
     bool exportSnapshot(const QString &backupId, QJsonObject &snapshot, QJsonObject &data, QString *why);
@@ -306,6 +308,19 @@ QString TestLvm::askGuest(const QString &question, QString *why)
     return QString::fromUtf8(answer.readAll()).trimmed();
 }
 
+ndbtest::ApiResponse TestLvm::waitOperation(const QString &id, QJsonObject *operation)
+{
+    ndbtest::ApiResponse r;
+    for (int i = 0; i < 900; ++i) { // TCG: an lvcreate or lvremove takes tens of seconds
+        r = api("GET", QStringLiteral("/v1/operations/") + id);
+        *operation = r.json().value(QStringLiteral("operation")).toObject();
+        if (r.status != 200 || operation->value(QStringLiteral("status")).toString() != QLatin1String("running"))
+            return r;
+        QThread::msleep(200);
+    }
+    return r;
+}
+
 ndbtest::ApiResponse TestLvm::api(const QByteArray &method, const QString &path, const QByteArray &body)
 {
     // The agent runs its lvm commands under TCG: a snapshot takes tens of seconds.
@@ -348,18 +363,12 @@ bool TestLvm::exportSnapshot(const QString &backupId, QJsonObject &snapshot, QJs
             QJsonDocument(QJsonObject{{QStringLiteral("backup_id"), backupId}}).toJson(QJsonDocument::Compact));
     if (r.status != 202)
         return failed(QStringLiteral("POST snapshots"), r);
-    const QString operation = r.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString();
-    for (int i = 0; i < 600 && snapshot.isEmpty(); ++i) {
-        r = api("GET", QStringLiteral("/v1/operations/") + operation);
-        const QJsonObject op = r.json().value(QStringLiteral("operation")).toObject();
-        const QString status = op.value(QStringLiteral("status")).toString();
-        if (status == QLatin1String("succeeded"))
-            snapshot = op.value(QStringLiteral("result")).toObject().value(QStringLiteral("snapshot")).toObject();
-        else if (status != QLatin1String("running"))
-            return failed(QStringLiteral("snapshot operation"), r);
-        else
-            QThread::msleep(200);
-    }
+    QJsonObject op;
+    r = waitOperation(r.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString(), &op);
+    if (op.value(QStringLiteral("status")).toString() == QLatin1String("succeeded"))
+        snapshot = op.value(QStringLiteral("result")).toObject().value(QStringLiteral("snapshot")).toObject();
+    else if (op.value(QStringLiteral("status")).toString() != QLatin1String("running"))
+        return failed(QStringLiteral("snapshot operation"), r);
     const QString id = snapshot.value(QStringLiteral("id")).toString();
     if (id.isEmpty())
         return failed(QStringLiteral("the snapshot operation never finished"), r);
@@ -426,6 +435,11 @@ QString TestLvm::agentExportScenario(const QJsonObject &snapshot, const QJsonObj
     r = api("DELETE", QStringLiteral("/v1/snapshots/%1").arg(id));
     if (r.status != 202)
         return QStringLiteral("FAIL DELETE snapshot: %1 %2").arg(r.status).arg(QString::fromUtf8(r.body));
+    // The storage deletes it in the operation (on the agent's storage worker).
+    QJsonObject deletion;
+    r = waitOperation(r.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString(), &deletion);
+    if (deletion.value(QStringLiteral("status")).toString() != QLatin1String("succeeded"))
+        return QStringLiteral("FAIL the snapshot's deletion: %1 %2").arg(r.status).arg(QString::fromUtf8(r.body));
     const QString left = askGuest(QStringLiteral("ourlvs"), &why);
     if (!why.isEmpty() || !left.isEmpty())
         return QStringLiteral("FAIL temporary LVs left in the guest: %1%2").arg(left, why);
