@@ -566,7 +566,10 @@ QStringList ExportManager::reapAll()
         tearDownExport(id);
         reaped << QStringLiteral("export ") + id;
     }
-    for (const QString &id : column(m_catalog.exec(QStringLiteral("SELECT id FROM snapshots WHERE deleted_at IS NULL"))))
+    // Only the agent's own copies (they carry a lease): the node's engine (the Cinder-compatible
+    // API, an ndbackupctl on the node) records its temporaries in the same table without one.
+    for (const QString &id : column(m_catalog.exec(QStringLiteral("SELECT id FROM snapshots WHERE deleted_at IS NULL AND "
+                                                                  "lease_expires_at IS NOT NULL"))))
         reapSnapshot(id, reaped);
     return reaped;
 }

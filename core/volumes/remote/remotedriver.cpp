@@ -315,6 +315,9 @@ QCoro::Task<SnapshotHandle> RemoteDriver::createSnapshot(QString volume, QString
     if (handle.providerId.isEmpty())
         throw Error(QStringLiteral("agent %1 created snapshot %2 without an id").arg(m_address.text(), snapshotName));
     m_snapshotIds.insert(snapshotName, handle.providerId);
+    // What the node's driver did (a reflink or LVM snapshot, or on a pool without reflink a
+    // temporary clone that may not be point-in-time): recorded with the backup as it is.
+    m_copyConsistency.insert(snapshotName, snap.value(QStringLiteral("consistency")).toString(Consistency::Unknown));
     co_return handle;
 }
 
@@ -331,12 +334,14 @@ QCoro::Task<void> RemoteDriver::deleteSnapshot(QString snapshotName)
 
 QCoro::Task<QString> RemoteDriver::plannedCopyConsistency(QString)
 {
-    co_return Consistency::Snapshot; // the agent refuses storages that cannot snapshot
+    // The node decides (a snapshot, or a temporary clone on a pool without reflink); the copy
+    // reports what it was, and a copy that is not point-in-time is refused then if asked.
+    co_return Consistency::Unknown;
 }
 
 QString RemoteDriver::copyConsistency(const QString &copyName) const
 {
-    return m_snapshotIds.contains(copyName) ? Consistency::Snapshot : Consistency::Unknown;
+    return m_copyConsistency.value(copyName, Consistency::Unknown);
 }
 
 QCoro::Task<QString> RemoteDriver::createExportSnapshot(SnapshotHandle snapshot)
@@ -449,6 +454,7 @@ QCoro::Task<void> RemoteDriver::removeTemporary(TemporaryObject object)
             throw; // already reaped: removed
     }
     m_snapshotIds.remove(object.name);
+    m_copyConsistency.remove(object.name);
 }
 
 } // namespace ndb

@@ -79,6 +79,7 @@ private:
     QString m_node;
     QHash<QString, QString> m_volumeIds;   // volume name -> the agent's volume id
     QHash<QString, QString> m_snapshotIds; // snapshot name -> the agent's snapshot id
+    QHash<QString, QString> m_copyConsistency; // snapshot name -> the node's Consistency word
 };
 
 } // namespace ndb
