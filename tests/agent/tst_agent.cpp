@@ -2,6 +2,7 @@
 // state directory and a btrfs image pool, consoles with certificates made by core/net's identity
 // code, the API over mutual TLS, exports read with nbdcopy (libnbd) over NBD+TLS.
 #include "net/identity.h"
+#include "support/agentapi.h"
 #include "support/agentclient.h"
 #include "support/ctlrunner.h"
 #include "support/scratchfs.h"
@@ -287,10 +288,7 @@ void TestAgent::stopAgent()
 Response TestAgent::request(const Console *console, const QByteArray &method, const QString &path, const QByteArray &body,
                             const QByteArray &contentType)
 {
-    QByteArray bytes = method + ' ' + path.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.2\r\nConnection: close\r\n";
-    if (!body.isEmpty() || method == "POST")
-        bytes += "Content-Type: " + contentType + "\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n";
-    bytes += "\r\n" + body;
+    const QByteArray bytes = agentRequestBytes(method, path, kAgentAddress.toString(), body, contentType);
     if (!console) {
         // No certificate at all.
         Console none;
@@ -301,26 +299,7 @@ Response TestAgent::request(const Console *console, const QByteArray &method, co
 
 Response TestAgent::raw(const Console &console, const QByteArray &bytes)
 {
-    Response response;
-    QSslSocket socket;
-    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
-    tls.setProtocol(QSsl::TlsV1_2OrLater);
-    if (!console.identity.certificate.isNull()) {
-        tls.setLocalCertificate(console.identity.certificate);
-        tls.setPrivateKey(console.identity.key);
-    }
-    tls.setPeerVerifyMode(QSslSocket::VerifyNone); // pinned below by fingerprint
-    socket.setSslConfiguration(tls);
-    socket.connectToHostEncrypted(kAgentAddress.toString(), m_apiPort);
-    if (!socket.waitForEncrypted(10000)) {
-        response.transportError = socket.errorString();
-        return response;
-    }
-    if (certificateFingerprint(socket.peerCertificate()) != m_agentFingerprint) {
-        response.transportError = QStringLiteral("the agent's certificate is not the pinned one");
-        return response;
-    }
-    return exchangeHttp(socket, bytes);
+    return agentExchange(kAgentAddress.toString(), m_apiPort, &console.identity, m_agentFingerprint, bytes);
 }
 
 QJsonObject TestAgent::listedVolume(const QString &name)

@@ -7,11 +7,6 @@
 
 namespace ndbtest {
 
-QJsonObject ApiResponse::json() const
-{
-    return QJsonDocument::fromJson(body).object();
-}
-
 QByteArray agentRequestBytes(const QByteArray &method, const QString &path, const QString &host, const QByteArray &body,
                              const QByteArray &contentType)
 {
@@ -43,30 +38,7 @@ ApiResponse agentExchange(const QString &host, quint16 port, const ndb::TlsIdent
         response.transportError = QStringLiteral("the agent's certificate is not the pinned one");
         return response;
     }
-    socket.write(bytes);
-    QByteArray in;
-    QElapsedTimer timer;
-    timer.start();
-    while (timer.elapsed() < timeoutMs) {
-        const qsizetype end = in.indexOf("\r\n\r\n");
-        if (end >= 0) {
-            qsizetype length = 0;
-            for (const QByteArray &line : in.left(end).split('\n'))
-                if (line.toLower().startsWith("content-length:"))
-                    length = line.mid(15).trimmed().toLongLong();
-            if (in.size() >= end + 4 + length) {
-                response.status = in.mid(9, 3).toInt();
-                response.body = in.mid(end + 4, length);
-                return response;
-            }
-        }
-        if (socket.state() != QAbstractSocket::ConnectedState && socket.bytesAvailable() == 0)
-            break;
-        if (socket.waitForReadyRead(500))
-            in += socket.readAll();
-    }
-    response.transportError = socket.errorString().isEmpty() ? QStringLiteral("no response") : socket.errorString();
-    return response;
+    return exchangeHttp(socket, bytes, timeoutMs);
 }
 
 } // namespace ndbtest

@@ -3,6 +3,7 @@
 // identity (or none), the agent's certificate pinned by fingerprint (no CA), one HTTP/1.1
 // exchange with `Connection: close`. Blocking, with a deadline; for tests only.
 #include "net/identity.h"
+#include "support/agentclient.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -10,13 +11,7 @@
 
 namespace ndbtest {
 
-struct ApiResponse
-{
-    int status = 0; // 0: no HTTP response at all (refused at the handshake, cut, not the pinned agent)
-    QByteArray body;
-    QString transportError;
-    QJsonObject json() const;
-};
+using ApiResponse = HttpAnswer; // status 0: refused at the handshake, cut, or not the pinned agent
 
 // Sends `bytes` (a whole request) to host:port. `console` may be null: no client certificate.
 // `timeoutMs` bounds the wait for the answer (an agent under emulation answers slowly).
