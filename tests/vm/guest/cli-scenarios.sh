@@ -264,7 +264,7 @@ c9_dm_error() {
         [ "$st" = $mode ] || why "c9 is $st, expected $mode"
         rc=0; ectl backup create --volume lvm:$EVG/c9 $extra > $S/c9.out 2>&1 || rc=$?
         cat $S/c9.out
-        [ $rc -eq 1 ] || why "backup of the $mode LV over an error target: exit $rc, expected 1"
+        [ $rc -eq 6 ] || why "backup of the $mode LV over an error target: exit $rc, expected 6 (storage)"
         grep -q 'Input/output error' $S/c9.out || why "the error does not name the I/O error: $(cat $S/c9.out)"
         id=$(ectl --json backup list --volume lvm:$EVG/c9 | jq -r '.[0].id // empty')
         [ "$(ectl --json backup show $id | jq -r .status)" = error ] || why "the failed backup is not 'error'"
