@@ -2,6 +2,7 @@
 // state directory and a btrfs image pool, consoles with certificates made by core/net's identity
 // code, the API over mutual TLS, exports read with nbdcopy (libnbd) over NBD+TLS.
 #include "net/identity.h"
+#include "agent/support/agentnode.h" // portFree, processAlive
 #include "support/agentapi.h"
 #include "support/agentclient.h"
 #include "support/ctlrunner.h"
@@ -44,23 +45,6 @@ using namespace ndbtest;
 namespace {
 
 const QHostAddress kAgentAddress(QStringLiteral("127.0.0.2"));
-
-bool portFree(quint16 port)
-{
-    QTcpServer probe;
-    return probe.listen(kAgentAddress, port);
-}
-
-bool processAlive(qint64 pid)
-{
-    if (pid <= 0 || ::kill(pid_t(pid), 0) != 0)
-        return false;
-    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-    if (!stat.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray s = stat.readAll();
-    return s.mid(s.lastIndexOf(')') + 2, 1) != "Z";
-}
 
 using Response = HttpAnswer;
 
@@ -221,7 +205,8 @@ void TestAgent::init()
     m_stateDir = m_dir->filePath(QStringLiteral("state%1").arg(m_testNumber));
     m_apiPort = 0;
     for (quint16 p = quint16(20000 + (::getpid() % 2000) * 20 + m_testNumber * 10); p < 65000 && !m_apiPort; p += 7)
-        if (portFree(p) && portFree(p + 1) && portFree(p + 2) && portFree(p + 3) && portFree(p + 4))
+        if (portFree(kAgentAddress, p) && portFree(kAgentAddress, p + 1) && portFree(kAgentAddress, p + 2)
+            && portFree(kAgentAddress, p + 3) && portFree(kAgentAddress, p + 4))
             m_apiPort = p;
     QVERIFY(m_apiPort);
     m_exportFirst = m_apiPort + 1;
@@ -549,7 +534,7 @@ void TestAgent::exportServesSnapshotToItsConsoleOnly()
     for (int i = 0; i < 2; ++i) // terminate, then the replay
         QCOMPARE(request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/%1/connection").arg(snapshot)).status, 204);
     QVERIFY(!processAlive(nbdkitPid));
-    QVERIFY(portFree(port));
+    QVERIFY(portFree(kAgentAddress, port));
     QVERIFY(!QFileInfo::exists(m_stateDir + QStringLiteral("/exports/") + exportId)); // credentials ended with it
     for (int i = 0; i < 2; ++i)
         QCOMPARE(request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/%1/export").arg(snapshot)).status, 204);
@@ -593,7 +578,7 @@ void TestAgent::leaseExpiryReapsExportAndSnapshot()
     QVERIFY(QFileInfo::exists(snapshotFile));
     QVERIFY(waitFor([&] { return !QFileInfo::exists(snapshotFile); }, 15000));
     QVERIFY(waitFor([&] { return !processAlive(nbdkitPid); }, 5000));
-    QVERIFY(portFree(port));
+    QVERIFY(portFree(kAgentAddress, port));
     QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports")), 0);
     // An expired lease cannot be extended: the export is gone.
     const Response r = request(&m_console, "POST", QStringLiteral("/v1/exports/%1/lease").arg(exportId), R"({"seconds":60})");
@@ -1014,7 +999,7 @@ void TestAgent::writableExportFaults()
     QCOMPARE(volumeStatus(QStringLiteral("vol1")), QStringLiteral("restoring-backup"));
     QVERIFY(waitFor([&] { return tableCount(QStringLiteral("SELECT COUNT(*) FROM exports")) == 0; }, 15000));
     QVERIFY(waitFor([&] { return !processAlive(nbdkitPid); }, 5000));
-    QVERIFY(portFree(port));
+    QVERIFY(portFree(kAgentAddress, port));
     QCOMPARE(volumeStatus(QStringLiteral("vol1")), QStringLiteral("available"));
     QCOMPARE(request(&m_console, "POST", QStringLiteral("/v1/exports/%1/lease").arg(exportId), R"({"seconds":60})").status, 404);
     // The replayed terminate and remove of the reaped export: idempotent, nothing changed.
