@@ -101,6 +101,11 @@ EngineConfig AgentConfig::engineConfig() const
     return e;
 }
 
+bool isWildcardAddress(const QHostAddress &address)
+{
+    return address == QHostAddress::Any || address == QHostAddress::AnyIPv4 || address == QHostAddress::AnyIPv6;
+}
+
 QHostAddress AgentConfig::exportBindAddress() const { return exportAddress.isNull() ? listenAddress : exportAddress; }
 QHostAddress AgentConfig::exportDialAddress() const
 {

@@ -16,6 +16,10 @@
 
 namespace ndb {
 
+// 0.0.0.0 or :: (listen on every address): never an address a console can dial or a
+// certificate can name.
+bool isWildcardAddress(const QHostAddress &address);
+
 struct AgentConfig
 {
     QString stateDir = QStringLiteral("/var/lib/ndbackup-agent");

@@ -397,7 +397,7 @@ QJsonObject ExportManager::startServer(const QString &exportId, const QString &p
         return connection();
 
     const QHostAddress address = m_config.exportBindAddress();
-    if (address == QHostAddress::Any || address == QHostAddress::AnyIPv6 || address == QHostAddress::AnyIPv4)
+    if (isWildcardAddress(address))
         throw RefusedError(QStringLiteral("the agent listens on all addresses; set export_address in its configuration to "
                                           "the address consoles reach it at"));
     // Any driver that can snapshot hands out a local path: an image file, or a block device (an

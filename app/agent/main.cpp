@@ -71,7 +71,7 @@ TlsIdentity agentIdentity(const AgentConfig &config)
 {
     QStringList names{config.nodeName, QStringLiteral("localhost"), QStringLiteral("127.0.0.1")};
     for (const QHostAddress &a : {config.listenAddress, config.exportAddress, config.exportPublicAddress})
-        if (!a.isNull() && a != QHostAddress::Any && a != QHostAddress::AnyIPv4 && a != QHostAddress::AnyIPv6)
+        if (!a.isNull() && !isWildcardAddress(a))
             names << a.toString();
     return TlsIdentity::loadOrCreate(config.identityDir(), QStringLiteral("ndbackup-agent ") + config.nodeName, names);
 }
@@ -81,7 +81,7 @@ TlsIdentity agentIdentity(const AgentConfig &config)
 void checkCertificateNamesExportAddress(const AgentConfig &config, const TlsIdentity &identity)
 {
     const QHostAddress dial = config.exportDialAddress();
-    if (dial.isNull() || dial == QHostAddress::Any || dial == QHostAddress::AnyIPv4 || dial == QHostAddress::AnyIPv6)
+    if (dial.isNull() || isWildcardAddress(dial))
         return; // refused when an export is asked for
     const QMultiMap<QSsl::AlternativeNameEntryType, QString> names = identity.certificate.subjectAlternativeNames();
     for (const QString &name : names)
