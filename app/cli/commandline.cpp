@@ -238,7 +238,8 @@ Exit codes:
        or a restore target that must not be written (existing file without --overwrite ...)
   4    no such volume, backup or container
   5    verify or restore found damaged data
-  6    the storage failed: an I/O error or a full disk at the volume or the repository
+  6    the storage failed: an I/O error or a full disk at the volume or the repository, or
+       the temporary snapshot broke during the read (e.g. its copy-on-write area filled up)
   7    a storage node could not be reached or broke the connection (try again later)
   130  interrupted by SIGINT/SIGTERM; temporaries were cleaned up
 )";

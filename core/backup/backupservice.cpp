@@ -417,7 +417,7 @@ void BackupService::transfer(BackupRun &run)
         options.healthCheck = [&driver, snapName] {
             const QString problem = driver.snapshotProblem(snapName);
             if (!problem.isEmpty())
-                throw Error(problem);
+                throw Error(problem, ErrorKind::Storage);
         };
     TransferStats stats;
     try {
@@ -430,7 +430,8 @@ void BackupService::transfer(BackupRun &run)
         const QString problem = snapName.isEmpty() ? QString() : driver.snapshotProblem(snapName);
         if (problem.isEmpty() || e.message().contains(problem))
             throw;
-        throw Error(problem + QStringLiteral(" (") + e.message() + QLatin1Char(')'));
+        // The snapshot broke under the read: a storage failure, whatever the read reported.
+        throw Error(problem + QStringLiteral(" (") + e.message() + QLatin1Char(')'), ErrorKind::Storage);
     }
     run.source.reset();
     m_job.flushProgress();
@@ -439,7 +440,7 @@ void BackupService::transfer(BackupRun &run)
         // The copy is only as good as the snapshot was for the whole read.
         const QString problem = driver.snapshotProblem(snapName);
         if (!problem.isEmpty())
-            throw Error(problem);
+            throw Error(problem, ErrorKind::Storage);
     }
     m_job.info(QStringLiteral("read %1, stored %2 (%3 new chunks, %4 deduplicated, %5 zero) in %6 s")
                    .arg(formatSize(stats.bytes), formatSize(stats.bytesStored))

@@ -115,8 +115,20 @@ void sparseCopy(int src, int dst, qint64 size, const QElapsedTimer *clock, qint6
             if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
                 buffer.resize(size_t(kStep));
                 n = ::pread(src, buffer.data(), want, at);
-                if (n > 0 && ::pwrite(dst, buffer.data(), size_t(n), at) != n)
-                    n = -1;
+                // A short write is not an error by itself: write the rest, and the next call
+                // reports the real cause (ENOSPC, EIO) in errno instead of a stale one.
+                for (ssize_t written = 0; n > 0 && written < n;) {
+                    const ssize_t m = ::pwrite(dst, buffer.data() + written, size_t(n - written), at + written);
+                    if (m < 0 && errno == EINTR)
+                        continue;
+                    if (m <= 0) {
+                        if (m == 0)
+                            errno = ENOSPC;
+                        n = -1;
+                    } else {
+                        written += m;
+                    }
+                }
             }
             if (n < 0) {
                 const int err = errno;

@@ -127,7 +127,7 @@ c6_overflow() {
     dd if=/dev/urandom of=/dev/$VG/c6 bs=1M count=16 oflag=direct status=none
     wait $bpid || rc=$?
     cat $S/c6.out
-    [ $rc -eq 1 ] || why "backup exit code $rc, expected 1"
+    [ $rc -eq 6 ] || why "backup exit code $rc, expected 6 (storage: the snapshot overflowed)"
     grep -q "copy-on-write area full" $S/c6.out || why "failure does not name the overflow"
     id=$(newest_backup c6)
     [ "$(backup_field $id status)" = error ] || why "backup status $(backup_field $id status), expected error"
