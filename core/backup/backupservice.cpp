@@ -230,10 +230,16 @@ Step BackupService::snapshotStep(BackupRun &run)
         setConsistency(run, run.driver->copyConsistency(run.snapshotName));
     };
     step.undo = [this, &run]() -> QCoro::Task<void> {
-        m_snapshots->setStatus(run.snapshotRowId, QStringLiteral("deleting"));
+        m_snapshots->setStatus(run.snapshotRowId, SnapshotStatus::Deleting);
         // Arguments of a co_await are named locals: GCC 12 destroys some temporaries there twice.
         const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, run.snapshotName, {}, run.snapshot.providerId};
-        co_await removeTemporary(*run.driver, snapshot);
+        try {
+            co_await removeTemporary(*run.driver, snapshot);
+        } catch (...) {
+            // Kept with its id: the next cleanup (or start) retries the removal.
+            m_snapshots->setStatus(run.snapshotRowId, SnapshotStatus::ErrorDeleting);
+            throw;
+        }
         m_snapshots->markDeleted(run.snapshotRowId);
     };
     step.undoWhat = QStringLiteral("removing temporary snapshot %1").arg(tempSnapshotName(run.backupId));

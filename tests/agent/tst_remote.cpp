@@ -351,11 +351,24 @@ void TestRemote::agentKilledMidTransfer()
     const QString err = QString::fromUtf8(run->readAllStandardError());
     QCOMPARE(run->exitCode(), 7); // ExitNetwork: the node broke the connection
     QVERIFY2(err.contains(QLatin1String("storage node node2")), qPrintable(err));
-    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM backups ORDER BY created_at DESC LIMIT 1")), QStringLiteral("error"));
+    const QString backupId = m_ctl.queryOne(QStringLiteral("SELECT id FROM backups ORDER BY created_at DESC LIMIT 1"));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM backups WHERE id='%1'").arg(backupId)), QStringLiteral("error"));
     QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(busy2)), QStringLiteral("in-use"));
-    // After its restart the agent reaps what the job left.
+    // Its snapshot could not be removed (the node was gone): kept with the agent's id for a retry.
+    const QString snapshotRow = QStringLiteral("SELECT %1 FROM snapshots WHERE backup_id='%2'").arg(QStringLiteral("%1"), backupId);
+    QCOMPARE(m_ctl.queryOne(snapshotRow.arg(QStringLiteral("status"))), QStringLiteral("error_deleting"));
+    QVERIFY(!m_ctl.queryOne(snapshotRow.arg(QStringLiteral("provider_id"))).isEmpty());
+    // A cleanup while the node is still down keeps it for the next one.
+    CtlRun r = ctl({QStringLiteral("cleanup")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QCOMPARE(m_ctl.queryOne(snapshotRow.arg(QStringLiteral("status"))), QStringLiteral("error_deleting"));
+    // After its restart the agent reaps what the job left; the console's cleanup asks it to
+    // delete the snapshot by its id and, answered, forgets it.
     QString why;
     QVERIFY2(n2.agent.start(&why), qPrintable(why));
+    r = ctl({QStringLiteral("cleanup")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QCOMPARE(m_ctl.queryOne(snapshotRow.arg(QStringLiteral("status"))), QStringLiteral("deleted"));
     checkNothingLeft(n2);
 }
 
