@@ -25,6 +25,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocale>
+#include <QScopeGuard>
 #include <QSysInfo>
 #include <QUuid>
 
@@ -223,6 +224,12 @@ Step BackupService::snapshotStep(BackupRun &run)
     step.act = [this, &run]() -> QCoro::Task<void> {
         const QString volumeName = run.volume.name;
         const QString snapshotName = run.snapshotName;
+        // A storage that names the snapshot before it exists (an agent's operation) has that
+        // name recorded at once: a cancel or a crash during a slow copy is undone by it.
+        run.driver->setProviderIdRecorder([this, &run](const QString &, const QString &providerId) {
+            m_snapshots->setProvider(run.snapshotRowId, providerId, run.driver->id(), {});
+        });
+        const auto forget = qScopeGuard([&run] { run.driver->setProviderIdRecorder({}); });
         run.snapshot = co_await run.driver->createSnapshot(volumeName, snapshotName);
         m_snapshots->setStatus(run.snapshotRowId, QStringLiteral("available"));
         m_snapshots->setProvider(run.snapshotRowId, run.snapshot.providerId, run.snapshot.providerLocation, {});
@@ -230,10 +237,16 @@ Step BackupService::snapshotStep(BackupRun &run)
         setConsistency(run, run.driver->copyConsistency(run.snapshotName));
     };
     step.undo = [this, &run]() -> QCoro::Task<void> {
-        m_snapshots->setStatus(run.snapshotRowId, QStringLiteral("deleting"));
+        m_snapshots->setStatus(run.snapshotRowId, SnapshotStatus::Deleting);
         // Arguments of a co_await are named locals: GCC 12 destroys some temporaries there twice.
         const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, run.snapshotName, {}, run.snapshot.providerId};
-        co_await removeTemporary(*run.driver, snapshot);
+        try {
+            co_await removeTemporary(*run.driver, snapshot);
+        } catch (...) {
+            // Kept with its id: the next cleanup (or start) retries the removal.
+            m_snapshots->setStatus(run.snapshotRowId, SnapshotStatus::ErrorDeleting);
+            throw;
+        }
         m_snapshots->markDeleted(run.snapshotRowId);
     };
     step.undoWhat = QStringLiteral("removing temporary snapshot %1").arg(tempSnapshotName(run.backupId));

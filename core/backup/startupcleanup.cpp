@@ -30,6 +30,7 @@ QCoro::Task<CleanupReport> StartupCleanup::run()
 {
     CleanupReport report;
     thawDeadFreezes(report); // first: a workload may be hanging on it
+    co_await retryFailedSnapshotRemovals(report);
     co_await resetCreatingBackups(report);
     co_await resetRestores(report);
     co_await finishDeletes(report);
@@ -70,6 +71,8 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
                 ++report.temporariesRemoved;
                 report.messages << QStringLiteral("removed temporary snapshot %1").arg(name);
             } catch (const Error &e) {
+                if (snap)
+                    snapshots.setStatus(snap->id, SnapshotStatus::ErrorDeleting); // retried by every cleanup
                 report.messages << QStringLiteral("could not remove temporary snapshot %1: %2").arg(name, e.message());
             }
         }
@@ -105,6 +108,33 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
         });
         ++report.backupsReset;
         report.messages << QStringLiteral("backup %1 of %2: %3").arg(b.id, b.volumeName, kResetReason);
+    }
+}
+
+QCoro::Task<void> StartupCleanup::retryFailedSnapshotRemovals(CleanupReport &report)
+{
+    // A temporary snapshot whose removal failed (its storage node unreachable at that moment) is
+    // kept as 'error_deleting' with its storage id until its storage confirms the deletion.
+    SnapshotStore snapshots(m_catalog);
+    for (const Snapshot &snap : snapshots.withStatus(SnapshotStatus::ErrorDeleting)) {
+        VolumeDriver *driver = nullptr;
+        try {
+            driver = &m_drivers.forVolume(snap.volumeId);
+        } catch (const Error &e) {
+            report.messages << QStringLiteral("temporary snapshot %1: %2; its removal is retried when that storage is "
+                                              "configured again").arg(snap.name, e.message());
+            continue;
+        }
+        try {
+            const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, snap.name, snap.backupId, snap.providerId};
+            co_await driver->removeTemporary(snapshot);
+            snapshots.markDeleted(snap.id);
+            ++report.temporariesRemoved;
+            report.messages << QStringLiteral("removed temporary snapshot %1 (its earlier removal had failed)").arg(snap.name);
+        } catch (const Error &e) {
+            report.messages << QStringLiteral("could not remove temporary snapshot %1 (retried at the next cleanup): %2")
+                                   .arg(snap.name, e.message());
+        }
     }
 }
 
@@ -248,7 +278,10 @@ QCoro::Task<void> StartupCleanup::removeDriverLeftovers(CleanupReport &report)
 void StartupCleanup::resetVolumes(CleanupReport &report)
 {
     // Volumes left 'backing-up' / 'restoring-backup' by a dead process without a matching row.
-    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT id, status, status_worker FROM volumes WHERE status IN (?, ?)"),
+    // Only the engine's own operations: they record their worker. A status without one is what
+    // the storage itself reported (a storage node's agent restoring onto its volume), not ours.
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT id, status, status_worker FROM volumes WHERE status IN (?, ?) "
+                                                "AND status_worker IS NOT NULL AND status_worker <> ''"),
                                  {VolumeStatus::BackingUp, VolumeStatus::RestoringBackup});
     QList<QPair<QString, QString>> stale;
     while (q.next())

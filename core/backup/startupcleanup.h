@@ -19,6 +19,7 @@ public:
     QCoro::Task<CleanupReport> run();
 
 private:
+    QCoro::Task<void> retryFailedSnapshotRemovals(CleanupReport &report);
     QCoro::Task<void> resetCreatingBackups(CleanupReport &report);
     QCoro::Task<void> resetRestores(CleanupReport &report);
     QCoro::Task<void> finishDeletes(CleanupReport &report);

@@ -148,11 +148,11 @@ void SnapshotStore::insert(const Snapshot &s)
                    {s.id, s.volumeId, sql::text(s.backupId), s.name, s.status, sql::now(), sql::now()});
 }
 
-std::optional<Snapshot> SnapshotStore::find(const QString &id) const
+namespace {
+const QString kSnapshotColumns = QStringLiteral("id, volume_id, backup_id, name, status, provider_id, provider_location, provider_auth, created_at");
+
+Snapshot snapshotFrom(const QSqlQuery &q)
 {
-    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT id, volume_id, backup_id, name, status, provider_id, provider_location, provider_auth, created_at FROM snapshots WHERE id = ?"), {id});
-    if (!q.next())
-        return std::nullopt;
     Snapshot s;
     s.id = q.value(0).toString();
     s.volumeId = q.value(1).toString();
@@ -164,6 +164,25 @@ std::optional<Snapshot> SnapshotStore::find(const QString &id) const
     s.providerAuth = q.value(7).toString();
     s.createdAt = sql::toTime(q.value(8));
     return s;
+}
+} // namespace
+
+std::optional<Snapshot> SnapshotStore::find(const QString &id) const
+{
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT %1 FROM snapshots WHERE id = ?").arg(kSnapshotColumns), {id});
+    if (!q.next())
+        return std::nullopt;
+    return snapshotFrom(q);
+}
+
+QList<Snapshot> SnapshotStore::withStatus(const QString &status) const
+{
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT %1 FROM snapshots WHERE status = ? AND deleted_at IS NULL ORDER BY created_at")
+                                     .arg(kSnapshotColumns), {status});
+    QList<Snapshot> out;
+    while (q.next())
+        out << snapshotFrom(q);
+    return out;
 }
 
 void SnapshotStore::setStatus(const QString &id, const QString &status)

@@ -53,6 +53,8 @@ public:
     void setExport(const QString &id, const QString &exportId);
     void setConnection(const QString &id, const QString &connection, const QString &providerAuth);
     void markDeleted(const QString &id);
+    // Rows in `status` that are not deleted (e.g. 'error_deleting': a removal to retry).
+    QList<Snapshot> withStatus(const QString &status) const;
 
 private:
     Catalog &m_catalog;

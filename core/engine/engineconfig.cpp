@@ -45,6 +45,7 @@ EngineConfig EngineConfig::load(const QString &iniFile)
     c.postSnapshotHook = s.value(QStringLiteral("post_snapshot_hook"), c.postSnapshotHook).toString();
     c.agents = s.value(QStringLiteral("agents"), c.agents).toStringList();
     c.agentLeaseSeconds = s.value(QStringLiteral("agent_lease_seconds"), c.agentLeaseSeconds).toInt();
+    c.agentOperationTimeoutSeconds = s.value(QStringLiteral("agent_operation_timeout_seconds"), c.agentOperationTimeoutSeconds).toInt();
     return c;
 }
 
@@ -91,6 +92,7 @@ void EngineConfig::save(const QString &iniFile) const
     s.setValue(QStringLiteral("post_snapshot_hook"), postSnapshotHook);
     s.setValue(QStringLiteral("agents"), agents);
     s.setValue(QStringLiteral("agent_lease_seconds"), agentLeaseSeconds);
+    s.setValue(QStringLiteral("agent_operation_timeout_seconds"), agentOperationTimeoutSeconds);
     s.sync();
 }
 
@@ -105,7 +107,8 @@ DriverSettings EngineConfig::driverSettings() const
                  {QStringLiteral("pre_snapshot_hook"), preSnapshotHook},
                  {QStringLiteral("post_snapshot_hook"), postSnapshotHook},
                  {QStringLiteral("console_state_dir"), consoleStateDir()},
-                 {QStringLiteral("agent_lease_seconds"), agentLeaseSeconds}};
+                 {QStringLiteral("agent_lease_seconds"), agentLeaseSeconds},
+                 {QStringLiteral("agent_operation_timeout_seconds"), agentOperationTimeoutSeconds}};
     // A driver per configured agent this console trusts; the others are named by the front end.
     QStringList remote;
     try {

@@ -30,13 +30,14 @@ struct EngineConfig
     // (pinned in consoleStateDir(), see StorageNodes) get a driver.
     QStringList agents;
     int agentLeaseSeconds = 60;      // what a reader asks its export's lease to be, each time it extends it
+    int agentOperationTimeoutSeconds = 600; // how long one agent operation (a snapshot, a clone, a deletion) may take
 
     // $XDG_DATA_HOME/ndbackup/{catalog.sqlite,repository}; no pools.
     static EngineConfig defaults();
     // defaults() overlaid with the INI file (keys are the member names in snake_case:
     // catalog, repository_root, image_pools, lvm_volume_groups, max_concurrent_jobs,
     // default_container, freeze_filesystems, freeze_limit_ms, refuse_inconsistent_copies, lvm_snapshot_percent,
-    // pre_snapshot_hook, post_snapshot_hook, agents, agent_lease_seconds). A missing file is not an error.
+    // pre_snapshot_hook, post_snapshot_hook, agents, agent_lease_seconds, agent_operation_timeout_seconds). A missing file is not an error.
     static EngineConfig load(const QString &iniFile);
     // Throws InvalidInputError naming the file (and line) when it is a directory, unreadable or
     // not an INI file of `key = value` lines and [sections]: load() would silently ignore it.

@@ -43,7 +43,7 @@ public:
 
     bool isCancelled() const { return m_cancel && m_cancel->load(); }
     void throwIfCancelled() const;
-    const std::atomic<bool> *cancelFlag() const { return m_cancel; }
+    const std::atomic<bool> *cancelFlag() const override { return m_cancel; }
     QString phase() const;
 
     // The work succeeded but its result falls short (e.g. a copy that is not point-in-time): the

@@ -21,6 +21,13 @@ inline const QString Deleted = QStringLiteral("deleted");
 inline const QString Error = QStringLiteral("error");
 } // namespace BackupStatus
 
+// snapshots.status words the cleanup acts on (the others: creating, available, deleted).
+namespace SnapshotStatus {
+inline const QString Deleting = QStringLiteral("deleting");
+// Its removal failed (e.g. the storage node was unreachable): every cleanup retries it by its id.
+inline const QString ErrorDeleting = QStringLiteral("error_deleting");
+} // namespace SnapshotStatus
+
 namespace JobStatus {
 inline const QString Queued = QStringLiteral("queued");
 inline const QString Running = QStringLiteral("running");

@@ -4,6 +4,7 @@
 
 #include <QCoroNetworkReply>
 #include <QCoroTimer>
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QHostAddress>
 #include <QJsonDocument>
@@ -61,6 +62,8 @@ struct AgentClient::Private
     TlsIdentity console;
     QString pinned;
     int timeoutMs = 15000;
+    int operationSeconds = kDefaultAgentOperationSeconds;
+    const std::atomic<bool> *cancel = nullptr;
     QNetworkAccessManager nam;
     QSslCertificate lastPeer;   // as the last handshake presented it
     bool mismatch = false;      // the last handshake presented another certificate
@@ -174,25 +177,64 @@ QJsonObject AgentClient::callBlocking(const QByteArray &method, const QString &p
     return finish(reply, method, path);
 }
 
-QCoro::Task<QJsonObject> AgentClient::runOperation(const char *method, QString path, QJsonObject body)
+void AgentClient::setOperationLimit(int seconds)
 {
+    d->operationSeconds = std::max(1, seconds);
+}
+
+void AgentClient::setCancelFlag(const std::atomic<bool> *cancel)
+{
+    d->cancel = cancel;
+}
+
+QCoro::Task<QJsonObject> AgentClient::runOperation(const char *method, QString path, QJsonObject body,
+                                                   std::function<void(const QString &)> accepted, bool cancellable)
+{
+    if (cancellable && d->cancel && d->cancel->load())
+        throw CancelledError();
     const QJsonObject first = co_await call(method, path, body);
-    QJsonObject op = first.value(QStringLiteral("operation")).toObject();
+    const QJsonObject op = first.value(QStringLiteral("operation")).toObject();
     const QString id = op.value(QStringLiteral("id")).toString();
     if (id.isEmpty())
         throw Error(QStringLiteral("%1 %2 on agent %3 answered no operation").arg(QString::fromLatin1(method), path, m_address.text()));
+    if (accepted)
+        accepted(id);
+    const QString what = QStringLiteral("%1 %2").arg(QString::fromLatin1(method), path);
+    const QJsonObject ended = co_await pollOperation(op, what, cancellable);
+    if (ended.value(QStringLiteral("status")).toString() == QLatin1String("failed")) {
+        const QJsonObject error = ended.value(QStringLiteral("error")).toObject();
+        throw Error(QStringLiteral("agent %1: %2").arg(m_address.text(), error.value(QStringLiteral("message")).toString()),
+                    errorKindFromName(error.value(QStringLiteral("kind")).toString()));
+    }
+    co_return ended.value(QStringLiteral("result")).toObject();
+}
+
+QCoro::Task<QJsonObject> AgentClient::waitForOperation(QString id)
+{
+    const QJsonObject op{{QStringLiteral("id"), id}};
+    const QString what = QStringLiteral("operation %1").arg(id);
+    co_return co_await pollOperation(op, what, false);
+}
+
+QCoro::Task<QJsonObject> AgentClient::pollOperation(QJsonObject op, QString what, bool cancellable)
+{
+    const QString id = op.value(QStringLiteral("id")).toString();
+    QElapsedTimer elapsed;
+    elapsed.start();
     // Long operations return at once; a short interval first, then at most every second.
     int delayMs = 50;
     for (;;) {
         // The answer to the request names the operation; its result and error are in GET's.
         const QString status = op.value(QStringLiteral("status")).toString();
-        if (status == QLatin1String("succeeded") && op.contains(QStringLiteral("result")))
-            co_return op.value(QStringLiteral("result")).toObject();
-        if (status == QLatin1String("failed") && op.contains(QStringLiteral("error"))) {
-            const QJsonObject error = op.value(QStringLiteral("error")).toObject();
-            throw Error(QStringLiteral("agent %1: %2").arg(m_address.text(), error.value(QStringLiteral("message")).toString()),
-                        errorKindFromName(error.value(QStringLiteral("kind")).toString()));
-        }
+        if ((status == QLatin1String("succeeded") && op.contains(QStringLiteral("result")))
+            || (status == QLatin1String("failed") && op.contains(QStringLiteral("error"))))
+            co_return op;
+        if (cancellable && d->cancel && d->cancel->load())
+            throw CancelledError();
+        if (elapsed.elapsed() >= qint64(d->operationSeconds) * 1000)
+            throw Error(QStringLiteral("operation %1 (%2) on storage node %3 did not finish within %4 s; it may still be running "
+                                       "there. Check the node's storage, or raise agent_operation_timeout_seconds.")
+                            .arg(id, what, m_address.text()).arg(d->operationSeconds));
         if (status == QLatin1String("running")) {
             const std::chrono::milliseconds delay(delayMs);
             co_await QCoro::sleepFor(delay);

@@ -12,6 +12,8 @@
 #include <QSslCertificate>
 #include <QString>
 
+#include <atomic>
+#include <functional>
 #include <memory>
 
 class QNetworkReply;
@@ -19,6 +21,7 @@ class QNetworkReply;
 namespace ndb {
 
 inline constexpr quint16 kDefaultAgentPort = 8787;
+inline constexpr int kDefaultAgentOperationSeconds = 600;
 
 // Where an agent listens: "HOST[:PORT]" (port 8787 when left out).
 struct AgentAddress
@@ -50,8 +53,19 @@ public:
     // Refused when its certificate is not the pinned one.
     QCoro::Task<QJsonObject> call(const char *method, QString path, QJsonObject body = {});
     // A request answered 202 with an operation: polls it until it ends; returns its "result"
-    // (throws the operation's error when it failed).
-    QCoro::Task<QJsonObject> runOperation(const char *method, QString path, QJsonObject body = {});
+    // (throws the operation's error when it failed). `accepted` gets the operation's id before
+    // the first poll (so that it can be recorded). The wait ends with an error naming the node and
+    // the operation after the operation limit, and with CancelledError once the cancel flag is set
+    // (the operation itself goes on on the node: wait for it with waitForOperation to undo it).
+    // `cancellable` false: for undoing (a deletion runs to its end even in a cancelled job).
+    QCoro::Task<QJsonObject> runOperation(const char *method, QString path, QJsonObject body = {},
+                                          std::function<void(const QString &)> accepted = {}, bool cancellable = true);
+    // Polls the operation `id` until it ends (under the operation limit, never cancelled: for
+    // undoing what it made); returns the ended operation ({"status","result"|"error"}).
+    QCoro::Task<QJsonObject> waitForOperation(QString id);
+    // How long one operation may take (default 10 minutes); the flag a job's cancel sets (may be null).
+    void setOperationLimit(int seconds);
+    void setCancelFlag(const std::atomic<bool> *cancel);
     // The same request, blocking this thread in a local event loop: only for a thread that has
     // nothing else to do (the lease keeper).
     QJsonObject callBlocking(const QByteArray &method, const QString &path, const QJsonObject &body = {});
@@ -63,6 +77,7 @@ public:
 private:
     QNetworkReply *send(const QByteArray &method, const QString &path, const QJsonObject &body);
     QJsonObject finish(QNetworkReply *reply, const QByteArray &method, const QString &path);
+    QCoro::Task<QJsonObject> pollOperation(QJsonObject op, QString what, bool cancellable);
 
     struct Private;
     AgentAddress m_address;

@@ -5,6 +5,8 @@
 // level. Implementations are thread-safe.
 #include <QString>
 
+#include <atomic>
+
 namespace ndb {
 
 class JobLog
@@ -20,6 +22,8 @@ public:
     void error(const QString &message) { event(QStringLiteral("error"), message); }
     // A command line and what it printed.
     void command(const QString &message) { event(QStringLiteral("command"), message); }
+    // The job's cancel flag, for code that waits on something slow (null: not cancellable).
+    virtual const std::atomic<bool> *cancelFlag() const { return nullptr; }
 };
 
 } // namespace ndb

@@ -12,6 +12,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 
 namespace ndb {
@@ -123,6 +124,22 @@ public:
     // Removes other leftovers of processes that died (e.g. an image pool's reflink probe files);
     // returns what was removed. Never touches what a live process uses.
     virtual QCoro::Task<QStringList> removeLeftovers() { co_return QStringList(); }
+
+    // Where a driver hands the storage's id of a temporary it is still waiting for (an agent's
+    // operation id) to the catalog, before it waits: a cancel or a crash then removes it by id.
+    // Set by the orchestration around one call; empty otherwise.
+    using ProviderIdRecorder = std::function<void(const QString &temporaryName, const QString &providerId)>;
+    void setProviderIdRecorder(ProviderIdRecorder recorder) { m_recordProviderId = std::move(recorder); }
+
+protected:
+    void recordProviderId(const QString &temporaryName, const QString &providerId) const
+    {
+        if (m_recordProviderId)
+            m_recordProviderId(temporaryName, providerId);
+    }
+
+private:
+    ProviderIdRecorder m_recordProviderId;
 };
 
 // Names of temporary objects; the prefix lets cleanup find them without the catalog.

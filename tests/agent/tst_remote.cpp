@@ -8,6 +8,7 @@
 #include "agent/support/agentnode.h"
 #include "support/ctlrunner.h"
 #include "support/scratchfs.h"
+#include "support/slowlvm.h"
 #include "support/writercheck.h"
 
 #include <QCryptographicHash>
@@ -18,6 +19,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -58,6 +60,8 @@ private slots:
     void agentKilledMidTransfer();
     void consoleKilledMidRead();
     void consoleRestartDeletesSnapshotBeforeLeaseEnds();
+    void poolWithoutReflinkCopiesThroughTheConsole();
+    void slowOperationHasADeadlineAndHonoursCancel();
     void offlineNodeDoesNotStopLocalWork();
 
 private:
@@ -77,6 +81,8 @@ private:
     QString m_consoleConfig;
     QStringList m_originalFiles[2];
     QFile m_steadyHolder; // keeps node1's steady volume in use without changing it
+    std::unique_ptr<ScratchFilesystem> m_ext4; // node1's second pool: no reflink, temporary clones
+    QFile m_heldHolder;   // keeps its 'held' volume in use
 };
 
 void TestRemote::initTestCase()
@@ -124,7 +130,25 @@ void TestRemote::initTestCase()
             m_steadyHolder.setFileName(steady.fileName());
             QVERIFY(m_steadyHolder.open(QIODevice::ReadWrite)); // a writable descriptor makes it in-use
         }
-        QVERIFY2(n.agent.configure(m_dir->path(), QStringLiteral("127.0.0.%1").arg(i + 2), name, {n.pool}, 4, i + 1, &why),
+        QStringList pools{n.pool};
+        if (i == 0) {
+            // A pool without reflink (ext4): the agent copies into a temporary clone, and an in-use
+            // volume without a mounted filesystem to freeze is copied while it may be written.
+            NDB_TRY(m_ext4 = std::make_unique<ScratchFilesystem>(m_dir->path(), QStringLiteral("ext4"), 64, QStringLiteral("ext4pool")));
+            for (const char *volume : {"held", "plain"}) {
+                QFile f(m_ext4->mountPoint() + QStringLiteral("/%1.img").arg(QLatin1String(volume)));
+                QVERIFY(f.open(QIODevice::WriteOnly));
+                QByteArray block(1 << 20, Qt::Uninitialized);
+                for (int b = 0; b < 4; ++b) {
+                    QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(block.data()), block.size() / 4);
+                    QCOMPARE(f.write(block), qint64(block.size()));
+                }
+            }
+            m_heldHolder.setFileName(m_ext4->mountPoint() + QStringLiteral("/held.img"));
+            QVERIFY(m_heldHolder.open(QIODevice::ReadWrite));
+            pools << m_ext4->mountPoint();
+        }
+        QVERIFY2(n.agent.configure(m_dir->path(), QStringLiteral("127.0.0.%1").arg(i + 2), name, pools, 4, i + 1, &why),
                  qPrintable(why));
         QVERIFY2(n.agent.start(&why), qPrintable(why));
         n.writerLog = m_dir->filePath(name + QStringLiteral("-writer.log"));
@@ -145,6 +169,8 @@ void TestRemote::cleanupTestCase()
             qInfo("%s log:\n%s", qPrintable(n.agent.nodeName), log.constData());
     }
     m_steadyHolder.close();
+    m_heldHolder.close();
+    m_ext4.reset();
     for (Node &n : m_nodes)
         n.fs.reset();
     m_cleanup.reset();
@@ -351,11 +377,24 @@ void TestRemote::agentKilledMidTransfer()
     const QString err = QString::fromUtf8(run->readAllStandardError());
     QCOMPARE(run->exitCode(), 7); // ExitNetwork: the node broke the connection
     QVERIFY2(err.contains(QLatin1String("storage node node2")), qPrintable(err));
-    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM backups ORDER BY created_at DESC LIMIT 1")), QStringLiteral("error"));
+    const QString backupId = m_ctl.queryOne(QStringLiteral("SELECT id FROM backups ORDER BY created_at DESC LIMIT 1"));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM backups WHERE id='%1'").arg(backupId)), QStringLiteral("error"));
     QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(busy2)), QStringLiteral("in-use"));
-    // After its restart the agent reaps what the job left.
+    // Its snapshot could not be removed (the node was gone): kept with the agent's id for a retry.
+    const QString snapshotRow = QStringLiteral("SELECT %1 FROM snapshots WHERE backup_id='%2'").arg(QStringLiteral("%1"), backupId);
+    QCOMPARE(m_ctl.queryOne(snapshotRow.arg(QStringLiteral("status"))), QStringLiteral("error_deleting"));
+    QVERIFY(!m_ctl.queryOne(snapshotRow.arg(QStringLiteral("provider_id"))).isEmpty());
+    // A cleanup while the node is still down keeps it for the next one.
+    CtlRun r = ctl({QStringLiteral("cleanup")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QCOMPARE(m_ctl.queryOne(snapshotRow.arg(QStringLiteral("status"))), QStringLiteral("error_deleting"));
+    // After its restart the agent reaps what the job left; the console's cleanup asks it to
+    // delete the snapshot by its id and, answered, forgets it.
     QString why;
     QVERIFY2(n2.agent.start(&why), qPrintable(why));
+    r = ctl({QStringLiteral("cleanup")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QCOMPARE(m_ctl.queryOne(snapshotRow.arg(QStringLiteral("status"))), QStringLiteral("deleted"));
     checkNothingLeft(n2);
 }
 
@@ -412,6 +451,157 @@ void TestRemote::consoleRestartDeletesSnapshotBeforeLeaseEnds()
     QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM backups WHERE id='%1'").arg(backupId)), QStringLiteral("error"));
     QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(busy2)), QStringLiteral("in-use"));
     checkNothingLeft(n2);
+}
+
+void TestRemote::poolWithoutReflinkCopiesThroughTheConsole()
+{
+    // Data path 5 over a temporary clone ("kind":"volume"): the node's consistency reaches the
+    // console's catalog, its job outcome and `backup show`.
+    const QString held = volumeId(QStringLiteral("node1"), QStringLiteral("held"));
+    const QString plain = volumeId(QStringLiteral("node1"), QStringLiteral("plain"));
+    QVERIFY(!held.isEmpty() && !plain.isEmpty());
+    const QStringList ext4Files = QDir(m_ext4->mountPoint()).entryList(QDir::Files, QDir::Name);
+    const auto nothingLeft = [&] {
+        const bool clean = waitFor([&] {
+            return QDir(m_ext4->mountPoint()).entryList(QDir::Files, QDir::Name) == ext4Files
+                   && QDir(m_nodes[0].agent.stateDir + QStringLiteral("/exports")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty();
+        }, 20000);
+        QVERIFY2(clean, qPrintable(QDir(m_ext4->mountPoint()).entryList(QDir::Files, QDir::Name).join(QLatin1Char(' '))));
+        QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT COUNT(*) FROM snapshots WHERE deleted_at IS NULL")), QStringLiteral("0"));
+    };
+
+    // In use, no filesystem to freeze: copied, but not point-in-time, and said so.
+    CtlRun r = ctl({QStringLiteral("--json"), QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--force"),
+                    QStringLiteral("--volume"), held});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QVERIFY2(r.err.contains(QLatin1String("completed with warnings")) && r.err.contains(QLatin1String("not a point-in-time copy")),
+             qPrintable(r.err));
+    const QJsonObject backup = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    const QString id = backup.value(QStringLiteral("id")).toString();
+    QVERIFY2(!id.isEmpty(), qPrintable(r.out));
+    QCOMPARE(backup.value(QStringLiteral("status")).toString(), QStringLiteral("available"));
+    QCOMPARE(backup.value(QStringLiteral("consistency")).toString(), QStringLiteral("not-point-in-time"));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT consistency FROM backups WHERE id='%1'").arg(id)), QStringLiteral("not-point-in-time"));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM jobs WHERE backup_id='%1'").arg(id)), QStringLiteral("succeeded-with-warnings"));
+    r = ctl({QStringLiteral("--json"), QStringLiteral("backup"), QStringLiteral("show"), id});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("consistency")).toString(),
+             QStringLiteral("not-point-in-time"));
+    // The volume is still in use and untouched; its copy equals it (nothing wrote it meanwhile).
+    const QString file = m_ctl.filePath(QStringLiteral("held.img"));
+    r = ctl({QStringLiteral("backup"), QStringLiteral("restore"), id, QStringLiteral("--to-file"), file});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(fileMd5(file), fileMd5(m_heldHolder.fileName()));
+    QFile::remove(file);
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(held)), QStringLiteral("in-use"));
+    nothingLeft();
+
+    // Required to be point-in-time: refused (exit 3), nothing left on the node nor in the catalog.
+    const QString backupsBefore = m_ctl.queryOne(QStringLiteral("SELECT COUNT(*) FROM backups WHERE status<>'error'"));
+    r = ctl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--force"), QStringLiteral("--require-point-in-time"),
+             QStringLiteral("--volume"), held});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains(QLatin1String("point-in-time")) && r.err.contains(QLatin1String("held")), qPrintable(r.err));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT COUNT(*) FROM backups WHERE status<>'error'")), backupsBefore);
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(held)), QStringLiteral("in-use"));
+    nothingLeft();
+
+    // An available volume on the same pool: a clean copy.
+    r = ctl({QStringLiteral("--json"), QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"), plain});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QVERIFY2(!r.err.contains(QLatin1String("warnings")), qPrintable(r.err));
+    const QJsonObject clean = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(clean.value(QStringLiteral("consistency")).toString(), QStringLiteral("detached"));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM jobs WHERE backup_id='%1'").arg(clean.value(QStringLiteral("id")).toString())),
+             QStringLiteral("succeeded"));
+    nothingLeft();
+}
+
+void TestRemote::slowOperationHasADeadlineAndHonoursCancel()
+{
+    // A third node whose storage answers slowly (its lvm takes 6 s for every lvs while the marker
+    // exists): the console waits for an operation at most agent_operation_timeout_seconds, and a
+    // cancel ends the wait; the operation's id is in the catalog before the wait.
+    const QString marker = m_dir->filePath(QStringLiteral("lvm-slow"));
+    AgentNode slow;
+    QString why;
+    {
+        std::unique_ptr<SlowLvm> lvm;
+        NDB_TRY(lvm = std::make_unique<SlowLvm>(m_dir->filePath(QStringLiteral("slowlvm")), 6, marker));
+        QVERIFY2(slow.configure(m_dir->path(), QStringLiteral("127.0.0.4"), QStringLiteral("node3"), {}, 60, 3, &why), qPrintable(why));
+        QFile conf(slow.configFile);
+        QVERIFY(conf.open(QIODevice::Append));
+        conf.write(QStringLiteral("lvm_volume_groups = %1\n").arg(SlowLvm::volumeGroup()).toUtf8());
+        conf.close();
+        QVERIFY2(slow.start(&why), qPrintable(why)); // inherits the slow lvm's PATH
+    }
+    const CtlRun show = ctl({QStringLiteral("show-fingerprint")});
+    QCOMPARE(slow.command({QStringLiteral("trust-console"), show.out.trimmed()}), 0);
+    const QStringList third{QStringLiteral("--agent"), slow.addressText()};
+    CtlRun r = ctl(third + QStringList{QStringLiteral("agent"), QStringLiteral("trust"), slow.addressText(), QStringLiteral("--fingerprint"),
+                                       slow.fingerprint});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    const QString data = QStringLiteral("remote:%1/data").arg(slow.addressText());
+    r = ctl(third + QStringList{QStringLiteral("volumes")});
+    QVERIFY2(r.out.contains(QLatin1String("data")), qPrintable(r.out + r.err));
+
+    const QString shortLimit = m_ctl.filePath(QStringLiteral("short-operations.conf"));
+    QFile conf(shortLimit);
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write("agent_lease_seconds = 3\nagent_operation_timeout_seconds = 2\n");
+    conf.close();
+    QVERIFY(QFile(marker).open(QIODevice::WriteOnly));
+    // The deadline: the snapshot's operation takes 6 s, the console waits 2 s and says so.
+    QElapsedTimer timer;
+    timer.start();
+    r = ctl(third + QStringList{QStringLiteral("--config"), shortLimit, QStringLiteral("backup"), QStringLiteral("create"),
+                                QStringLiteral("--volume"), data});
+    QVERIFY2(r.exitCode != 0 && r.err.contains(QLatin1String("did not finish within 2 s"))
+                 && r.err.contains(slow.addressText()) && r.err.contains(QLatin1String("agent_operation_timeout_seconds")),
+             qPrintable(r.err));
+    QString backupId = m_ctl.queryOne(QStringLiteral("SELECT id FROM backups WHERE volume_id='%1' ORDER BY created_at DESC LIMIT 1").arg(data));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM backups WHERE id='%1'").arg(backupId)), QStringLiteral("error"));
+    // The operation's id was recorded before the wait; the undo could not wait for it either
+    // (the same limit), so it is kept for the cleanup, which waits for it once the node answers.
+    const QString snapshotRow = QStringLiteral("SELECT %1 FROM snapshots WHERE backup_id='%2'").arg(QStringLiteral("%1"), backupId);
+    QVERIFY2(m_ctl.queryOne(snapshotRow.arg(QStringLiteral("provider_id"))).startsWith(QLatin1String("operation:")),
+             qPrintable(m_ctl.queryOne(snapshotRow.arg(QStringLiteral("provider_id")))));
+    QCOMPARE(m_ctl.queryOne(snapshotRow.arg(QStringLiteral("status"))), QStringLiteral("error_deleting"));
+    r = ctl(third + QStringList{QStringLiteral("cleanup")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    QCOMPARE(m_ctl.queryOne(snapshotRow.arg(QStringLiteral("status"))), QStringLiteral("deleted"));
+
+    // A cancel (SIGTERM) while the operation runs: the job ends cancelled (exit 130) without
+    // waiting for the operation's own end to report it, and its undo waits for what it made.
+    auto run = startCtl(third + QStringList{QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"), data});
+    const QString running = QStringLiteral("SELECT COUNT(*) FROM snapshots WHERE provider_id LIKE 'operation:%' AND status='creating'");
+    QVERIFY2(waitFor([&] { return m_ctl.queryOne(running) == QLatin1String("1"); }, 30000), "the backup never asked for its snapshot");
+    timer.restart();
+    ::kill(pid_t(run->processId()), SIGTERM);
+    QVERIFY(run->waitForFinished(60000));
+    const QString err = QString::fromUtf8(run->readAllStandardError());
+    QVERIFY2(run->exitCode() == 130, qPrintable(QStringLiteral("exit %1: %2").arg(run->exitCode()).arg(err)));
+    backupId = m_ctl.queryOne(QStringLiteral("SELECT id FROM backups WHERE volume_id='%1' ORDER BY created_at DESC LIMIT 1").arg(data));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT fail_reason FROM backups WHERE id='%1'").arg(backupId)), QStringLiteral("cancelled"));
+    QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT status FROM snapshots WHERE backup_id='%1'").arg(backupId)), QStringLiteral("deleted"));
+    QFile::remove(marker);
+    // Nothing on the node: no temporary row left in the agent's table.
+    int live = -1;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("node3"));
+        db.setDatabaseName(slow.stateDir + QStringLiteral("/agent.sqlite"));
+        if (db.open()) {
+            QSqlQuery q(db);
+            if (q.exec(QStringLiteral("SELECT COUNT(*) FROM snapshots WHERE deleted_at IS NULL")) && q.next())
+                live = q.value(0).toInt();
+            db.close();
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("node3"));
+    QCOMPARE(live, 0);
+    r = ctl(third + QStringList{QStringLiteral("agent"), QStringLiteral("forget"), slow.addressText()});
+    QCOMPARE(r.exitCode, 0);
+    slow.stop();
 }
 
 void TestRemote::offlineNodeDoesNotStopLocalWork()

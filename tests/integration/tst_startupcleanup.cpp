@@ -5,6 +5,7 @@
 #include "support/scratchfs.h"
 
 #include "catalog/catalog.h"
+#include "catalog/volumestore.h"
 #include "engine/engine.h"
 #include "model/status.h"
 #include "util/runsync.h"
@@ -112,6 +113,42 @@ private Q_SLOTS:
         NDB_TRY(report = engine.cleanup());
         QCOMPARE(report.backupsReset, 0);
         QCOMPARE(value(c, QStringLiteral("SELECT status FROM backups WHERE id='b1'")), BackupStatus::Creating);
+    }
+
+    void storageReportedStatusIsNotTheEnginesOperation()
+    {
+        // A storage node's agent restoring onto its volume reports it 'restoring-backup'; the
+        // console's inventory stores that status without a worker. The console's start must not
+        // take it for its own interrupted restore (that would make it a sticky 'error').
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const EngineConfig config = configIn(dir, {});
+        const QString dead = QSysInfo::machineHostName() + QStringLiteral(":999999:1");
+        Volume nodeVolume;
+        nodeVolume.driverId = QStringLiteral("remote:127.0.0.2:8787");
+        nodeVolume.name = QStringLiteral("db");
+        nodeVolume.id = nodeVolume.driverId + QStringLiteral("/db");
+        nodeVolume.host = QStringLiteral("node1");
+        nodeVolume.size = 1 << 20;
+        nodeVolume.status = VolumeStatus::RestoringBackup;
+        Volume ownRestore = nodeVolume;
+        ownRestore.name = QStringLiteral("web");
+        ownRestore.id = nodeVolume.driverId + QStringLiteral("/web");
+        ownRestore.status = VolumeStatus::Available;
+        {
+            Catalog c(config.catalogPath);
+            VolumeStore volumes(c);
+            volumes.upsertFromInventory(nodeVolume);
+            volumes.upsertFromInventory(ownRestore);
+            // The console's own restore onto the other one, by a process that died.
+            c.exec(QStringLiteral("UPDATE volumes SET status=?, previous_status=?, status_worker=? WHERE id=?"),
+                   {VolumeStatus::RestoringBackup, VolumeStatus::Available, dead, ownRestore.id});
+        }
+        Engine engine(config);
+        NDB_TRY(engine.start());
+        Catalog c(config.catalogPath);
+        QCOMPARE(value(c, QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(nodeVolume.id)), VolumeStatus::RestoringBackup);
+        QCOMPARE(value(c, QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(ownRestore.id)), VolumeStatus::Error);
     }
 
     void deadProcessFreezeIsThawedLiveOneKept()

@@ -23,6 +23,8 @@ namespace ndb {
 namespace {
 
 const QString kKind = QStringLiteral("remote");
+// A provider id that names the operation still making the snapshot, not the snapshot.
+const QString kOperationPrefix = QStringLiteral("operation:");
 
 QString encoded(const QString &id)
 {
@@ -154,6 +156,7 @@ RemoteDriver::RemoteDriver(const QString &location, const QVariantMap &options, 
     : m_address(AgentAddress::parse(location)),
       m_nodes(options.value(QStringLiteral("console_state_dir")).toString()),
       m_leaseSeconds(std::clamp(options.value(QStringLiteral("agent_lease_seconds"), 60).toInt(), 3, 3600)),
+      m_operationSeconds(std::max(1, options.value(QStringLiteral("agent_operation_timeout_seconds"), kDefaultAgentOperationSeconds).toInt())),
       m_log(log)
 {
     try {
@@ -187,6 +190,8 @@ AgentClient &RemoteDriver::client()
         m_pin = pin;
         m_identity = m_nodes.identity();
         m_client = std::make_unique<AgentClient>(m_address, *m_identity, pin->fingerprint);
+        m_client->setOperationLimit(m_operationSeconds);
+        m_client->setCancelFlag(m_log ? m_log->cancelFlag() : nullptr);
     }
     return *m_client;
 }
@@ -305,7 +310,14 @@ QCoro::Task<SnapshotHandle> RemoteDriver::createSnapshot(QString volume, QString
     }
     const QString path = QStringLiteral("/v1/volumes/%1/snapshots").arg(encoded(agentVolumeId(volume)));
     const QJsonObject body{{QStringLiteral("backup_id"), parsed.backupId}};
-    const QJsonObject result = co_await client().runOperation("POST", path, body);
+    // The operation's id is recorded before the wait: a cancel or a crash meanwhile still finds
+    // what it made (removeTemporary waits for it, then deletes its snapshot).
+    const auto accepted = [this, snapshotName](const QString &operationId) {
+        m_pendingOperations.insert(snapshotName, operationId);
+        recordProviderId(snapshotName, kOperationPrefix + operationId);
+    };
+    const QJsonObject result = co_await client().runOperation("POST", path, body, accepted);
+    m_pendingOperations.remove(snapshotName);
     const QJsonObject snap = result.value(QStringLiteral("snapshot")).toObject();
     SnapshotHandle handle;
     handle.name = snap.value(QStringLiteral("name")).toString(snapshotName);
@@ -324,6 +336,21 @@ QCoro::Task<SnapshotHandle> RemoteDriver::createSnapshot(QString volume, QString
 QString RemoteDriver::snapshotId(const QString &snapshotName, const QString &providerId) const
 {
     return providerId.isEmpty() ? m_snapshotIds.value(snapshotName) : providerId;
+}
+
+QCoro::Task<QString> RemoteDriver::snapshotOfOperation(QString operationId)
+{
+    QJsonObject op;
+    try {
+        op = co_await client().waitForOperation(operationId);
+    } catch (const Error &e) {
+        if (e.kind() == ErrorKind::NotFound)
+            co_return QString(); // the agent never queued it
+        throw;
+    }
+    if (op.value(QStringLiteral("status")).toString() != QLatin1String("succeeded"))
+        co_return QString(); // it failed: nothing was made
+    co_return op.value(QStringLiteral("result")).toObject().value(QStringLiteral("snapshot")).toObject().value(QStringLiteral("id")).toString();
 }
 
 QCoro::Task<void> RemoteDriver::deleteSnapshot(QString snapshotName)
@@ -440,7 +467,20 @@ QCoro::Task<void> RemoteDriver::removeTemporary(TemporaryObject object)
 {
     if (object.kind != TemporaryObject::Kind::Snapshot)
         co_return; // this driver never makes temporary volumes
-    const QString snapshot = snapshotId(object.name, object.providerId);
+    QString snapshot = snapshotId(object.name, object.providerId);
+    if (snapshot.isEmpty() && m_pendingOperations.contains(object.name))
+        snapshot = kOperationPrefix + m_pendingOperations.value(object.name);
+    if (snapshot.startsWith(kOperationPrefix)) {
+        // Cancelled or killed while the node was still making it: what did the operation make?
+        const QString operationId = snapshot.mid(kOperationPrefix.size());
+        snapshot = co_await snapshotOfOperation(operationId);
+        m_pendingOperations.remove(object.name);
+        if (snapshot.isEmpty()) {
+            m_snapshotIds.remove(object.name);
+            m_copyConsistency.remove(object.name);
+            co_return; // it made nothing
+        }
+    }
     if (snapshot.isEmpty())
         throw Error(QStringLiteral("the id of temporary snapshot %1 on agent %2 is not known; the agent removes it when its "
                                    "lease ends").arg(object.name, m_address.text()));
@@ -448,7 +488,8 @@ QCoro::Task<void> RemoteDriver::removeTemporary(TemporaryObject object)
     try {
         // Tears down its connection and export first (API.md).
         const QString path = QStringLiteral("/v1/snapshots/") + snapshot;
-        co_await client().runOperation("DELETE", path);
+        const QJsonObject noBody;
+        co_await client().runOperation("DELETE", path, noBody, {}, false);
     } catch (const Error &e) {
         if (e.kind() != ErrorKind::NotFound)
             throw; // already reaped: removed

@@ -22,7 +22,9 @@ class RemoteDriver : public VolumeDriver
 {
 public:
     // `location` is HOST[:PORT]; options: console_state_dir (the directory of the pins and the
-    // console's identity), agent_lease_seconds (what the reader asks for each time it extends).
+    // console's identity), agent_lease_seconds (what the reader asks for each time it extends),
+    // agent_operation_timeout_seconds (how long one operation on the node may take). A job's
+    // cancel (the log's cancel flag) ends the wait for an operation.
     RemoteDriver(const QString &location, const QVariantMap &options, JobLog *log = nullptr);
     ~RemoteDriver() override;
 
@@ -65,6 +67,8 @@ private:
     AgentClient &client();
     QString agentVolumeId(const QString &name);
     QString snapshotId(const QString &snapshotName, const QString &providerId) const;
+    // The snapshot an operation made, once it ended; empty when it made none.
+    QCoro::Task<QString> snapshotOfOperation(QString operationId);
     // <console state dir>/connections/<snapshot id>: libnbd's TLS directory of one connection.
     QString tlsDirectory(const QString &snapshotId) const;
     void removeTlsDirectory(const QString &snapshotId) const;
@@ -73,12 +77,14 @@ private:
     StorageNodes m_nodes;
     std::optional<PinnedAgent> m_pin;
     int m_leaseSeconds = 60;
+    int m_operationSeconds = kDefaultAgentOperationSeconds;
     JobLog *m_log = nullptr;
     std::optional<TlsIdentity> m_identity;
     std::unique_ptr<AgentClient> m_client;
     QString m_node;
     QHash<QString, QString> m_volumeIds;   // volume name -> the agent's volume id
     QHash<QString, QString> m_snapshotIds; // snapshot name -> the agent's snapshot id
+    QHash<QString, QString> m_pendingOperations; // snapshot name -> the operation making it, until it answered
     QHash<QString, QString> m_copyConsistency; // snapshot name -> the node's Consistency word
 };
 
