@@ -31,6 +31,7 @@ QCoro::Task<CleanupReport> StartupCleanup::run()
     CleanupReport report;
     thawDeadFreezes(report); // first: a workload may be hanging on it
     co_await resetCreatingBackups(report);
+    co_await removeUndoneSnapshots(report);
     co_await resetRestores(report);
     co_await finishDeletes(report);
     co_await removeOrphanTemporaries(report);
@@ -60,18 +61,8 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
         // available, the engine read it in place and holds nothing on it.
         if (driver && !b.tempSnapshotId.isEmpty()) {
             const std::optional<Snapshot> snap = snapshots.find(b.tempSnapshotId);
-            const QString name = snap ? snap->name : tempSnapshotName(b.id);
-            try {
-                // A remote snapshot is deleted on its agent by the agent's id (idempotent).
-                const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, name, b.id, snap ? snap->providerId : QString()};
-                co_await driver->removeTemporary(snapshot);
-                if (snap)
-                    snapshots.markDeleted(snap->id);
-                ++report.temporariesRemoved;
-                report.messages << QStringLiteral("removed temporary snapshot %1").arg(name);
-            } catch (const Error &e) {
-                report.messages << QStringLiteral("could not remove temporary snapshot %1: %2").arg(name, e.message());
-            }
+            co_await removeRecordedSnapshot(*driver, snap ? snap->id : QString(), snap ? snap->name : tempSnapshotName(b.id), b.id,
+                                            snap ? snap->providerId : QString(), report);
         }
         if (driver && !b.tempVolumeId.isEmpty()) {
             const QString name = DriverSet::volumeName(b.tempVolumeId);
@@ -105,6 +96,48 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
         });
         ++report.backupsReset;
         report.messages << QStringLiteral("backup %1 of %2: %3").arg(b.id, b.volumeName, kResetReason);
+    }
+}
+
+QCoro::Task<void> StartupCleanup::removeRecordedSnapshot(VolumeDriver &driver, QString rowId, QString name, QString backupId,
+                                                         QString providerId, CleanupReport &report)
+{
+    SnapshotStore snapshots(m_catalog);
+    try {
+        // A remote snapshot is deleted on its agent by the agent's id (idempotent).
+        const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, name, backupId, providerId};
+        co_await driver.removeTemporary(snapshot);
+        if (!rowId.isEmpty())
+            snapshots.markDeleted(rowId);
+        ++report.temporariesRemoved;
+        report.messages << QStringLiteral("removed temporary snapshot %1").arg(name);
+    } catch (const Error &e) {
+        report.messages << QStringLiteral("could not remove temporary snapshot %1: %2").arg(name, e.message());
+    }
+}
+
+QCoro::Task<void> StartupCleanup::removeUndoneSnapshots(CleanupReport &report)
+{
+    // A backup that ended (failed, or available with a cleanup warning) while its temporary
+    // snapshot could not be removed (a storage node cut off mid-job): the row stays undeleted and
+    // is retried here, so that nothing stays recorded as pending once the storage answers again.
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT s.id, s.name, s.backup_id, s.provider_id, s.volume_id FROM snapshots s "
+                                                "JOIN backups b ON b.id = s.backup_id "
+                                                "WHERE s.deleted_at IS NULL AND b.status <> ?"),
+                                 {BackupStatus::Creating});
+    struct Row { QString id, name, backupId, providerId, volumeId; };
+    QList<Row> rows;
+    while (q.next())
+        rows << Row{q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(), q.value(4).toString()};
+    for (const Row &r : std::as_const(rows)) {
+        VolumeDriver *driver = nullptr;
+        try {
+            driver = &m_drivers.forVolume(r.volumeId);
+        } catch (const Error &e) {
+            report.messages << QStringLiteral("temporary snapshot %1: %2; it cannot be checked").arg(r.name, e.message());
+            continue;
+        }
+        co_await removeRecordedSnapshot(*driver, r.id, r.name, r.backupId, r.providerId, report);
     }
 }
 

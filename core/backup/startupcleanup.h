@@ -9,6 +9,7 @@ namespace ndb {
 
 class Catalog;
 class DriverSet;
+class VolumeDriver;
 
 class StartupCleanup
 {
@@ -20,6 +21,10 @@ public:
 
 private:
     QCoro::Task<void> resetCreatingBackups(CleanupReport &report);
+    QCoro::Task<void> removeUndoneSnapshots(CleanupReport &report);
+    // Removes a temporary snapshot the catalog records (row `rowId`, may be empty) and marks it deleted.
+    QCoro::Task<void> removeRecordedSnapshot(VolumeDriver &driver, QString rowId, QString name, QString backupId,
+                                             QString providerId, CleanupReport &report);
     QCoro::Task<void> resetRestores(CleanupReport &report);
     QCoro::Task<void> finishDeletes(CleanupReport &report);
     QCoro::Task<void> removeOrphanTemporaries(CleanupReport &report);
