@@ -268,7 +268,7 @@ void TestLinkCut::linkCutMidTransfer()
     }
     const QString err = QString::fromUtf8(run->readAllStandardError());
     QVERIFY2(ended, qPrintable(QStringLiteral("the backup still ran 150 s after the link was cut: ") + err));
-    qInfo("the backup failed %.1f s after the link was cut", took / 1000.0);
+    qInfo("the backup failed %.1f s after the link was cut: %s", took / 1000.0, qPrintable(err.trimmed()));
     QCOMPARE(run->exitCode(), 7); // ExitNetwork
     QVERIFY2(err.contains(QLatin1String("storage node lcnode")), qPrintable(err));
     QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT COUNT(*) FROM backups WHERE status='available'")), QStringLiteral("0"));

@@ -489,15 +489,19 @@ struct NbdTuning
     qint64 requestSize = NbdConnectionProperties{}.requestSize;
 };
 
-// CPU seconds (user + sys) a running process has used so far, from /proc/PID/stat.
-double processCpu(pid_t pid)
+// CPU seconds (user + sys) a running process has used so far, from /proc/PID/stat; with
+// `children`, also that of its children it has waited for (the agent's nbdkit servers).
+double processCpu(pid_t pid, bool children = false)
 {
     QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
     if (!stat.open(QIODevice::ReadOnly))
         return 0;
     const QByteArray text = stat.readAll();
     const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-    return double(fields.value(11).toLongLong() + fields.value(12).toLongLong()) / double(sysconf(_SC_CLK_TCK));
+    qint64 ticks = fields.value(11).toLongLong() + fields.value(12).toLongLong();
+    if (children)
+        ticks += fields.value(13).toLongLong() + fields.value(14).toLongLong();
+    return double(ticks) / double(sysconf(_SC_CLK_TCK));
 }
 
 // Same images, same run: a backup read from the file, the same backup read through NbdSource
@@ -689,7 +693,7 @@ int agentComparison(const QString &dir, qint64 size, int repeat, bool checkOnly)
             auto run = [&](const QString &what, const QString &volume, const QString &expectedPath) {
                 const QString container = QStringLiteral("%1-%2").arg(what.section(QLatin1Char(' '), 1)).arg(rep) + QLatin1Char('-') + name;
                 dropCaches();
-                const double agentCpu = processCpu(pid_t(agent.process->processId()));
+                const double agentCpu = processCpu(pid_t(agent.process->processId()), true);
                 const Measured m = runMeasured(console.argv({QStringLiteral("--json"), QStringLiteral("backup"), QStringLiteral("create"),
                                                              QStringLiteral("--force"), QStringLiteral("--container"), container,
                                                              QStringLiteral("--volume"), volume}));
@@ -697,8 +701,8 @@ int agentComparison(const QString &dir, qint64 size, int repeat, bool checkOnly)
                 const bool ok = m.exitCode == 0 && backup.value(QStringLiteral("status")).toString() == QLatin1String("available")
                                 && backup.value(QStringLiteral("data_path")).toString() == expectedPath;
                 const double rate = mbps(size, m.wall);
-                std::printf("%-24s %8.0f MB/s %6.2f s wall %6.2f s cpu  agent %5.2f s cpu  (%s)%s\n", qPrintable(what), rate, m.wall,
-                            m.cpu, processCpu(pid_t(agent.process->processId())) - agentCpu,
+                std::printf("%-24s %8.0f MB/s %6.2f s wall %6.2f s cpu  agent+nbdkit %5.2f s cpu  (%s)%s\n", qPrintable(what), rate,
+                            m.wall, m.cpu, processCpu(pid_t(agent.process->processId()), true) - agentCpu,
                             qPrintable(backup.value(QStringLiteral("data_path")).toString()), ok ? "" : "  FAILED");
                 std::fflush(stdout);
                 if (!ok)
