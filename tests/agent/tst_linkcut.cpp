@@ -107,9 +107,11 @@ private slots:
     void linkCutMidTransfer();
 
 private:
-    // ndbackupctl inside the console's namespace, with the fixture's catalog and repository.
+    // ndbackupctl inside the console's namespace (m_ctl.launcher), with the fixture's catalog and
+    // repository, this console's configuration and the agent.
+    QStringList consoleArgs() const;
     std::unique_ptr<QProcess> startCtl(const QStringList &args) const;
-    CtlRun ctl(const QStringList &args, int timeoutMs = 180000) const;
+    CtlRun ctl(const QStringList &args, int timeoutMs = 180000) const { return m_ctl.run(consoleArgs() + args, timeoutMs); }
     QStringList poolFiles() const { return QDir(m_pool).entryList(QDir::Files | QDir::Hidden, QDir::Name); }
     QStringList agentExports() const
     {
@@ -142,6 +144,7 @@ void TestLinkCut::initTestCase()
         QFAIL("ndb-test-writer was not built");
     QVERIFY2(m_net.create(&why), qPrintable(QStringLiteral("cannot make the network namespaces: ") + why));
     QVERIFY(m_ctl.setUp());
+    m_ctl.launcher = {QStringLiteral("ip"), QStringLiteral("netns"), QStringLiteral("exec"), m_net.consoleNs};
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
     m_cleanup = std::make_unique<ScratchCleanup>(m_dir->path());
@@ -202,31 +205,17 @@ void TestLinkCut::cleanupTestCase()
     m_net.destroy();
 }
 
+QStringList TestLinkCut::consoleArgs() const
+{
+    return {QStringLiteral("--config"), m_consoleConfig, QStringLiteral("--agent"), m_agent.addressText()};
+}
+
 std::unique_ptr<QProcess> TestLinkCut::startCtl(const QStringList &args) const
 {
     auto p = std::make_unique<QProcess>();
     p->setProcessEnvironment(m_ctl.environment());
-    p->start(QStringLiteral("ip"), QStringList{QStringLiteral("netns"), QStringLiteral("exec"), m_net.consoleNs, ctlPath()}
-                                       + m_ctl.globalArgs()
-                                       + QStringList{QStringLiteral("--config"), m_consoleConfig, QStringLiteral("--agent"), m_agent.addressText()}
-                                       + args);
+    p->start(m_ctl.launcher.first(), m_ctl.launcher.mid(1) + QStringList{ctlPath()} + m_ctl.globalArgs() + consoleArgs() + args);
     return p;
-}
-
-CtlRun TestLinkCut::ctl(const QStringList &args, int timeoutMs) const
-{
-    auto p = startCtl(args);
-    CtlRun r;
-    if (!p->waitForFinished(timeoutMs)) {
-        p->kill();
-        p->waitForFinished();
-        r.err = QStringLiteral("timed out");
-        return r;
-    }
-    r.exitCode = p->exitStatus() == QProcess::NormalExit ? p->exitCode() : -1;
-    r.out = QString::fromUtf8(p->readAllStandardOutput());
-    r.err = QString::fromUtf8(p->readAllStandardError());
-    return r;
 }
 
 void TestLinkCut::enrolmentAcrossTheLink()

@@ -504,6 +504,28 @@ double processCpu(pid_t pid, bool children = false)
     return double(ticks) / double(sysconf(_SC_CLK_TCK));
 }
 
+// The end of a remote comparison: medians over the repetitions, the 0.7 target per image
+// (`remote` / local), and whether every run was correct (the exit code).
+int printRemoteSummary(const QMap<QString, QList<double>> &rates, const QMap<QString, QList<double>> &ratios,
+                       const QStringList &imageNames, const QString &remote, int repeat, bool checkOnly, bool allOk)
+{
+    if (repeat > 1) {
+        std::printf("medians of %d repetitions (min-max):\n", repeat);
+        for (auto it = rates.cbegin(); it != rates.cend(); ++it)
+            std::printf("  %-24s %s MB/s\n", qPrintable(it.key()), qPrintable(spread(it.value(), 0)));
+    }
+    if (!checkOnly) {
+        std::printf(repeat > 1 ? "targets (median of the repetitions' ratios, min-max):\n" : "targets:\n");
+        for (const QString &name : imageNames) {
+            const double m = median(ratios[name]);
+            std::printf("  backup %-6s %s / local %s  (target >= 0.70) %s\n", qPrintable(name), qPrintable(remote),
+                        qPrintable(spread(ratios[name], 2)), m >= 0.7 ? "met" : "MISSED");
+        }
+    }
+    std::printf("%s\n", allOk ? "all runs correct" : "SOME RUNS FAILED");
+    return allOk ? 0 : 1;
+}
+
 // Same images, same run: a backup read from the file, the same backup read through NbdSource
 // from nbdkit (file plugin, read-only, --tls=require with X.509 and --tls-verify-peer) on
 // 127.0.0.1, and nbdcopy from the same export to null: as the bound of the transport itself.
@@ -579,21 +601,7 @@ int remoteComparison(const QString &dir, qint64 size, const QString &threadArg, 
             }
         }
     }
-    if (repeat > 1) {
-        std::printf("medians of %d repetitions (min-max):\n", repeat);
-        for (auto it = rates.cbegin(); it != rates.cend(); ++it)
-            std::printf("  %-24s %s MB/s\n", qPrintable(it.key()), qPrintable(spread(it.value(), 0)));
-    }
-    if (!checkOnly) {
-        std::printf(repeat > 1 ? "targets (median of the repetitions' ratios, min-max):\n" : "targets:\n");
-        for (const QString &name : imageNames) {
-            const double m = median(ratios[name]);
-            std::printf("  backup %-6s nbd+tls / local %s  (target >= 0.70) %s\n", qPrintable(name),
-                        qPrintable(spread(ratios[name], 2)), m >= 0.7 ? "met" : "MISSED");
-        }
-    }
-    std::printf("%s\n", allOk ? "all runs correct" : "SOME RUNS FAILED");
-    return allOk ? 0 : 1;
+    return printRemoteSummary(rates, ratios, imageNames, QStringLiteral("nbd+tls"), repeat, checkOnly, allOk);
 }
 
 // ---------- remote through the agent: ndbackupctl against an ndbackup-agent on 127.0.0.2 ----------
@@ -735,21 +743,7 @@ int agentComparison(const QString &dir, qint64 size, int repeat, bool checkOnly)
     }
     agent.stop();
     holders.clear();
-    if (repeat > 1) {
-        std::printf("medians of %d repetitions (min-max):\n", repeat);
-        for (auto it = rates.cbegin(); it != rates.cend(); ++it)
-            std::printf("  %-24s %s MB/s\n", qPrintable(it.key()), qPrintable(spread(it.value(), 0)));
-    }
-    if (!checkOnly) {
-        std::printf(repeat > 1 ? "targets (median of the repetitions' ratios, min-max):\n" : "targets:\n");
-        for (const QString &name : imageNames) {
-            const double m = median(ratios[name]);
-            std::printf("  backup %-6s agent / local %s  (target >= 0.70) %s\n", qPrintable(name), qPrintable(spread(ratios[name], 2)),
-                        m >= 0.7 ? "met" : "MISSED");
-        }
-    }
-    std::printf("%s\n", allOk ? "all runs correct" : "SOME RUNS FAILED");
-    return allOk ? 0 : 1;
+    return printRemoteSummary(rates, ratios, imageNames, QStringLiteral("agent"), repeat, checkOnly, allOk);
 }
 
 int parentMain(const QStringList &args)
