@@ -127,7 +127,8 @@ QJsonObject AgentClient::finish(QNetworkReply *reply, const QByteArray &method, 
 {
     reply->deleteLater();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QByteArray body = reply->readAll();
+    // A reply aborted by its time limit is closed: nothing to read (and reading it warns).
+    const QByteArray body = reply->isOpen() ? reply->readAll() : QByteArray();
     const QString what = QStringLiteral("%1 %2 on agent %3").arg(QString::fromLatin1(method), path, m_address.text());
     if (d->mismatch) {
         const QString seen = d->lastPeer.isNull() ? QStringLiteral("no certificate") : certificateFingerprint(d->lastPeer);
@@ -140,8 +141,12 @@ QJsonObject AgentClient::finish(QNetworkReply *reply, const QByteArray &method, 
         QString hint;
         if (reply->error() == QNetworkReply::RemoteHostClosedError || reply->error() == QNetworkReply::SslHandshakeFailedError)
             hint = QStringLiteral(" (does the agent trust this console? ndbackup-agent trust-console %1)").arg(d->console.fingerprint());
+        // Nothing else cancels a request: Qt reports the request's time limit as "Operation canceled".
+        const QString cause = reply->error() == QNetworkReply::OperationCanceledError
+                                  ? QStringLiteral("no answer to %1 within %2 s").arg(what).arg(d->timeoutMs / 1000.0, 0, 'g', 3)
+                                  : reply->errorString();
         throw Error(QStringLiteral("storage node %1 is offline or unreachable: %2%3")
-                        .arg(m_address.text(), reply->errorString(), hint), ErrorKind::Network);
+                        .arg(m_address.text(), cause, hint), ErrorKind::Network);
     }
     QJsonParseError parseError;
     const QJsonDocument doc = body.isEmpty() ? QJsonDocument(QJsonObject()) : QJsonDocument::fromJson(body, &parseError);

@@ -4,9 +4,14 @@
 // own child process (fresh peak RSS, own CPU time from wait4) with cold caches: backups, an
 // incremental backup into the same container, restore, verify; and cat / openssl / zstd on the
 // same images. Prints a table and how each figure compares with its target. See README.md.
-// `--remote`: the same backup read locally and through NbdSource from nbdkit over X.509 TLS on
-// loopback, and nbdcopy over the same export as a reference (issue #12's 0.7 target).
+// `--remote`: the real path of issue #12 (0.7 target): ndbackupctl backs up an in-use volume on an
+// ndbackup-agent at 127.0.0.2 (RemoteDriver: snapshot, export, NBD over X.509 TLS, lease), and the
+// same image locally (image driver, reflink snapshot), same run. `--remote-nbdkit`: the transport
+// alone, NbdSource from nbdkit against the file, and nbdcopy over the same export.
+#include "agent/support/agentnode.h"
+#include "support/ctlrunner.h"
 #include "support/nbdkitserver.h"
+#include "support/scratchfs.h"
 #include "support/testcerts.h"
 
 #include "backup/transfer.h"
@@ -20,7 +25,11 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMap>
+#include <QProcess>
 #include <QStringList>
 #include <QTemporaryDir>
 
@@ -480,15 +489,41 @@ struct NbdTuning
     qint64 requestSize = NbdConnectionProperties{}.requestSize;
 };
 
-// CPU seconds (user + sys) a running process has used so far, from /proc/PID/stat.
-double processCpu(pid_t pid)
+// CPU seconds (user + sys) a running process has used so far, from /proc/PID/stat; with
+// `children`, also that of its children it has waited for (the agent's nbdkit servers).
+double processCpu(pid_t pid, bool children = false)
 {
     QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
     if (!stat.open(QIODevice::ReadOnly))
         return 0;
     const QByteArray text = stat.readAll();
     const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-    return double(fields.value(11).toLongLong() + fields.value(12).toLongLong()) / double(sysconf(_SC_CLK_TCK));
+    qint64 ticks = fields.value(11).toLongLong() + fields.value(12).toLongLong();
+    if (children)
+        ticks += fields.value(13).toLongLong() + fields.value(14).toLongLong();
+    return double(ticks) / double(sysconf(_SC_CLK_TCK));
+}
+
+// The end of a remote comparison: medians over the repetitions, the 0.7 target per image
+// (`remote` / local), and whether every run was correct (the exit code).
+int printRemoteSummary(const QMap<QString, QList<double>> &rates, const QMap<QString, QList<double>> &ratios,
+                       const QStringList &imageNames, const QString &remote, int repeat, bool checkOnly, bool allOk)
+{
+    if (repeat > 1) {
+        std::printf("medians of %d repetitions (min-max):\n", repeat);
+        for (auto it = rates.cbegin(); it != rates.cend(); ++it)
+            std::printf("  %-24s %s MB/s\n", qPrintable(it.key()), qPrintable(spread(it.value(), 0)));
+    }
+    if (!checkOnly) {
+        std::printf(repeat > 1 ? "targets (median of the repetitions' ratios, min-max):\n" : "targets:\n");
+        for (const QString &name : imageNames) {
+            const double m = median(ratios[name]);
+            std::printf("  backup %-6s %s / local %s  (target >= 0.70) %s\n", qPrintable(name), qPrintable(remote),
+                        qPrintable(spread(ratios[name], 2)), m >= 0.7 ? "met" : "MISSED");
+        }
+    }
+    std::printf("%s\n", allOk ? "all runs correct" : "SOME RUNS FAILED");
+    return allOk ? 0 : 1;
 }
 
 // Same images, same run: a backup read from the file, the same backup read through NbdSource
@@ -566,21 +601,149 @@ int remoteComparison(const QString &dir, qint64 size, const QString &threadArg, 
             }
         }
     }
-    if (repeat > 1) {
-        std::printf("medians of %d repetitions (min-max):\n", repeat);
-        for (auto it = rates.cbegin(); it != rates.cend(); ++it)
-            std::printf("  %-24s %s MB/s\n", qPrintable(it.key()), qPrintable(spread(it.value(), 0)));
+    return printRemoteSummary(rates, ratios, imageNames, QStringLiteral("nbd+tls"), repeat, checkOnly, allOk);
+}
+
+// ---------- remote through the agent: ndbackupctl against an ndbackup-agent on 127.0.0.2 ----------
+
+// ndbackupctl as the console runs it: its own catalog, repository and XDG directories under `dir`,
+// the local pool, and the agent.
+struct Console
+{
+    QStringList globals;
+    QProcessEnvironment env;
+
+    QStringList argv(const QStringList &args) const { return QStringList{ndbtest::ctlPath()} + globals + args; }
+    // Not measured: set-up and checks. Throws with the output when it fails.
+    QByteArray run(const QStringList &args) const
+    {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(ndbtest::ctlPath(), globals + args);
+        if (!p.waitForFinished(600000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
+            throw Error(QStringLiteral("ndbackupctl %1 failed: %2").arg(args.join(QLatin1Char(' ')),
+                                                                         QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError())));
+        return p.readAllStandardOutput();
     }
-    if (!checkOnly) {
-        std::printf(repeat > 1 ? "targets (median of the repetitions' ratios, min-max):\n" : "targets:\n");
-        for (const QString &name : imageNames) {
-            const double m = median(ratios[name]);
-            std::printf("  backup %-6s nbd+tls / local %s  (target >= 0.70) %s\n", qPrintable(name),
-                        qPrintable(spread(ratios[name], 2)), m >= 0.7 ? "met" : "MISSED");
+};
+
+// Same images, same run, same btrfs: a forced backup of the in-use volume on the agent's pool
+// (DESIGN data path 5: RemoteDriver, temporary snapshot, export, NBD with TLS, lease kept) next
+// to the forced backup of the same image in a local pool (path 2: reflink snapshot, read).
+// Both are whole ndbackupctl runs (engine start, snapshot, cleanup included), timed alike.
+int agentComparison(const QString &dir, qint64 size, int repeat, bool checkOnly)
+{
+    using namespace ndbtest;
+    if (::geteuid() != 0)
+        throw Error(QStringLiteral("--remote needs root (a btrfs pool on a loop device, as the agent tier)"));
+    if (!QFileInfo(ctlPath()).isExecutable() || !QFileInfo(agentExecutable()).isExecutable())
+        throw Error(QStringLiteral("--remote needs ndbackupctl and ndbackup-agent built in %1 (NDB_BUILD_DIR)")
+                        .arg(qEnvironmentVariable("NDB_BUILD_DIR")));
+    const QStringList imageNames = {QStringLiteral("random"), QStringLiteral("mixed")};
+    // Both pools on one btrfs; the local copies are reflinks of the agent's, so both read the same extents.
+    ScratchFilesystem fs(dir, QStringLiteral("btrfs"), int((imageNames.size() * size) / MiB) + 512, QStringLiteral("benchfs"));
+    const QString agentPool = fs.mountPoint() + QStringLiteral("/agent"), localPool = fs.mountPoint() + QStringLiteral("/local");
+    QDir().mkpath(agentPool);
+    QDir().mkpath(localPool);
+    std::vector<std::unique_ptr<QFile>> holders; // a writable descriptor makes each volume in-use
+    for (const QString &name : imageNames) {
+        const QString a = agentPool + QLatin1Char('/') + name + QStringLiteral(".img");
+        const QString l = localPool + QLatin1Char('/') + name + QStringLiteral(".img");
+        if (runMeasured({QStringLiteral("cp"), dir + QLatin1Char('/') + name + QStringLiteral(".img"), a}).exitCode != 0
+            || runMeasured({QStringLiteral("cp"), QStringLiteral("--reflink=always"), a, l}).exitCode != 0)
+            throw Error(QStringLiteral("cannot copy %1 into the pools").arg(name));
+        for (const QString &path : {a, l}) {
+            holders.push_back(std::make_unique<QFile>(path));
+            if (!holders.back()->open(QIODevice::ReadWrite))
+                throw Error(QStringLiteral("cannot open %1").arg(path));
         }
     }
-    std::printf("%s\n", allOk ? "all runs correct" : "SOME RUNS FAILED");
-    return allOk ? 0 : 1;
+
+    AgentNode agent;
+    QString why;
+    if (!agent.configure(dir, QStringLiteral("127.0.0.2"), QStringLiteral("bench-node"), {agentPool}, 120, 1, &why)
+        || !agent.start(&why))
+        throw Error(QStringLiteral("cannot start the agent: %1").arg(why));
+
+    Console console;
+    const QString consoleDir = dir + QStringLiteral("/console");
+    QDir().mkpath(consoleDir);
+    console.globals = {QStringLiteral("--catalog"), consoleDir + QStringLiteral("/catalog.sqlite"), QStringLiteral("--repository-root"),
+                       consoleDir + QStringLiteral("/repo"), QStringLiteral("--pool"), localPool, QStringLiteral("--agent"),
+                       agent.addressText()};
+    // runMeasured passes this process's environment on.
+    qputenv("XDG_CONFIG_HOME", QFile::encodeName(consoleDir + QStringLiteral("/config")));
+    qputenv("XDG_DATA_HOME", QFile::encodeName(consoleDir + QStringLiteral("/data")));
+    console.env = QProcessEnvironment::systemEnvironment();
+    const QString consoleFingerprint = QString::fromUtf8(console.run({QStringLiteral("show-fingerprint")})).trimmed();
+    if (agent.command({QStringLiteral("trust-console"), consoleFingerprint}) != 0)
+        throw Error(QStringLiteral("the agent refused to trust the console"));
+    console.run({QStringLiteral("agent"), QStringLiteral("trust"), agent.addressText(), QStringLiteral("--fingerprint"), agent.fingerprint});
+    QMap<QString, QString> localIds, remoteIds;
+    for (const QJsonValue v : QJsonDocument::fromJson(console.run({QStringLiteral("--json"), QStringLiteral("volumes")})).array()) {
+        const QJsonObject o = v.toObject();
+        const bool remote = o.value(QStringLiteral("driver")).toString().startsWith(QLatin1String("remote:"));
+        (remote ? remoteIds : localIds).insert(o.value(QStringLiteral("name")).toString(), o.value(QStringLiteral("id")).toString());
+    }
+    std::printf("remote: ndbackupctl -> ndbackup-agent on %s (RemoteDriver: temporary snapshot, export, NBD with X.509 TLS, "
+                "lease), against the same backup of the same image in a local pool (reflink snapshot); forced backups of "
+                "in-use volumes, whole runs timed\n", qPrintable(agent.addressText()));
+    bool allOk = true;
+    QMap<QString, QList<double>> rates;
+    QMap<QString, QList<double>> ratios;
+    for (int rep = 1; rep <= repeat; ++rep) {
+        if (repeat > 1)
+            std::printf("--- repetition %d of %d\n", rep, repeat);
+        for (const QString &name : imageNames) {
+            if (localIds.value(name).isEmpty() || remoteIds.value(name).isEmpty())
+                throw Error(QStringLiteral("volume %1 is not listed locally and on the node").arg(name));
+            QString remoteBackup;
+            auto run = [&](const QString &what, const QString &volume, const QString &expectedPath) {
+                const QString container = QStringLiteral("%1-%2").arg(what.section(QLatin1Char(' '), 1)).arg(rep) + QLatin1Char('-') + name;
+                dropCaches();
+                const double agentCpu = processCpu(pid_t(agent.process->processId()), true);
+                const Measured m = runMeasured(console.argv({QStringLiteral("--json"), QStringLiteral("backup"), QStringLiteral("create"),
+                                                             QStringLiteral("--force"), QStringLiteral("--container"), container,
+                                                             QStringLiteral("--volume"), volume}));
+                const QJsonObject backup = QJsonDocument::fromJson(m.output).object();
+                const bool ok = m.exitCode == 0 && backup.value(QStringLiteral("status")).toString() == QLatin1String("available")
+                                && backup.value(QStringLiteral("data_path")).toString() == expectedPath;
+                const double rate = mbps(size, m.wall);
+                std::printf("%-24s %8.0f MB/s %6.2f s wall %6.2f s cpu  agent+nbdkit %5.2f s cpu  (%s)%s\n", qPrintable(what), rate,
+                            m.wall, m.cpu, processCpu(pid_t(agent.process->processId()), true) - agentCpu,
+                            qPrintable(backup.value(QStringLiteral("data_path")).toString()), ok ? "" : "  FAILED");
+                std::fflush(stdout);
+                if (!ok)
+                    allOk = false;
+                rates[what].append(rate);
+                if (expectedPath == QLatin1String("export"))
+                    remoteBackup = backup.value(QStringLiteral("id")).toString();
+                return rate;
+            };
+            double localRate = 0, remoteRate = 0;
+            const QString snapshotPath = QStringLiteral("snapshot"), exportPath = QStringLiteral("export");
+            if (rep % 2) { // alternate which runs first
+                localRate = run(name + QStringLiteral(" local"), localIds.value(name), snapshotPath);
+                remoteRate = run(name + QStringLiteral(" agent"), remoteIds.value(name), exportPath);
+            } else {
+                remoteRate = run(name + QStringLiteral(" agent"), remoteIds.value(name), exportPath);
+                localRate = run(name + QStringLiteral(" local"), localIds.value(name), snapshotPath);
+            }
+            ratios[name].append(localRate > 0 ? remoteRate / localRate : 0);
+            if (rep == 1 && !remoteBackup.isEmpty()) { // what came through the agent restores byte-equal
+                const QString out = dir + QStringLiteral("/restore.img");
+                console.run({QStringLiteral("backup"), QStringLiteral("restore"), remoteBackup, QStringLiteral("--to-file"), out});
+                if (!sameContent(dir + QLatin1Char('/') + name + QStringLiteral(".img"), out)) {
+                    std::printf("%s: restore of the backup through the agent DIFFERS from the source\n", qPrintable(name));
+                    allOk = false;
+                }
+                QFile::remove(out);
+            }
+        }
+    }
+    agent.stop();
+    holders.clear();
+    return printRemoteSummary(rates, ratios, imageNames, QStringLiteral("agent"), repeat, checkOnly, allOk);
 }
 
 int parentMain(const QStringList &args)
@@ -591,7 +754,8 @@ int parentMain(const QStringList &args)
     int repeat = 1;
     bool checkOnly = false;
     bool keep = false; // leave the images and containers for a closer look
-    bool remote = false;
+    bool remote = false;      // through the agent
+    bool remoteNbdkit = false; // the transport alone
     NbdTuning tuning;
     QString workDir;
     for (int i = 0; i < args.size(); ++i) {
@@ -614,6 +778,8 @@ int parentMain(const QStringList &args)
             keep = true;
         else if (a == QLatin1String("--remote"))
             remote = true;
+        else if (a == QLatin1String("--remote-nbdkit"))
+            remoteNbdkit = true;
         else if (a == QLatin1String("--nbd-connections"))
             tuning.connections = args.value(++i).toInt();
         else if (a == QLatin1String("--nbd-in-flight"))
@@ -624,9 +790,12 @@ int parentMain(const QStringList &args)
             std::fprintf(stderr,
                          "usage: ndbackup-bench [--size 2G] [--chunk-size 256K] [--threads N] [--repeat N] [--dir DIR]\n"
                          "                      [--no-drop-caches] [--check-only] [--keep]\n"
-                         "                      [--remote [--nbd-connections N] [--nbd-in-flight N] [--nbd-request-size 1M]]\n"
-                         "  --remote     backup through the local source against NbdSource from nbdkit with X.509\n"
-                         "               TLS on 127.0.0.1, and nbdcopy over the same export (target ratio >= 0.7)\n"
+                         "                      [--remote | --remote-nbdkit [--nbd-connections N] [--nbd-in-flight N]\n"
+                         "                       [--nbd-request-size 1M]]\n"
+                         "  --remote     ndbackupctl backs up an in-use volume on an ndbackup-agent at 127.0.0.2 and\n"
+                         "               the same image locally, same run (target ratio >= 0.7; root: btrfs on a loop)\n"
+                         "  --remote-nbdkit  the transport alone: NbdSource from nbdkit with X.509 TLS on 127.0.0.1\n"
+                         "               against the file, and nbdcopy over the same export\n"
                          "  --repeat N   run bounds and runs N times; print medians (min-max) and judge the\n"
                          "               targets on the median of each run's ratio (for shared, noisy machines)\n");
             return 2;
@@ -662,6 +831,8 @@ int parentMain(const QStringList &args)
     const QString chunkArg = QString::number(chunkSize);
     const QString threadArg = QString::number(threads);
     if (remote)
+        return agentComparison(dir, size, repeat, checkOnly);
+    if (remoteNbdkit)
         return remoteComparison(dir, size, threadArg, chunkArg, tuning, repeat, checkOnly);
     const QString repoMixed = dir + QStringLiteral("/c-mixed"), repoRandom = dir + QStringLiteral("/c-random"),
                   repoChanged = dir + QStringLiteral("/c-changed");
@@ -801,6 +972,9 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     QStringList args = app.arguments().mid(1);
+    // ndbackupctl and ndbackup-agent for --remote: the build tree this program is in (tests/bench/).
+    if (qEnvironmentVariableIsEmpty("NDB_BUILD_DIR"))
+        qputenv("NDB_BUILD_DIR", QFile::encodeName(QDir(app.applicationDirPath() + QStringLiteral("/../..")).absolutePath()));
     try {
         if (args.value(0) == QLatin1String("--child"))
             return childMain(args.mid(1));

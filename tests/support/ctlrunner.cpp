@@ -62,7 +62,11 @@ CtlRun CtlFixture::run(const QStringList &args, int timeoutMs, bool withGlobals)
 {
     QProcess p;
     p.setProcessEnvironment(environment());
-    p.start(ctlPath(), (withGlobals ? globalArgs() : QStringList()) + args);
+    const QStringList all = (withGlobals ? globalArgs() : QStringList()) + args;
+    if (launcher.isEmpty())
+        p.start(ctlPath(), all);
+    else
+        p.start(launcher.first(), launcher.mid(1) + QStringList{ctlPath()} + all);
     CtlRun r;
     if (!p.waitForFinished(timeoutMs)) {
         p.kill();

@@ -34,6 +34,8 @@ public:
     QString filePath(const QString &name) const { return m_dir->filePath(name); }
     QString catalogPath() const { return m_dir->filePath(QStringLiteral("catalog.sqlite")); }
     QString pool;
+    // Runs ndbackupctl through this (e.g. ip netns exec NS) when not empty.
+    QStringList launcher;
 
     // --catalog, --repository-root and --pool of this fixture.
     QStringList globalArgs() const;

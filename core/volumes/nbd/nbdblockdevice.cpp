@@ -77,6 +77,9 @@ public:
     bool canFlush = false;
     bool hasAllocation = false;
     std::atomic<qint64> transferred{0};
+    std::atomic<bool> interrupted{false};
+    std::mutex interruptMutex;
+    QString interruptReason;
 
     std::mutex poolMutex;
     std::condition_variable connectionFreed;
@@ -214,6 +217,10 @@ void NbdClient::drive(nbd_handle *h, const std::function<bool()> &done, const QS
     auto lastProgress = Clock::now();
     const auto limit = std::chrono::milliseconds(qMax(1, props.timeoutMs));
     while (!done()) {
+        if (interrupted) {
+            std::lock_guard lock(interruptMutex);
+            throw Error(QStringLiteral("%1: given up while %2: %3").arg(peer, what, interruptReason), ErrorKind::Network);
+        }
         if (handleLost(h))
             throw Error(QStringLiteral("%1: connection lost while %2: %3").arg(peer, what, libnbdError()),
                         ErrorKind::Network);
@@ -493,6 +500,17 @@ int NbdSource::connectionCount() const
 {
     std::lock_guard lock(d->poolMutex);
     return d->open;
+}
+
+void NbdSource::interrupt(const QString &reason)
+{
+    {
+        std::lock_guard lock(d->interruptMutex);
+        if (d->interrupted)
+            return;
+        d->interruptReason = reason;
+    }
+    d->interrupted = true;
 }
 
 // ---------- NbdSink ----------

@@ -58,6 +58,9 @@ public:
     qint64 bytesTransferred() const;
     // Connections open now (at least one; more only with multi-conn and concurrent callers).
     int connectionCount() const;
+    // From any thread: reads in progress and later ones fail (Network) with `reason` within a
+    // poll slice, instead of waiting for the silent-peer limit (the export's lease is lost).
+    void interrupt(const QString &reason);
 
 private:
     std::unique_ptr<NbdClient> d;

@@ -18,6 +18,8 @@
 
 #include <sys/stat.h>
 
+#include <functional>
+
 namespace ndb {
 
 namespace {
@@ -53,6 +55,15 @@ public:
         QMutexLocker lock(&m_mutex);
         return m_problem;
     }
+    // Called (on the keeper's thread, or here when the lease is lost already) once the lease is
+    // lost; an empty function removes it, after which it is never called again.
+    void setOnProblem(std::function<void(const QString &)> onProblem)
+    {
+        QMutexLocker lock(&m_mutex);
+        m_onProblem = std::move(onProblem);
+        if (m_onProblem && !m_problem.isEmpty())
+            m_onProblem(m_problem);
+    }
 
 protected:
     void run() override
@@ -75,8 +86,11 @@ protected:
                 const bool over = e.kind() == ErrorKind::Refused || e.kind() == ErrorKind::NotFound;
                 if (over || sinceExtended.elapsed() >= qint64(m_seconds) * 1000) {
                     QMutexLocker lock(&m_mutex);
-                    if (m_problem.isEmpty())
+                    if (m_problem.isEmpty()) {
                         m_problem = e.message();
+                        if (m_onProblem)
+                            m_onProblem(m_problem); // a read waiting on the dead export gives up now
+                    }
                 }
             }
         };
@@ -97,6 +111,7 @@ private:
     std::atomic<bool> m_stopping{false};
     mutable QMutex m_mutex;
     QString m_problem;
+    std::function<void(const QString &)> m_onProblem;
 };
 
 // An NBD reader of an export whose lease is kept while it is open; a lost lease or connection
@@ -105,9 +120,16 @@ class LeasedSource : public BlockSource
 {
 public:
     LeasedSource(std::unique_ptr<NbdSource> source, std::unique_ptr<LeaseKeeper> keeper, QString node, QString exportId)
-        : m_source(std::move(source)), m_keeper(std::move(keeper)), m_node(std::move(node)), m_exportId(std::move(exportId)) {}
+        : m_source(std::move(source)), m_keeper(std::move(keeper)), m_node(std::move(node)), m_exportId(std::move(exportId))
+    {
+        NbdSource *nbd = m_source.get();
+        m_keeper->setOnProblem([nbd](const QString &problem) {
+            nbd->interrupt(QStringLiteral("the lease of the export could not be extended (%1)").arg(problem));
+        });
+    }
     ~LeasedSource() override
     {
+        m_keeper->setOnProblem({}); // before the source goes
         m_source.reset();
         m_keeper->stop(); // before terminate_connection_snapshot
     }

@@ -71,7 +71,11 @@ bool AgentNode::start(QString *why)
 {
     process = std::make_unique<QProcess>();
     process->setProcessChannelMode(QProcess::SeparateChannels);
-    process->start(agentExecutable(), {QStringLiteral("run"), QStringLiteral("--config"), configFile});
+    const QStringList args{QStringLiteral("run"), QStringLiteral("--config"), configFile};
+    if (launcher.isEmpty())
+        process->start(agentExecutable(), args);
+    else
+        process->start(launcher.first(), launcher.mid(1) + QStringList{agentExecutable()} + args);
     if (!process->waitForStarted(10000)) {
         *why = process->errorString();
         return false;
