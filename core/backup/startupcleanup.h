@@ -21,6 +21,7 @@ public:
 private:
     QCoro::Task<void> resetCreatingBackups(CleanupReport &report);
     QCoro::Task<void> resetRestores(CleanupReport &report);
+    QCoro::Task<void> endVolumeSinks(CleanupReport &report);
     QCoro::Task<void> finishDeletes(CleanupReport &report);
     QCoro::Task<void> removeOrphanTemporaries(CleanupReport &report);
     bool heldByLease(const QString &temporaryName) const;

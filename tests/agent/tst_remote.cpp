@@ -169,12 +169,7 @@ std::unique_ptr<QProcess> TestRemote::startCtl(const QStringList &args) const
 
 QString TestRemote::volumeId(const QString &host, const QString &name)
 {
-    const CtlRun r = ctl({QStringLiteral("--json"), QStringLiteral("volumes")});
-    for (const QJsonValue v : QJsonDocument::fromJson(r.out.toUtf8()).array())
-        if (v.toObject().value(QStringLiteral("host")).toString() == host && v.toObject().value(QStringLiteral("name")).toString() == name)
-            return v.toObject().value(QStringLiteral("id")).toString();
-    qWarning("volumes: %s %s", qPrintable(r.out), qPrintable(r.err));
-    return {};
+    return consoleVolumeId(m_ctl, agentArgs(), host, name);
 }
 
 QStringList TestRemote::poolFiles(const Node &node) const
@@ -184,8 +179,7 @@ QStringList TestRemote::poolFiles(const Node &node) const
 
 bool TestRemote::waitForExport(const Node &node, int timeoutMs)
 {
-    return waitFor([&] { return !QDir(node.agent.stateDir + QStringLiteral("/exports")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty(); },
-                   timeoutMs);
+    return waitForAgentExport(node.agent, timeoutMs);
 }
 
 void TestRemote::checkNothingLeft(Node &node)
