@@ -76,6 +76,7 @@ private slots:
     void consoleKilledMidRestore();
     void consoleRestartEndsExportBeforeLeaseEnds();
     void agentKilledMidRestore();
+    void failedRestoreIntoNewVolumeIsError();
     void verifyAndDeleteNodeBackup();
 
 private:
@@ -425,6 +426,32 @@ void TestRemoteRestore::agentKilledMidRestore()
     checkNothingExported(n2);
     QCOMPARE(m_ctl.queryOne(QStringLiteral("SELECT COUNT(*) FROM jobs WHERE volume_sink IS NOT NULL")), QStringLiteral("0"));
     QCOMPARE(agentStatus(QStringLiteral("node2"), QStringLiteral("target")), QStringLiteral("available"));
+}
+
+void TestRemoteRestore::failedRestoreIntoNewVolumeIsError()
+{
+    // A node cannot delete volumes: the new volume of a failed restore stays, and is never
+    // marked usable.
+    const QString backup = nodeBackup();
+    QVERIFY(!backup.isEmpty());
+    Node &n2 = m_nodes[1];
+    auto run = startCtl({QStringLiteral("backup"), QStringLiteral("restore"), backup, QStringLiteral("--new-volume"), QStringLiteral("partial"),
+                         QStringLiteral("--driver"), QStringLiteral("remote:") + n2.agent.addressText(), QStringLiteral("--bandwidth"),
+                         QStringLiteral("1")});
+    QVERIFY2(waitForAgentExport(n2.agent, 60000), "the restore never exported its new volume");
+    QTest::qWait(1500);
+    n2.agent.kill();
+    QVERIFY(run->waitForFinished(120000));
+    const QString err = QString::fromUtf8(run->readAllStandardError());
+    QVERIFY2(run->exitCode() == 7 && err.contains(QLatin1String("storage node node2")), qPrintable(err));
+    const QString partial = QStringLiteral("remote:%1/partial").arg(n2.agent.addressText());
+    QCOMPARE(consoleStatus(partial), QStringLiteral("error"));
+    QString why;
+    QVERIFY2(n2.agent.start(&why), qPrintable(why));
+    const CtlRun r = ctl({QStringLiteral("cleanup")});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+    checkNothingExported(n2);
+    QCOMPARE(consoleStatus(partial), QStringLiteral("error"));
 }
 
 void TestRemoteRestore::verifyAndDeleteNodeBackup()
