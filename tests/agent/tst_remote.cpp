@@ -153,18 +153,12 @@ void TestRemote::cleanupTestCase()
 
 QStringList TestRemote::agentArgs() const
 {
-    QStringList args{QStringLiteral("--config"), m_consoleConfig};
-    for (const Node &n : m_nodes)
-        args << QStringLiteral("--agent") << n.agent.addressText();
-    return args;
+    return consoleArgs(m_consoleConfig, {&m_nodes[0].agent, &m_nodes[1].agent});
 }
 
 std::unique_ptr<QProcess> TestRemote::startCtl(const QStringList &args) const
 {
-    auto p = std::make_unique<QProcess>();
-    p->setProcessEnvironment(m_ctl.environment());
-    p->start(ctlPath(), m_ctl.globalArgs() + agentArgs() + args);
-    return p;
+    return startCtlProcess(m_ctl, agentArgs() + args);
 }
 
 QString TestRemote::volumeId(const QString &host, const QString &name)

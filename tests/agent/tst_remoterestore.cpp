@@ -92,6 +92,9 @@ private:
     }
     // No export on the node, no connection directory here, no export recorded for a live restore.
     void checkNothingExported(const Node &node);
+    // `backup restore BACKUP TARGET --bandwidth 1` started, once the node exports its target.
+    std::unique_ptr<QProcess> startSlowRestore(const QString &backup, const QStringList &target, const Node &node,
+                                               const QStringList &extra = {});
     // A backup of node1's in-use volume, taken once.
     QString nodeBackup();
 
@@ -175,18 +178,12 @@ void TestRemoteRestore::cleanupTestCase()
 
 QStringList TestRemoteRestore::agentArgs() const
 {
-    QStringList args{QStringLiteral("--config"), m_consoleConfig};
-    for (const Node &n : m_nodes)
-        args << QStringLiteral("--agent") << n.agent.addressText();
-    return args;
+    return consoleArgs(m_consoleConfig, {&m_nodes[0].agent, &m_nodes[1].agent});
 }
 
 std::unique_ptr<QProcess> TestRemoteRestore::startCtl(const QStringList &args) const
 {
-    auto p = std::make_unique<QProcess>();
-    p->setProcessEnvironment(m_ctl.environment());
-    p->start(ctlPath(), m_ctl.globalArgs() + agentArgs() + args);
-    return p;
+    return startCtlProcess(m_ctl, agentArgs() + args);
 }
 
 QString TestRemoteRestore::agentStatus(const QString &host, const QString &name)
@@ -210,6 +207,17 @@ void TestRemoteRestore::checkNothingExported(const Node &node)
     QVERIFY2(clean, qPrintable(QStringLiteral("exports left on %1: %2").arg(node.agent.nodeName, agentExports(node.agent).join(QLatin1Char(' ')))));
     const QStringList connections = QDir(m_ctl.filePath(QStringLiteral("connections"))).entryList(QDir::AllEntries | QDir::NoDotAndDotDot);
     QVERIFY2(connections.isEmpty(), qPrintable(QStringLiteral("connection directories left: ") + connections.join(QLatin1Char(' '))));
+}
+
+std::unique_ptr<QProcess> TestRemoteRestore::startSlowRestore(const QString &backup, const QStringList &target, const Node &node,
+                                                              const QStringList &extra)
+{
+    auto run = startCtl(extra + QStringList{QStringLiteral("backup"), QStringLiteral("restore"), backup} + target
+                        + QStringList{QStringLiteral("--bandwidth"), QStringLiteral("1")});
+    if (!waitForAgentExport(node.agent, 60000))
+        return {};
+    QTest::qWait(1500); // writing
+    return run;
 }
 
 QString TestRemoteRestore::nodeBackup()
@@ -338,10 +346,8 @@ void TestRemoteRestore::consoleKilledMidRestore()
     Node &n2 = m_nodes[1];
     const QString target = volumeId(QStringLiteral("node2"), QStringLiteral("target"));
     QVERIFY(!target.isEmpty());
-    auto run = startCtl({QStringLiteral("backup"), QStringLiteral("restore"), backup, QStringLiteral("--to-volume"), target,
-                         QStringLiteral("--bandwidth"), QStringLiteral("1")});
-    QVERIFY2(waitForAgentExport(n2.agent, 60000), "the restore never exported its target");
-    QTest::qWait(1500); // writing
+    auto run = startSlowRestore(backup, {QStringLiteral("--to-volume"), target}, n2);
+    QVERIFY2(run, "the restore never exported its target");
     QCOMPARE(agentStatus(QStringLiteral("node2"), QStringLiteral("target")), QStringLiteral("restoring-backup"));
     // Recorded before each step: the export's id and the connection's properties, no secret.
     const QString sink = m_ctl.queryOne(QStringLiteral("SELECT volume_sink FROM jobs WHERE volume_sink IS NOT NULL"));
@@ -385,10 +391,8 @@ void TestRemoteRestore::consoleRestartEndsExportBeforeLeaseEnds()
     QVERIFY(conf.open(QIODevice::WriteOnly));
     conf.write("agent_lease_seconds = 60\n");
     conf.close();
-    auto run = startCtl({QStringLiteral("--config"), longLease, QStringLiteral("backup"), QStringLiteral("restore"), backup,
-                         QStringLiteral("--to-volume"), target, QStringLiteral("--bandwidth"), QStringLiteral("1")});
-    QVERIFY2(waitForAgentExport(n2.agent, 60000), "the restore never exported its target");
-    QTest::qWait(1500);
+    auto run = startSlowRestore(backup, {QStringLiteral("--to-volume"), target}, n2, {QStringLiteral("--config"), longLease});
+    QVERIFY2(run, "the restore never exported its target");
     ::kill(pid_t(run->processId()), SIGKILL);
     QVERIFY(run->waitForFinished(10000));
     QVERIFY2(!agentExports(n2.agent).isEmpty(), "the export must still be there (long lease)");
@@ -407,10 +411,8 @@ void TestRemoteRestore::agentKilledMidRestore()
     Node &n2 = m_nodes[1];
     const QString target = volumeId(QStringLiteral("node2"), QStringLiteral("target"));
     QVERIFY(!target.isEmpty());
-    auto run = startCtl({QStringLiteral("backup"), QStringLiteral("restore"), backup, QStringLiteral("--to-volume"), target,
-                         QStringLiteral("--bandwidth"), QStringLiteral("1")});
-    QVERIFY2(waitForAgentExport(n2.agent, 60000), "the restore never exported its target");
-    QTest::qWait(1500);
+    auto run = startSlowRestore(backup, {QStringLiteral("--to-volume"), target}, n2);
+    QVERIFY2(run, "the restore never exported its target");
     n2.agent.kill();
     QVERIFY(run->waitForFinished(120000));
     const QString err = QString::fromUtf8(run->readAllStandardError());
@@ -435,11 +437,9 @@ void TestRemoteRestore::failedRestoreIntoNewVolumeIsError()
     const QString backup = nodeBackup();
     QVERIFY(!backup.isEmpty());
     Node &n2 = m_nodes[1];
-    auto run = startCtl({QStringLiteral("backup"), QStringLiteral("restore"), backup, QStringLiteral("--new-volume"), QStringLiteral("partial"),
-                         QStringLiteral("--driver"), QStringLiteral("remote:") + n2.agent.addressText(), QStringLiteral("--bandwidth"),
-                         QStringLiteral("1")});
-    QVERIFY2(waitForAgentExport(n2.agent, 60000), "the restore never exported its new volume");
-    QTest::qWait(1500);
+    auto run = startSlowRestore(backup, {QStringLiteral("--new-volume"), QStringLiteral("partial"), QStringLiteral("--driver"),
+                                         QStringLiteral("remote:") + n2.agent.addressText()}, n2);
+    QVERIFY2(run, "the restore never exported its new volume");
     n2.agent.kill();
     QVERIFY(run->waitForFinished(120000));
     const QString err = QString::fromUtf8(run->readAllStandardError());

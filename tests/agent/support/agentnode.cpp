@@ -133,6 +133,22 @@ int AgentNode::command(const QStringList &args, QString *out) const
     return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
 }
 
+QStringList consoleArgs(const QString &consoleConfig, const QList<const AgentNode *> &agents)
+{
+    QStringList args{QStringLiteral("--config"), consoleConfig};
+    for (const AgentNode *agent : agents)
+        args << QStringLiteral("--agent") << agent->addressText();
+    return args;
+}
+
+std::unique_ptr<QProcess> startCtlProcess(const CtlFixture &ctl, const QStringList &args)
+{
+    auto p = std::make_unique<QProcess>();
+    p->setProcessEnvironment(ctl.environment());
+    p->start(ctlPath(), ctl.globalArgs() + args);
+    return p;
+}
+
 QString consoleVolumeId(const CtlFixture &ctl, const QStringList &args, const QString &host, const QString &name)
 {
     const CtlRun r = ctl.run(args + QStringList{QStringLiteral("--json"), QStringLiteral("volumes")});

@@ -45,6 +45,10 @@ public:
     QString addressText() const { return QStringLiteral("%1:%2").arg(address).arg(apiPort); }
 };
 
+// A console's arguments for these agents: --config CONFIG and --agent for each.
+QStringList consoleArgs(const QString &consoleConfig, const QList<const AgentNode *> &agents);
+// ndbackupctl started (not waited for) with the fixture's globals and environment and `args`.
+std::unique_ptr<QProcess> startCtlProcess(const CtlFixture &ctl, const QStringList &args);
 // The console's id of volume `name` on storage node `host` as `ndbackupctl ARGS --json volumes`
 // lists it; empty (and the listing logged) when there is none.
 QString consoleVolumeId(const CtlFixture &ctl, const QStringList &args, const QString &host, const QString &name);
