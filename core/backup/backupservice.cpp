@@ -37,6 +37,13 @@ QString newId() { return QUuid::createUuid().toString(QUuid::WithoutBraces); }
 bool isCancelled(const std::exception_ptr &e) { return exceptionKind(e) == ErrorKind::Cancelled; }
 bool isCorruption(const std::exception_ptr &e) { return exceptionKind(e) == ErrorKind::CorruptData; }
 
+// jobs.volume_sink: which driver and volume the state belongs to, for the startup cleanup.
+QString volumeSinkRecord(const QString &driverId, const QString &volume, const QJsonObject &state)
+{
+    const QJsonObject record{{QStringLiteral("driver"), driverId}, {QStringLiteral("volume"), volume}, {QStringLiteral("state"), state}};
+    return QString::fromUtf8(QJsonDocument(record).toJson(QJsonDocument::Compact));
+}
+
 } // namespace
 
 // What the steps of one backup's data path share.
@@ -539,6 +546,9 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
     const bool fileTarget = request.target == RestoreRequest::Target::File;
     const QString writePath = fileTarget ? targetPath + QLatin1String(kPartialSuffix) : QString();
     JobStore jobs(m_catalog);
+    // What the volume's sink set up on the storage (a node's export and connection), as last
+    // recorded in the job's row: ended once the sink is closed, whatever the outcome.
+    QJsonObject sinkState;
     std::exception_ptr failure;
     try {
         // Recorded with this job (and so its process) before the file exists: a kill leaves
@@ -550,8 +560,14 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
         std::unique_ptr<BlockSink> sink;
         if (fileTarget)
             sink = openFileSink(writePath, manifest.size);
-        else
-            sink = co_await targetDriver->openVolumeSink(targetName);
+        else {
+            // Each step's ids in the catalog before the step: a killed console's next start ends them.
+            const VolumeDriver::SinkRecorder record = [&](const QJsonObject &state) {
+                sinkState = state;
+                jobs.setVolumeSink(m_job.jobId(), volumeSinkRecord(targetDriver->id(), targetName, state));
+            };
+            sink = co_await targetDriver->openRecordedVolumeSink(targetName, record);
+        }
         TransferOptions options;
         options.bandwidthLimit = request.bandwidthLimit;
         options.ioPriority = QStringLiteral("none");
@@ -561,6 +577,12 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
         const TransferStats stats = restoreFromRepository(*repository, manifest, *sink, options);
         sink->finish();
         sink.reset();
+        if (!sinkState.isEmpty()) {
+            // The volume is usable only once the storage holds it alone again.
+            co_await targetDriver->closeVolumeSink(targetName, sinkState);
+            sinkState = {};
+            jobs.setVolumeSink(m_job.jobId(), QString());
+        }
         if (fileTarget && !QFile::rename(writePath, targetPath)) {
             QFile::remove(targetPath);
             if (!QFile::rename(writePath, targetPath))
@@ -593,15 +615,27 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
 
     const QString reason = describeException(failure);
     m_job.setPhase(Phase::Cleanup, QStringLiteral("restore failed: %1").arg(reason));
+    if (!sinkState.isEmpty()) {
+        try {
+            co_await targetDriver->closeVolumeSink(targetName, sinkState);
+            jobs.setVolumeSink(m_job.jobId(), QString());
+        } catch (const Error &e) {
+            // Kept in the job's row: the next start ends it (the storage's lease ends it meanwhile).
+            m_job.warning(QStringLiteral("ending the restore's access to volume %1: %2").arg(targetName, e.message()));
+        }
+    }
+    bool removed = false;
     if (createdVolume) {
         // Nothing is lost by removing a volume this restore created itself.
-        m_volumes->restorePreviousStatus(targetVolumeId);
         try {
             co_await targetDriver->deleteVolume(newVolumeName);
+            removed = true;
+            m_volumes->restorePreviousStatus(targetVolumeId);
         } catch (const Error &e) {
             m_job.warning(QStringLiteral("removing partly restored volume %1: %2").arg(newVolumeName, e.message()));
         }
-    } else if (!targetVolumeId.isEmpty()) {
+    }
+    if (!removed && !targetVolumeId.isEmpty()) {
         // An existing volume now holds partial data: it stays 'error' until a restore succeeds.
         m_volumes->setStatus(targetVolumeId, VolumeStatus::Error);
         m_job.warning(QStringLiteral("volume %1 holds a partial restore and is marked 'error'").arg(targetVolumeId));

@@ -16,6 +16,8 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSet>
 #include <QDateTime>
 #include <QSqlQuery>
@@ -33,6 +35,7 @@ QCoro::Task<CleanupReport> StartupCleanup::run()
     co_await retryFailedSnapshotRemovals(report);
     co_await resetCreatingBackups(report);
     co_await resetRestores(report);
+    co_await endVolumeSinks(report);
     co_await finishDeletes(report);
     co_await removeOrphanTemporaries(report);
     co_await removeDriverLeftovers(report);
@@ -149,6 +152,36 @@ QCoro::Task<void> StartupCleanup::resetRestores(CleanupReport &report)
         report.messages << QStringLiteral("restore of backup %1 was interrupted; the backup is available again").arg(b.id);
     }
     co_return;
+}
+
+QCoro::Task<void> StartupCleanup::endVolumeSinks(CleanupReport &report)
+{
+    // A restore onto a storage node's volume that died while the volume was exported to it: the
+    // export and connection are ended now (the agent would at the lease's end); the volume holds
+    // a partial restore and becomes 'error' below (resetVolumes).
+    JobStore jobs(m_catalog);
+    for (const JobStore::VolumeSink &sink : jobs.volumeSinks()) {
+        if (workerIsAlive(sink.worker))
+            continue;
+        const QJsonObject record = QJsonDocument::fromJson(sink.state.toUtf8()).object();
+        const QString driverId = record.value(QStringLiteral("driver")).toString();
+        const QString volume = record.value(QStringLiteral("volume")).toString();
+        VolumeDriver *driver = m_drivers.byId(driverId);
+        if (!driver) {
+            report.messages << QStringLiteral("restore job %1 left volume %2 of %3 exported; that storage is not configured here, "
+                                              "so its lease ends it").arg(sink.jobId).arg(volume, driverId);
+            continue;
+        }
+        try {
+            const QJsonObject state = record.value(QStringLiteral("state")).toObject();
+            co_await driver->closeVolumeSink(volume, state);
+            jobs.setVolumeSink(sink.jobId, QString());
+            ++report.temporariesRemoved;
+            report.messages << QStringLiteral("ended the export of volume %1 on %2 left by an interrupted restore").arg(volume, driverId);
+        } catch (const Error &e) {
+            report.messages << QStringLiteral("could not end the export of volume %1 on %2: %3").arg(volume, driverId, e.message());
+        }
+    }
 }
 
 QCoro::Task<void> StartupCleanup::finishDeletes(CleanupReport &report)

@@ -22,6 +22,7 @@ private:
     QCoro::Task<void> retryFailedSnapshotRemovals(CleanupReport &report);
     QCoro::Task<void> resetCreatingBackups(CleanupReport &report);
     QCoro::Task<void> resetRestores(CleanupReport &report);
+    QCoro::Task<void> endVolumeSinks(CleanupReport &report);
     QCoro::Task<void> finishDeletes(CleanupReport &report);
     QCoro::Task<void> removeOrphanTemporaries(CleanupReport &report);
     bool heldByLease(const QString &temporaryName) const;

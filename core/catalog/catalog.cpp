@@ -212,6 +212,12 @@ ALTER TABLE exports_v7 RENAME TO exports;
 CREATE INDEX exports_snapshot ON exports(snapshot_id);
 CREATE INDEX exports_volume ON exports(volume_id);
 )SQL",
+    // 8: what a restore onto a storage node's volume set up there (the driver, the volume, the
+    //    agent's export and connection; 'requested' before the agent answers), so that cleanup
+    //    ends what a killed restore left exported.
+    R"SQL(
+ALTER TABLE jobs ADD COLUMN volume_sink TEXT;
+)SQL",
 };
 
 QAtomicInteger<quint64> s_connectionCounter;

@@ -102,6 +102,20 @@ QList<JobStore::PartialFile> JobStore::partialFiles() const
     return out;
 }
 
+void JobStore::setVolumeSink(qint64 id, const QString &state)
+{
+    m_catalog.exec(QStringLiteral("UPDATE jobs SET volume_sink=? WHERE id=?"), {sql::text(state), id});
+}
+
+QList<JobStore::VolumeSink> JobStore::volumeSinks() const
+{
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT id, volume_sink, worker FROM jobs WHERE volume_sink IS NOT NULL"));
+    QList<VolumeSink> out;
+    while (q.next())
+        out << VolumeSink{q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString()};
+    return out;
+}
+
 void JobStore::markStarted(qint64 id)
 {
     m_catalog.exec(QStringLiteral("UPDATE jobs SET status=?, started_at=? WHERE id=?"), {JobStatus::Running, sql::now(), id});

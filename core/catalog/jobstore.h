@@ -32,6 +32,11 @@ public:
     // (job id, partial file, worker) of every job that still records a partial file.
     struct PartialFile { qint64 jobId; QString path; QString worker; };
     QList<PartialFile> partialFiles() const;
+    // What a restore's volume sink set up on the storage (driver, volume, the driver's state as
+    // JSON); empty = nothing left to end.
+    void setVolumeSink(qint64 id, const QString &state);
+    struct VolumeSink { qint64 jobId; QString state; QString worker; };
+    QList<VolumeSink> volumeSinks() const;
 
     // `time` invalid = now.
     void addEvent(qint64 jobId, const QString &phase, const QString &level, const QString &message, qint64 bytesDone,

@@ -444,8 +444,17 @@ JobHandle *Engine::submitRestore(const RestoreRequest &request)
     req.backupId = b.id;
     if (req.target == RestoreRequest::Target::NewVolume)
         validateUserName(req.newVolumeName, QStringLiteral("volume"));
-    if (req.target == RestoreRequest::Target::ExistingVolume)
-        req.volumeId = findVolume(req.volumeId).id;
+    if (req.target == RestoreRequest::Target::ExistingVolume) {
+        try {
+            req.volumeId = findVolume(req.volumeId).id;
+        } catch (const NotFoundError &) {
+            // A node's volumes are left out of the catalog while it does not answer: the job asks
+            // the node itself, and says whether it is unreachable or has no such volume.
+            const VolumeDriver *node = driver(req.volumeId.left(req.volumeId.lastIndexOf(QLatin1Char('/'))));
+            if (!node || node->kind() != QLatin1String("remote"))
+                throw;
+        }
+    }
     // Checked here so a refusal creates no job, and again by the job just before it writes.
     if (req.target == RestoreRequest::Target::File)
         checkRestoreFileTarget(d->config, req.filePath, req.overwrite);

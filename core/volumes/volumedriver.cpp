@@ -20,6 +20,16 @@ Error cannotExport(const VolumeDriver &driver)
 }
 } // namespace
 
+QCoro::Task<std::unique_ptr<BlockSink>> VolumeDriver::openRecordedVolumeSink(QString name, SinkRecorder)
+{
+    co_return co_await openVolumeSink(name);
+}
+
+QCoro::Task<void> VolumeDriver::closeVolumeSink(QString, QJsonObject)
+{
+    co_return;
+}
+
 QCoro::Task<QString> VolumeDriver::createExportSnapshot(SnapshotHandle)
 {
     throw cannotExport(*this);

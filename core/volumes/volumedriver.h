@@ -87,6 +87,15 @@ public:
     virtual QCoro::Task<std::unique_ptr<BlockSource>> openAttachedSource(QString name, QString attachment);
     // Restore onto a volume of this driver (existing, or just made by createVolume()).
     virtual QCoro::Task<std::unique_ptr<BlockSink>> openVolumeSink(QString name) = 0;
+    // What a restore's sink sets up on the storage (a storage node's writable export and its
+    // connection), reported before and after each step so that the catalog holds it first.
+    using SinkRecorder = std::function<void(const QJsonObject &state)>;
+    // openVolumeSink() with its steps reported to `record`; the default has no steps. Whatever
+    // it reported is ended by closeVolumeSink() once the sink is closed.
+    virtual QCoro::Task<std::unique_ptr<BlockSink>> openRecordedVolumeSink(QString name, SinkRecorder record);
+    // Ends what openRecordedVolumeSink() set up for `name` (`state` as last reported; also what a
+    // dead process left). Idempotent; the default has nothing to end.
+    virtual QCoro::Task<void> closeVolumeSink(QString name, QJsonObject state);
 
     // Only when capabilities().snapshotLocalRead (or snapshotExport).
     virtual QCoro::Task<SnapshotHandle> createSnapshot(QString volume, QString snapshotName) = 0;

@@ -179,28 +179,17 @@ void TestRemote::cleanupTestCase()
 
 QStringList TestRemote::agentArgs() const
 {
-    QStringList args{QStringLiteral("--config"), m_consoleConfig};
-    for (const Node &n : m_nodes)
-        args << QStringLiteral("--agent") << n.agent.addressText();
-    return args;
+    return consoleArgs(m_consoleConfig, {&m_nodes[0].agent, &m_nodes[1].agent});
 }
 
 std::unique_ptr<QProcess> TestRemote::startCtl(const QStringList &args) const
 {
-    auto p = std::make_unique<QProcess>();
-    p->setProcessEnvironment(m_ctl.environment());
-    p->start(ctlPath(), m_ctl.globalArgs() + agentArgs() + args);
-    return p;
+    return startCtlProcess(m_ctl, agentArgs() + args);
 }
 
 QString TestRemote::volumeId(const QString &host, const QString &name)
 {
-    const CtlRun r = ctl({QStringLiteral("--json"), QStringLiteral("volumes")});
-    for (const QJsonValue v : QJsonDocument::fromJson(r.out.toUtf8()).array())
-        if (v.toObject().value(QStringLiteral("host")).toString() == host && v.toObject().value(QStringLiteral("name")).toString() == name)
-            return v.toObject().value(QStringLiteral("id")).toString();
-    qWarning("volumes: %s %s", qPrintable(r.out), qPrintable(r.err));
-    return {};
+    return consoleVolumeId(m_ctl, agentArgs(), host, name);
 }
 
 QStringList TestRemote::poolFiles(const Node &node) const
@@ -210,8 +199,7 @@ QStringList TestRemote::poolFiles(const Node &node) const
 
 bool TestRemote::waitForExport(const Node &node, int timeoutMs)
 {
-    return waitFor([&] { return !QDir(node.agent.stateDir + QStringLiteral("/exports")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty(); },
-                   timeoutMs);
+    return waitForAgentExport(node.agent, timeoutMs);
 }
 
 void TestRemote::checkNothingLeft(Node &node)

@@ -77,6 +77,8 @@ public:
     bool canFlush = false;
     bool hasAllocation = false;
     std::atomic<qint64> transferred{0};
+    // Set from another thread (a lost lease): drive() gives up within a poll slice.
+    void interrupt(const QString &reason);
     std::atomic<bool> interrupted{false};
     std::mutex interruptMutex;
     QString interruptReason;
@@ -502,15 +504,20 @@ int NbdSource::connectionCount() const
     return d->open;
 }
 
-void NbdSource::interrupt(const QString &reason)
+void NbdClient::interrupt(const QString &reason)
 {
     {
-        std::lock_guard lock(d->interruptMutex);
-        if (d->interrupted)
+        std::lock_guard lock(interruptMutex);
+        if (interrupted)
             return;
-        d->interruptReason = reason;
+        interruptReason = reason;
     }
-    d->interrupted = true;
+    interrupted = true;
+}
+
+void NbdSource::interrupt(const QString &reason)
+{
+    d->interrupt(reason);
 }
 
 // ---------- NbdSink ----------
@@ -558,6 +565,11 @@ void NbdSink::finish()
 QString NbdSink::description() const
 {
     return d->peer;
+}
+
+void NbdSink::interrupt(const QString &reason)
+{
+    d->interrupt(reason);
 }
 
 qint64 NbdSink::bytesTransferred() const

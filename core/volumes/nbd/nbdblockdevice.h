@@ -81,6 +81,9 @@ public:
     QString description() const override;
     qint64 bytesTransferred() const;
 
+    // As NbdSource::interrupt: writes in progress and later ones fail (Network) with `reason`.
+    void interrupt(const QString &reason);
+
 private:
     std::unique_ptr<NbdClient> d;
 };

@@ -114,55 +114,116 @@ private:
     std::function<void(const QString &)> m_onProblem;
 };
 
-// An NBD reader of an export whose lease is kept while it is open; a lost lease or connection
-// fails the read naming the storage node.
-class LeasedSource : public BlockSource
+// What an export read or written over NBD shares: its lease kept while it is open, a lost lease
+// or connection failing the transfer naming the storage node.
+class LeasedExport
 {
 public:
-    LeasedSource(std::unique_ptr<NbdSource> source, std::unique_ptr<LeaseKeeper> keeper, QString node, QString exportId)
-        : m_source(std::move(source)), m_keeper(std::move(keeper)), m_node(std::move(node)), m_exportId(std::move(exportId))
-    {
-        NbdSource *nbd = m_source.get();
-        m_keeper->setOnProblem([nbd](const QString &problem) {
-            nbd->interrupt(QStringLiteral("the lease of the export could not be extended (%1)").arg(problem));
-        });
-    }
-    ~LeasedSource() override
-    {
-        m_keeper->setOnProblem({}); // before the source goes
-        m_source.reset();
-        m_keeper->stop(); // before terminate_connection_snapshot
-    }
-    qint64 size() const override { return m_source->size(); }
-    std::optional<QList<Extent>> allocatedExtents() const override { return m_source->allocatedExtents(); }
-    qint64 readAt(char *buffer, qint64 length, qint64 offset) override
-    {
-        checkLease();
-        try {
-            return m_source->readAt(buffer, length, offset);
-        } catch (const Error &e) {
-            checkLease();
-            throw Error(QStringLiteral("reading the export %1 of storage node %2 failed: %3").arg(m_exportId, m_node, e.message()),
-                        e.kind());
-        }
-    }
-    QString description() const override { return m_source->description(); }
-    int preferredConcurrentReads() const override { return m_source->preferredConcurrentReads(); }
+    LeasedExport(std::unique_ptr<LeaseKeeper> keeper, QString node, QString exportId)
+        : m_keeper(std::move(keeper)), m_node(std::move(node)), m_exportId(std::move(exportId)) {}
 
-private:
+protected:
     void checkLease() const
     {
         const QString problem = m_keeper->problem();
         if (!problem.isEmpty())
             throw Error(QStringLiteral("the lease of export %1 on storage node %2 could not be extended (%3); the agent removes "
-                                       "the export and its snapshot when the lease ends").arg(m_exportId, m_node, problem),
+                                       "the export when the lease ends").arg(m_exportId, m_node, problem),
                         ErrorKind::Network);
     }
+    // Runs one NBD transfer; its failure is the lease's when the lease was lost, else named by node.
+    template<typename F>
+    auto transfer(const char *what, F &&work)
+    {
+        checkLease();
+        try {
+            return work();
+        } catch (const Error &e) {
+            checkLease();
+            throw Error(QStringLiteral("%1 the export %2 of storage node %3 failed: %4").arg(QLatin1String(what), m_exportId, m_node, e.message()),
+                        e.kind());
+        }
+    }
+    // A transfer waiting on a dead export gives up as soon as the keeper loses the lease, instead
+    // of at the silent-peer limit (a cut link); `device` must outlive the call of stopKeeper().
+    template<typename Device>
+    void interruptOnLeaseLoss(Device *device)
+    {
+        m_keeper->setOnProblem([device](const QString &problem) {
+            device->interrupt(QStringLiteral("the lease of the export could not be extended (%1)").arg(problem));
+        });
+    }
+    void clearLeaseHook() { m_keeper->setOnProblem({}); } // before the device goes
+    void stopKeeper() { m_keeper->stop(); } // after the NBD connection is closed, before it is terminated
 
-    std::unique_ptr<NbdSource> m_source;
+private:
     std::unique_ptr<LeaseKeeper> m_keeper;
     QString m_node;
     QString m_exportId;
+};
+
+// An NBD reader of an exported snapshot.
+class LeasedSource : public BlockSource, private LeasedExport
+{
+public:
+    LeasedSource(std::unique_ptr<NbdSource> source, std::unique_ptr<LeaseKeeper> keeper, QString node, QString exportId)
+        : LeasedExport(std::move(keeper), std::move(node), std::move(exportId)), m_source(std::move(source))
+    {
+        interruptOnLeaseLoss(m_source.get());
+    }
+    ~LeasedSource() override
+    {
+        clearLeaseHook();
+        m_source.reset();
+        stopKeeper();
+    }
+    qint64 size() const override { return m_source->size(); }
+    std::optional<QList<Extent>> allocatedExtents() const override { return m_source->allocatedExtents(); }
+    qint64 readAt(char *buffer, qint64 length, qint64 offset) override
+    {
+        return transfer("reading", [&] { return m_source->readAt(buffer, length, offset); });
+    }
+    QString description() const override { return m_source->description(); }
+    int preferredConcurrentReads() const override { return m_source->preferredConcurrentReads(); }
+
+private:
+    std::unique_ptr<NbdSource> m_source;
+};
+
+// An NBD writer of a volume's writable export (the target of a restore).
+class LeasedSink : public BlockSink, private LeasedExport
+{
+public:
+    LeasedSink(std::unique_ptr<NbdSink> sink, std::unique_ptr<LeaseKeeper> keeper, QString node, QString exportId)
+        : LeasedExport(std::move(keeper), std::move(node), std::move(exportId)), m_sink(std::move(sink))
+    {
+        interruptOnLeaseLoss(m_sink.get());
+    }
+    ~LeasedSink() override
+    {
+        clearLeaseHook();
+        m_sink.reset();
+        stopKeeper();
+    }
+    qint64 size() const override { return m_sink->size(); }
+    void writeAt(const char *buffer, qint64 length, qint64 offset) override
+    {
+        transfer("writing", [&] { m_sink->writeAt(buffer, length, offset); });
+    }
+    void writeZeroes(qint64 length, qint64 offset) override
+    {
+        transfer("writing", [&] { m_sink->writeZeroes(length, offset); });
+    }
+    // The flush is acknowledged only with every write in the volume; the lease must have held.
+    void finish() override
+    {
+        transfer("flushing", [&] { m_sink->finish(); });
+        checkLease();
+    }
+    QString description() const override { return m_sink->description(); }
+
+private:
+    std::unique_ptr<NbdSink> m_sink;
 };
 
 Error unsupported(const QString &what, const QString &node)
@@ -233,26 +294,31 @@ QCoro::Task<QList<Volume>> RemoteDriver::listVolumes()
     QList<Volume> out;
     m_volumeIds.clear();
     for (const QJsonValue value : answer.value(QStringLiteral("volumes")).toArray()) {
-        const QJsonObject o = value.toObject();
-        Volume v;
-        v.name = o.value(QStringLiteral("name")).toString();
+        const Volume v = volumeFromAgent(value.toObject());
         if (v.name.isEmpty() || m_volumeIds.contains(v.name)) {
             if (m_log)
                 m_log->warning(QStringLiteral("storage node %1 lists volume name '%2' more than once; only the first is used")
                                    .arg(m_node, v.name));
             continue;
         }
-        v.driverId = id();
-        v.id = DriverSet::volumeId(v.driverId, v.name);
-        v.host = m_node;
-        v.size = qint64(o.value(QStringLiteral("size")).toDouble());
-        v.status = o.value(QStringLiteral("status")).toString();
-        v.path = o.value(QStringLiteral("id")).toString(); // the agent's own reference
-        v.attachedTo = o.value(QStringLiteral("attachment")).toString();
         m_volumeIds.insert(v.name, v.path);
         out << v;
     }
     co_return out;
+}
+
+Volume RemoteDriver::volumeFromAgent(const QJsonObject &o) const
+{
+    Volume v;
+    v.name = o.value(QStringLiteral("name")).toString();
+    v.driverId = id();
+    v.id = DriverSet::volumeId(v.driverId, v.name);
+    v.host = m_node;
+    v.size = qint64(o.value(QStringLiteral("size")).toDouble());
+    v.status = o.value(QStringLiteral("status")).toString();
+    v.path = o.value(QStringLiteral("id")).toString(); // the agent's own reference
+    v.attachedTo = o.value(QStringLiteral("attachment")).toString();
+    return v;
 }
 
 QCoro::Task<Volume> RemoteDriver::volume(QString name)
@@ -272,10 +338,31 @@ QString RemoteDriver::agentVolumeId(const QString &name)
     return id;
 }
 
-QCoro::Task<Volume> RemoteDriver::createVolume(QString, qint64)
+QCoro::Task<Volume> RemoteDriver::createVolume(QString name, qint64 size)
 {
-    throw unsupported(QStringLiteral("creating a volume"), m_address.text());
-    co_return Volume();
+    // A restore's new volume, in the node's first storage (GET /v1/node lists them in the order
+    // of its configuration).
+    AgentClient &agent = client();
+    const QString nodePath = QStringLiteral("/v1/node");
+    const QJsonObject node = co_await agent.call("GET", nodePath);
+    if (m_node.isEmpty())
+        m_node = node.value(QStringLiteral("name")).toString(m_address.host);
+    const QJsonArray drivers = node.value(QStringLiteral("drivers")).toArray();
+    if (drivers.isEmpty())
+        throw RefusedError(QStringLiteral("storage node %1 has no storage configured to create volume '%2' in")
+                               .arg(nodeName(), name));
+    const QString driver = drivers.first().toObject().value(QStringLiteral("id")).toString();
+    const QString path = QStringLiteral("/v1/volumes");
+    const QJsonObject body{{QStringLiteral("driver"), driver}, {QStringLiteral("name"), name},
+                           {QStringLiteral("size"), double((size + 511) / 512 * 512)}};
+    const QJsonObject result = co_await agent.runOperation("POST", path, body);
+    const Volume v = volumeFromAgent(result.value(QStringLiteral("volume")).toObject());
+    if (v.name != name || v.path.isEmpty())
+        throw Error(QStringLiteral("storage node %1 created volume '%2' but did not name it back").arg(nodeName(), name));
+    m_volumeIds.insert(v.name, v.path);
+    if (m_log)
+        m_log->info(QStringLiteral("volume %1 created on storage node %2 (%3)").arg(name, nodeName(), driver));
+    co_return v;
 }
 
 QCoro::Task<void> RemoteDriver::deleteVolume(QString)
@@ -315,10 +402,72 @@ QCoro::Task<std::unique_ptr<BlockSource>> RemoteDriver::openSnapshotSource(Snaps
     co_return std::unique_ptr<BlockSource>();
 }
 
-QCoro::Task<std::unique_ptr<BlockSink>> RemoteDriver::openVolumeSink(QString)
+QCoro::Task<std::unique_ptr<BlockSink>> RemoteDriver::openVolumeSink(QString name)
 {
-    throw unsupported(QStringLiteral("restoring onto a volume"), m_address.text());
-    co_return std::unique_ptr<BlockSink>();
+    co_return co_await openRecordedVolumeSink(name, {});
+}
+
+QCoro::Task<std::unique_ptr<BlockSink>> RemoteDriver::openRecordedVolumeSink(QString name, SinkRecorder record)
+{
+    if (!record)
+        record = [](const QJsonObject &) {};
+    if (!m_volumeIds.contains(name)) {
+        const QString volumeName = name;
+        co_await volume(volumeName);
+    }
+    AgentClient &agent = client();
+    const QString volumeId = agentVolumeId(name);
+    // Recorded before each call: the volume's id alone is enough to end its export and connection.
+    QJsonObject state{{QStringLiteral("agent_volume_id"), volumeId}, {QStringLiteral("export_id"), QStringLiteral("requested")}};
+    record(state);
+    const QString exportPath = QStringLiteral("/v1/volumes/%1/export").arg(encoded(volumeId));
+    const QJsonObject exported = co_await agent.call("POST", exportPath);
+    const QString exportId = exported.value(QStringLiteral("export")).toObject().value(QStringLiteral("id")).toString();
+    if (exportId.isEmpty())
+        throw Error(QStringLiteral("storage node %1 exported volume %2 without an export id").arg(nodeName(), name));
+    const QString dir = makeTlsDirectory(exportId);
+    state.insert(QStringLiteral("export_id"), exportId);
+    state.insert(QStringLiteral("tls_dir"), dir);
+    state.insert(QStringLiteral("connection"), QStringLiteral("requested"));
+    record(state);
+    const QString connectionPath = QStringLiteral("/v1/volumes/%1/connection").arg(encoded(volumeId));
+    const QJsonObject answer = co_await agent.call("POST", connectionPath);
+    const QJsonObject connection = answer.value(QStringLiteral("connection")).toObject();
+    const QJsonObject data = connection.value(QStringLiteral("data")).toObject();
+    // Connection properties only: the credentials stay in the TLS directory.
+    state.insert(QStringLiteral("connection"), QJsonObject{{QStringLiteral("driver_volume_type"), connection.value(QStringLiteral("driver_volume_type"))},
+                                                           {QStringLiteral("data"), data}});
+    record(state);
+    if (connection.value(QStringLiteral("driver_volume_type")).toString() != QLatin1String("nbd")
+        || !data.value(QStringLiteral("writable")).toBool())
+        throw Error(QStringLiteral("storage node %1 offers no writable NBD connection to volume %2").arg(nodeName(), name));
+    co_return openLeased<NbdSink, LeasedSink>(data, dir, exportId, QStringLiteral("write"));
+}
+
+QCoro::Task<void> RemoteDriver::closeVolumeSink(QString name, QJsonObject state)
+{
+    QString volumeId = state.value(QStringLiteral("agent_volume_id")).toString();
+    if (volumeId.isEmpty()) {
+        if (!m_volumeIds.contains(name)) {
+            const QString volumeName = name;
+            co_await volume(volumeName);
+        }
+        volumeId = agentVolumeId(name);
+    }
+    // Both idempotent; the connection first (nbdkit gone, every acknowledged write in the volume).
+    for (const QString &what : {QStringLiteral("connection"), QStringLiteral("export")}) {
+        const QString path = QStringLiteral("/v1/volumes/%1/%2").arg(encoded(volumeId), what);
+        try {
+            co_await client().call("DELETE", path);
+        } catch (const Error &e) {
+            if (e.kind() != ErrorKind::NotFound)
+                throw Error(QStringLiteral("ending the %1 of volume %2 on storage node %3: %4").arg(what, name, nodeName(), e.message()),
+                            e.kind());
+        }
+    }
+    const QString dir = state.value(QStringLiteral("tls_dir")).toString();
+    if (!dir.isEmpty() && QFileInfo(dir).absolutePath() == QFileInfo(tlsDirectory(QStringLiteral("x"))).absolutePath())
+        QDir(dir).removeRecursively(); // only ever a directory of our own naming
 }
 
 QCoro::Task<SnapshotHandle> RemoteDriver::createSnapshot(QString volume, QString snapshotName)
@@ -408,19 +557,12 @@ QString RemoteDriver::tlsDirectory(const QString &snapshotId) const
     return QDir(m_nodes.stateDirectory()).filePath(QStringLiteral("connections/") + snapshotId);
 }
 
-void RemoteDriver::removeTlsDirectory(const QString &snapshotId) const
+QString RemoteDriver::makeTlsDirectory(const QString &key)
 {
-    if (!snapshotId.isEmpty())
-        QDir(tlsDirectory(snapshotId)).removeRecursively();
-}
-
-QCoro::Task<ConnectionInfo> RemoteDriver::initializeConnectionSnapshot(SnapshotHandle snapshot, QString exportId)
-{
-    AgentClient &agent = client();
+    client();
     // libnbd's TLS directory for this connection only (0700): the agent's pinned certificate as
-    // the CA, the console's certificate and key as the client's. Made before the call, so that
-    // the connection never exists without a directory the cleanup knows.
-    const QString dir = tlsDirectory(snapshot.providerId);
+    // the CA, the console's certificate and key as the client's.
+    const QString dir = tlsDirectory(key);
     QDir().mkpath(QFileInfo(dir).absolutePath());
     QDir(dir).removeRecursively();
     if (::mkdir(QFile::encodeName(dir).constData(), 0700) != 0)
@@ -431,7 +573,26 @@ QCoro::Task<ConnectionInfo> RemoteDriver::initializeConnectionSnapshot(SnapshotH
     writePemFile(dir + QStringLiteral("/ca-cert.pem"), ca.readAll(), false);
     writePemFile(dir + QStringLiteral("/client-cert.pem"), m_identity->certificate.toPem(), false);
     writePemFile(dir + QStringLiteral("/client-key.pem"), m_identity->key.toPem(), true);
+    return dir;
+}
 
+QString RemoteDriver::nodeName() const
+{
+    return m_node.isEmpty() ? m_address.text() : QStringLiteral("%1 (%2)").arg(m_node, m_address.text());
+}
+
+void RemoteDriver::removeTlsDirectory(const QString &snapshotId) const
+{
+    if (!snapshotId.isEmpty())
+        QDir(tlsDirectory(snapshotId)).removeRecursively();
+}
+
+QCoro::Task<ConnectionInfo> RemoteDriver::initializeConnectionSnapshot(SnapshotHandle snapshot, QString exportId)
+{
+    AgentClient &agent = client();
+    // Made before the call, so that the connection never exists without a directory the
+    // cleanup knows.
+    const QString dir = makeTlsDirectory(snapshot.providerId);
     const QString path = QStringLiteral("/v1/snapshots/%1/connection").arg(snapshot.providerId);
     const QJsonObject answer = co_await agent.call("POST", path);
     const QJsonObject connection = answer.value(QStringLiteral("connection")).toObject();
@@ -447,24 +608,32 @@ QCoro::Task<ConnectionInfo> RemoteDriver::initializeConnectionSnapshot(SnapshotH
 
 QCoro::Task<std::unique_ptr<BlockSource>> RemoteDriver::openConnectionSource(ConnectionInfo connection)
 {
+    const QString dir = connection.authReference.mid(connection.authReference.indexOf(QLatin1Char(':')) + 1);
+    co_return openLeased<NbdSource, LeasedSource>(connection.data, dir, connection.exportId, QStringLiteral("read"));
+}
+
+template<typename Nbd, typename Leased>
+std::unique_ptr<Leased> RemoteDriver::openLeased(const QJsonObject &data, const QString &certificatesDir, const QString &exportId,
+                                                 const QString &verb)
+{
     client();
     NbdConnectionProperties p;
-    p.host = connection.data.value(QStringLiteral("host")).toString();
-    p.port = quint16(connection.data.value(QStringLiteral("port")).toInt());
-    p.exportName = connection.data.value(QStringLiteral("export_name")).toString();
-    p.certificatesDir = connection.authReference.mid(connection.authReference.indexOf(QLatin1Char(':')) + 1);
-    // The lease is kept from before the first byte until the source is closed.
-    auto keeper = std::make_unique<LeaseKeeper>(m_address, *m_identity, m_pin->fingerprint, connection.exportId, m_leaseSeconds);
+    p.host = data.value(QStringLiteral("host")).toString();
+    p.port = quint16(data.value(QStringLiteral("port")).toInt());
+    p.exportName = data.value(QStringLiteral("export_name")).toString();
+    p.certificatesDir = certificatesDir;
+    // The lease is kept from before the first byte until the source or sink is closed.
+    auto keeper = std::make_unique<LeaseKeeper>(m_address, *m_identity, m_pin->fingerprint, exportId, m_leaseSeconds);
     keeper->start();
-    const QString node = m_node.isEmpty() ? m_address.text() : QStringLiteral("%1 (%2)").arg(m_node, m_address.text());
-    std::unique_ptr<NbdSource> source;
+    const QString node = nodeName();
+    std::unique_ptr<Nbd> nbd;
     try {
-        source = std::make_unique<NbdSource>(p);
+        nbd = std::make_unique<Nbd>(p);
     } catch (const Error &e) {
         keeper->stop();
-        throw Error(QStringLiteral("cannot read the export of storage node %1: %2").arg(node, e.message()), e.kind());
+        throw Error(QStringLiteral("cannot %1 the export of storage node %2: %3").arg(verb, node, e.message()), e.kind());
     }
-    co_return std::make_unique<LeasedSource>(std::move(source), std::move(keeper), node, connection.exportId);
+    return std::make_unique<Leased>(std::move(nbd), std::move(keeper), node, exportId);
 }
 
 QCoro::Task<void> RemoteDriver::terminateConnectionSnapshot(SnapshotHandle snapshot, ConnectionInfo)

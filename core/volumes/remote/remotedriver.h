@@ -44,7 +44,12 @@ public:
     QCoro::Task<void> detach(QString name) override;
     QCoro::Task<std::unique_ptr<BlockSource>> openVolumeSource(QString name) override;
     QCoro::Task<std::unique_ptr<BlockSource>> openSnapshotSource(SnapshotHandle snapshot) override;
+    // A restore target: the node's writable export of the volume (export, then connection, each
+    // reported to `record` first), written over NBD while its lease is kept.
     QCoro::Task<std::unique_ptr<BlockSink>> openVolumeSink(QString name) override;
+    QCoro::Task<std::unique_ptr<BlockSink>> openRecordedVolumeSink(QString name, SinkRecorder record) override;
+    // Terminates the connection and removes the export (the node's volume is available again).
+    QCoro::Task<void> closeVolumeSink(QString name, QJsonObject state) override;
 
     QCoro::Task<SnapshotHandle> createSnapshot(QString volume, QString snapshotName) override;
     QCoro::Task<void> deleteSnapshot(QString snapshotName) override;
@@ -72,6 +77,13 @@ private:
     // <console state dir>/connections/<snapshot id>: libnbd's TLS directory of one connection.
     QString tlsDirectory(const QString &snapshotId) const;
     void removeTlsDirectory(const QString &snapshotId) const;
+    QString makeTlsDirectory(const QString &key);
+    QString nodeName() const; // "node (host:port)" once known
+    Volume volumeFromAgent(const QJsonObject &o) const;
+    // An NBD reader or writer of an export with its lease kept until it is closed.
+    template<typename Nbd, typename Leased>
+    std::unique_ptr<Leased> openLeased(const QJsonObject &data, const QString &certificatesDir, const QString &exportId,
+                                       const QString &verb);
 
     AgentAddress m_address;
     StorageNodes m_nodes;

@@ -4,6 +4,9 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTcpServer>
 #include <QThread>
 
@@ -132,6 +135,42 @@ int AgentNode::command(const QStringList &args, QString *out) const
     if (out)
         *out = QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
     return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
+QStringList consoleArgs(const QString &consoleConfig, const QList<const AgentNode *> &agents)
+{
+    QStringList args{QStringLiteral("--config"), consoleConfig};
+    for (const AgentNode *agent : agents)
+        args << QStringLiteral("--agent") << agent->addressText();
+    return args;
+}
+
+std::unique_ptr<QProcess> startCtlProcess(const CtlFixture &ctl, const QStringList &args)
+{
+    auto p = std::make_unique<QProcess>();
+    p->setProcessEnvironment(ctl.environment());
+    p->start(ctlPath(), ctl.globalArgs() + args);
+    return p;
+}
+
+QString consoleVolumeId(const CtlFixture &ctl, const QStringList &args, const QString &host, const QString &name)
+{
+    const CtlRun r = ctl.run(args + QStringList{QStringLiteral("--json"), QStringLiteral("volumes")});
+    for (const QJsonValue v : QJsonDocument::fromJson(r.out.toUtf8()).array())
+        if (v.toObject().value(QStringLiteral("host")).toString() == host && v.toObject().value(QStringLiteral("name")).toString() == name)
+            return v.toObject().value(QStringLiteral("id")).toString();
+    qWarning("volumes: %s %s", qPrintable(r.out), qPrintable(r.err));
+    return {};
+}
+
+QStringList agentExports(const AgentNode &node)
+{
+    return QDir(node.stateDir + QStringLiteral("/exports")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+}
+
+bool waitForAgentExport(const AgentNode &node, int timeoutMs)
+{
+    return waitFor([&] { return !agentExports(node).isEmpty(); }, timeoutMs);
 }
 
 } // namespace ndbtest

@@ -2,6 +2,7 @@
 // The agent tier's shared fixture: an ndbackup-agent process on a loopback address with its own
 // state directory, configuration and ports, and the small waits its tests need.
 #include "support/agentclient.h" // agentExecutable, waitFor, fileMd5
+#include "support/ctlrunner.h"
 
 #include <QHostAddress>
 #include <QProcess>
@@ -44,5 +45,17 @@ public:
     int command(const QStringList &args, QString *out = nullptr) const;
     QString addressText() const { return QStringLiteral("%1:%2").arg(address).arg(apiPort); }
 };
+
+// A console's arguments for these agents: --config CONFIG and --agent for each.
+QStringList consoleArgs(const QString &consoleConfig, const QList<const AgentNode *> &agents);
+// ndbackupctl started (not waited for) with the fixture's globals and environment and `args`.
+std::unique_ptr<QProcess> startCtlProcess(const CtlFixture &ctl, const QStringList &args);
+// The console's id of volume `name` on storage node `host` as `ndbackupctl ARGS --json volumes`
+// lists it; empty (and the listing logged) when there is none.
+QString consoleVolumeId(const CtlFixture &ctl, const QStringList &args, const QString &host, const QString &name);
+// Waits until the agent serves an export (its exports/ directory holds one).
+bool waitForAgentExport(const AgentNode &node, int timeoutMs);
+// The agent's export directories (empty: nothing exported).
+QStringList agentExports(const AgentNode &node);
 
 } // namespace ndbtest
