@@ -16,6 +16,7 @@
 #include <QString>
 
 #include <memory>
+#include <optional>
 
 namespace ndb {
 
@@ -95,6 +96,8 @@ private:
     std::pair<VolumeDriver *, Volume> listedVolume(const QString &volumeId) const;
     // The export of `column` (snapshot_id or volume_id) = `value` for this console; empty when none.
     QString exportOf(const QString &column, const QString &value, const QString &consoleFingerprint) const;
+    // The worker of a live restore (the node engine's, or any process's) holding `volumeId`.
+    std::optional<QString> restoreHolder(const QString &volumeId) const;
     QString exportToOther(const QString &column, const QString &value, const QString &consoleFingerprint) const;
     QString insertExport(const QString &column, const QString &value, bool writable, const QString &consoleFingerprint);
     // Starts nbdkit for export `exportId` serving `path` (read-only unless `writable`); returns
