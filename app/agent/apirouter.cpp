@@ -156,6 +156,8 @@ ApiReply ApiRouter::route(const HttpRequest &request, const QSslCertificate &con
         validateName(snapshotId, QStringLiteral("snapshot id"));
         const QString sub = parts.value(3);
         if (sub.isEmpty()) {
+            if (method == "GET")
+                return reply(200, {{QStringLiteral("snapshot"), m_exports.snapshotState(snapshotId)}});
             if (method != "DELETE")
                 return methodNotAllowed(request);
             parseJsonObjectBody(request.body, {});

@@ -132,6 +132,28 @@ QJsonObject ExportManager::snapshotJson(const QString &snapshotId) const
                        {QStringLiteral("lease_expires_at"), row.lease}};
 }
 
+QString ExportManager::copyProblem(const SnapshotRow &row) const
+{
+    if (row.deleted || row.kind != QLatin1String("snapshot") || row.status != QLatin1String("available"))
+        return {};
+    return m_drivers.forVolume(row.volumeId).snapshotProblem(row.name);
+}
+
+void ExportManager::checkCopy(const SnapshotRow &row) const
+{
+    const QString problem = copyProblem(row);
+    if (!problem.isEmpty())
+        throw Error(QStringLiteral("temporary snapshot %1 cannot be read: %2; delete it and take a new one").arg(row.id, problem),
+                    ErrorKind::Storage);
+}
+
+QJsonObject ExportManager::snapshotState(const QString &snapshotId) const
+{
+    QJsonObject snapshot = snapshotJson(snapshotId);
+    snapshot[QStringLiteral("problem")] = copyProblem(snapshotRow(snapshotId));
+    return snapshot;
+}
+
 std::pair<VolumeDriver *, Volume> ExportManager::listedVolume(const QString &volumeId) const
 {
     VolumeDriver &driver = m_drivers.forVolume(volumeId);
@@ -387,6 +409,7 @@ QJsonObject ExportManager::initializeConnection(const QString &snapshotId, const
     if (exportId.isEmpty() || row.deleted)
         throw RefusedError(QStringLiteral("snapshot %1 has no export for this console: POST /v1/snapshots/%1/export first")
                                .arg(snapshotId));
+    checkCopy(row); // never serve a snapshot its driver knows to be bad
     const QJsonObject connection = startServer(exportId, row.path, row.name, false, console);
     // The specification's provider_auth: how the connection is authenticated (no secret is
     // handed out: the console proves itself with its own key).
@@ -567,6 +590,8 @@ QJsonObject ExportManager::extendLease(const QString &exportId, const QString &c
     if (q.value(1).toString() < now())
         throw RefusedError(QStringLiteral("the lease of export %1 expired at %2; the export is being removed")
                                .arg(exportId, q.value(1).toString()));
+    if (!q.value(0).isNull())
+        checkCopy(snapshotRow(q.value(0).toString())); // the reader's extension learns why its reads fail
     const QString lease = leaseFromNow(seconds);
     m_catalog.transaction([&] {
         m_catalog.exec(QStringLiteral("UPDATE exports SET lease_expires_at = ?, updated_at = ? WHERE id = ?"), {lease, now(), exportId});

@@ -97,6 +97,7 @@ private slots:
     void cinderListDoesNotWaitForStorage();
     void shutdownDropsQueuedStorageCalls();
     void missingPoolDoesNotHideTheOthers();
+    void badSnapshotIsNamedToItsReader();
 
 private:
     void writeConfig(const QString &extra = {});
@@ -1086,7 +1087,9 @@ void TestAgent::connectionRefusedWhenSnapshotIsGone()
     const Response r = request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/connection").arg(snapshot));
     QCOMPARE(r.status, 500);
     const QString message = r.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
-    QVERIFY2(message.contains(QStringLiteral("is not at a file or block device")) && message.contains(QStringLiteral("take a new one")),
+    // The driver's own sentence (VolumeDriver::snapshotProblem), not a bare failure of nbdkit.
+    QVERIFY2(message.contains(QStringLiteral("ndbackup-snap-gone1 of image pool")) && message.contains(QStringLiteral("is gone"))
+                 && message.contains(QStringLiteral("take a new one")),
              qPrintable(message));
     QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports WHERE server_pid > 0")), 0);
 }
@@ -1242,6 +1245,29 @@ void TestAgent::missingPoolDoesNotHideTheOthers()
     QCOMPARE(e.value(QStringLiteral("pool")).toString(), gone);
     QCOMPARE(e.value(QStringLiteral("driver")).toString(), QStringLiteral("image:") + gone);
     QVERIFY2(e.value(QStringLiteral("message")).toString().contains(gone), qPrintable(e.value(QStringLiteral("message")).toString()));
+}
+
+void TestAgent::badSnapshotIsNamedToItsReader()
+{
+    // A snapshot that goes bad while it is served (here its image is removed; on LVM, an
+    // overflowed copy-on-write area): the reader's lease extension fails with the driver's
+    // sentence, and GET /v1/snapshots/{id} says it, so the console's job names the cause.
+    OpenExport open;
+    QString why;
+    QVERIFY2(openExport(QStringLiteral("b70"), 120, open, &why), qPrintable(why));
+    Response r = request(&m_console, "GET", QStringLiteral("/v1/snapshots/") + open.snapshot);
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.json().value(QStringLiteral("snapshot")).toObject().value(QStringLiteral("problem")).toString(), QString());
+    QVERIFY(QFile::remove(m_pool + QStringLiteral("/ndbackup-snap-b70.img")));
+
+    r = request(&m_console, "POST", QStringLiteral("/v1/exports/%1/lease").arg(open.exportId), R"({"seconds":60})");
+    QVERIFY2(expectError(r, 500, QStringLiteral("storage"), QStringLiteral("ndbackup-snap-b70 of image pool")).isEmpty(),
+             qPrintable(expectError(r, 500, QStringLiteral("storage"), QStringLiteral("ndbackup-snap-b70 of image pool"))));
+    QVERIFY(r.body.contains("is gone"));
+    r = request(&m_console, "GET", QStringLiteral("/v1/snapshots/") + open.snapshot);
+    QVERIFY2(r.status == 200, r.body.constData());
+    const QString problem = r.json().value(QStringLiteral("snapshot")).toObject().value(QStringLiteral("problem")).toString();
+    QVERIFY2(problem.contains(QStringLiteral("is gone")), qPrintable(problem));
 }
 
 QTEST_GUILESS_MAIN(TestAgent)
