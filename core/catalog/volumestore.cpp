@@ -107,7 +107,7 @@ bool VolumeStore::beginOperation(const Volume &volume, const QString &newStatus)
         // Compare and swap: only from the status (and holder) just seen, so that of two engines
         // (or an engine and an agent's export) that both saw it free, exactly one wins.
         QString update = QStringLiteral("UPDATE volumes SET previous_status=?, status=?, status_worker=?, updated_at=? "
-                                     "WHERE id=? AND status=? AND COALESCE(status_worker, '')=?");
+                                     "WHERE id=? AND status=? AND COALESCE(status_worker, '')=COALESCE(?, '')");
         if (newStatus == VolumeStatus::RestoringBackup)
             update += QStringLiteral(" AND NOT EXISTS (SELECT 1 FROM snapshots WHERE snapshots.volume_id = volumes.id AND "
                                   "snapshots.deleted_at IS NULL AND snapshots.lease_expires_at IS NOT NULL)");
