@@ -156,6 +156,8 @@ ApiReply ApiRouter::route(const HttpRequest &request, const QSslCertificate &con
         validateName(snapshotId, QStringLiteral("snapshot id"));
         const QString sub = parts.value(3);
         if (sub.isEmpty()) {
+            if (method == "GET")
+                return reply(200, {{QStringLiteral("snapshot"), m_exports.snapshotState(snapshotId)}});
             if (method != "DELETE")
                 return methodNotAllowed(request);
             parseJsonObjectBody(request.body, {});
@@ -234,17 +236,30 @@ QJsonObject ApiRouter::node() const
 
 QJsonObject ApiRouter::volumes() const
 {
-    QJsonArray list;
+    QJsonArray list, errors;
     const QSet<QString> restoring = m_exports.restoringVolumes();
-    for (VolumeDriver *driver : m_drivers.all())
-        for (const Volume &v : runSync(driver->listVolumes())) {
+    for (VolumeDriver *driver : m_drivers.all()) {
+        // One pool or volume group that cannot be listed (gone, unmounted) must not hide the
+        // node's other volumes: it is reported beside them.
+        QList<Volume> volumes;
+        try {
+            volumes = runSync(driver->listVolumes());
+        } catch (const Error &e) {
+            errors.append(QJsonObject{{QStringLiteral("driver"), driver->id()},
+                                      {QStringLiteral("pool"), driver->id().section(QLatin1Char(':'), 1)},
+                                      {QStringLiteral("kind"), errorKindName(e.kind())},
+                                      {QStringLiteral("message"), e.message()}});
+            continue;
+        }
+        for (const Volume &v : volumes) {
             QJsonObject volume = volumeJson(*driver, v);
             // Our writable export holds it open: a restore target, not a volume in use.
             if (restoring.contains(v.id))
                 volume[QStringLiteral("status")] = VolumeStatus::RestoringBackup;
             list.append(volume);
         }
-    return QJsonObject{{QStringLiteral("volumes"), list}};
+    }
+    return QJsonObject{{QStringLiteral("volumes"), list}, {QStringLiteral("errors"), errors}};
 }
 
 } // namespace ndb

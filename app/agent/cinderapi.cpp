@@ -2,8 +2,10 @@
 
 #include "tokenstore.h"
 
+#include "catalog/backupstore.h"
 #include "catalog/catalog.h"
 #include "catalog/jobstore.h"
+#include "catalog/volumestore.h"
 #include "engine/engine.h"
 #include "jobs/jobhandle.h"
 #include "jobs/jobqueue.h"
@@ -205,10 +207,21 @@ ApiReply CinderApi::dispatch(const CinderRequest &call, const HttpRequest &reque
     }
     case Op::CreateBackup:
         return createBackup(call, request);
-    case Op::DeleteBackup:
-        backupByUuid(call.id); // 404 for what is not (or no longer) there
+    case Op::DeleteBackup: {
+        const QJsonObject listed = backupByUuid(call.id); // 404 for what is not (or no longer) there
+        const auto pending = m_pending.find(call.id);
+        if (pending != m_pending.end() && !BackupStore(m_catalog).find(call.id)) {
+            // Its job ended before the backup row existed: nothing is stored, so deleting it is
+            // forgetting it (Cinder deletes a backup in 'error'); one still queued is refused.
+            if (!pending->finished)
+                throw RefusedError(QStringLiteral("Invalid backup: Backup status must be available or error, not '%1'.")
+                                       .arg(listed.value(QStringLiteral("status")).toString()));
+            m_pending.erase(pending);
+            return ApiReply{202, {}, microversionHeaders()};
+        }
         m_engine.submitDelete(call.id);
         return ApiReply{202, {}, microversionHeaders()};
+    }
     case Op::RestoreBackup:
         return restoreBackup(call, request);
     }
@@ -217,9 +230,13 @@ ApiReply CinderApi::dispatch(const CinderRequest &call, const HttpRequest &reque
 
 QList<Volume> CinderApi::currentVolumes()
 {
-    // Asked of the storage now (an in-use volume must be seen in use), merged with the catalog's
-    // statuses (backing-up, restoring-backup).
-    return m_engine.refreshVolumes();
+    // From the catalog (the last inventory merged with the engine's statuses) and a fresh
+    // inventory in the background: a synchronous one would hold the agent's event loop (every
+    // console request, lease extensions included) for as long as the slowest storage answers.
+    // The jobs ask the storage itself before they act.
+    if (!m_engine.inventoryPending())
+        m_engine.refreshVolumesAsync();
+    return m_engine.volumes();
 }
 
 Volume CinderApi::volumeByUuid(const QString &uuid, const QList<Volume> &volumes) const
@@ -352,6 +369,11 @@ ApiReply CinderApi::listBackups(const CinderRequest &call, const HttpRequest &re
 ApiReply CinderApi::createBackup(const CinderRequest &call, const HttpRequest &request)
 {
     const Volume volume = volumeByUuid(call.volumeId, currentVolumes());
+    // A restore (a console's writable export or a job) or another backup holds it: say who.
+    const QString holder = VolumeStore(m_catalog).holderOf(volume.id);
+    if (!holder.isEmpty())
+        throw RefusedError(QStringLiteral("Invalid volume: Volume %1 is '%2', held by %3; back it up once that has ended.")
+                               .arg(volume.name, volume.status, holder));
     checkJobLimit(m_engine);
     BackupRequest backup;
     backup.volumeId = volume.id;
@@ -398,6 +420,11 @@ ApiReply CinderApi::restoreBackup(const CinderRequest &call, const HttpRequest &
     Volume target;
     if (!call.restoreVolumeId.isEmpty()) {
         target = volumeByUuid(call.restoreVolumeId, volumes);
+        // Nothing may read or write it meanwhile: a console's copy, a backup, another restore.
+        const QString holder = VolumeStore(m_catalog).holderOf(target.id, true);
+        if (!holder.isEmpty())
+            throw RefusedError(QStringLiteral("Invalid volume: Volume %1 is held by %2; restore onto it once that has ended.")
+                                   .arg(target.name, holder));
         if (target.status != VolumeStatus::Available)
             throw RefusedError(QStringLiteral("Invalid volume: Volume %1 is '%2'; a backup is restored only onto an "
                                               "'available' volume.").arg(target.name, target.status));

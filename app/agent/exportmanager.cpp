@@ -1,5 +1,7 @@
 #include "exportmanager.h"
+#include "backup/statusrules.h"
 #include "catalog/catalog.h"
+#include "catalog/volumestore.h"
 #include "model/status.h"
 #include "net/identity.h"
 #include "util/error.h"
@@ -130,6 +132,28 @@ QJsonObject ExportManager::snapshotJson(const QString &snapshotId) const
                        {QStringLiteral("lease_expires_at"), row.lease}};
 }
 
+QString ExportManager::copyProblem(const SnapshotRow &row) const
+{
+    if (row.deleted || row.kind != QLatin1String("snapshot") || row.status != QLatin1String("available"))
+        return {};
+    return m_drivers.forVolume(row.volumeId).snapshotProblem(row.name);
+}
+
+void ExportManager::checkCopy(const SnapshotRow &row) const
+{
+    const QString problem = copyProblem(row);
+    if (!problem.isEmpty())
+        throw Error(QStringLiteral("temporary snapshot %1 cannot be read: %2; delete it and take a new one").arg(row.id, problem),
+                    ErrorKind::Storage);
+}
+
+QJsonObject ExportManager::snapshotState(const QString &snapshotId) const
+{
+    QJsonObject snapshot = snapshotJson(snapshotId);
+    snapshot[QStringLiteral("problem")] = copyProblem(snapshotRow(snapshotId));
+    return snapshot;
+}
+
 std::pair<VolumeDriver *, Volume> ExportManager::listedVolume(const QString &volumeId) const
 {
     VolumeDriver &driver = m_drivers.forVolume(volumeId);
@@ -146,10 +170,22 @@ void ExportManager::checkCopyRequest(const QString &volumeId, const QString &bac
     validateName(backupId, QStringLiteral("backup id"));
     m_drivers.forVolume(volumeId);
     validateName(DriverSet::volumeName(volumeId), QStringLiteral("volume"));
-    if (restoringVolumes().contains(volumeId))
-        throw RefusedError(QStringLiteral("volume %1 is restoring-backup (exported writable); back it up once the restore "
-                                          "has ended")
-                               .arg(volumeId));
+    // Two readers (a console's copy and a backup of the node's engine) may share a volume; a
+    // restore, by a console or by the engine, excludes them.
+    if (restoringVolumes().contains(volumeId) || restoreHolder(volumeId))
+        throw RefusedError(QStringLiteral("volume %1 is restoring-backup (held by %2); back it up once the restore has ended")
+                               .arg(volumeId, VolumeStore(m_catalog).holderOf(volumeId)));
+}
+
+std::optional<QString> ExportManager::restoreHolder(const QString &volumeId) const
+{
+    // The worker of a live restore of the volume; nullopt when none. A dead one's row is stale
+    // (the engine's startup cleanup resets it) and holds nothing.
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT COALESCE(status_worker, '') FROM volumes WHERE id = ? AND status = ?"),
+                                 {volumeId, VolumeStatus::RestoringBackup});
+    if (q.next() && workerIsAlive(q.value(0).toString()))
+        return q.value(0).toString();
+    return std::nullopt;
 }
 
 QJsonObject ExportManager::createSnapshot(const QString &volumeId, const QString &backupId, const QString &name)
@@ -173,10 +209,22 @@ QJsonObject ExportManager::createSnapshot(const QString &volumeId, const QString
     const QString kind = snapshot ? QStringLiteral("snapshot") : QStringLiteral("volume");
     const QString id = newId();
     const QString copyName = snapshot ? tempSnapshotName(backupId) : tempVolumeName(backupId);
-    // Recorded before it exists on the storage: a crash from here on leaves a row to reap.
-    m_catalog.exec(QStringLiteral("INSERT INTO snapshots (id, volume_id, backup_id, name, kind, status, provider_location, "
-                                  "created_at, updated_at, lease_expires_at) VALUES (?, ?, ?, ?, ?, 'creating', ?, ?, ?, ?)"),
-                   {id, volumeId, backupId, copyName, kind, driver->id(), now(), now(), leaseFromNow(m_config.leaseSeconds)});
+    // Recorded before it exists on the storage: a crash from here on leaves a row to reap. Only
+    // while no restore holds the volume (the arbiter's other half: a restore waits for this row).
+    QSqlQuery stale = m_catalog.exec(QStringLiteral("SELECT COALESCE(status_worker, '') FROM volumes WHERE id = ? AND status = ?"),
+                                     {volumeId, VolumeStatus::RestoringBackup});
+    const QString staleWorker = stale.next() ? stale.value(0).toString() : QStringLiteral("-");
+    const int inserted =
+        m_catalog
+            .exec(QStringLiteral("INSERT INTO snapshots (id, volume_id, backup_id, name, kind, status, provider_location, "
+                                 "created_at, updated_at, lease_expires_at) SELECT ?, ?, ?, ?, ?, 'creating', ?, ?, ?, ? WHERE NOT "
+                                 "EXISTS (SELECT 1 FROM volumes WHERE id = ? AND status = ? AND COALESCE(status_worker, '') <> ?)"),
+                  {id, volumeId, backupId, copyName, kind, driver->id(), now(), now(), leaseFromNow(m_config.leaseSeconds), volumeId,
+                   VolumeStatus::RestoringBackup, staleWorker})
+            .numRowsAffected();
+    if (inserted != 1)
+        throw RefusedError(QStringLiteral("volume %1 is restoring-backup (held by %2); back it up once the restore has ended")
+                               .arg(volumeId, VolumeStore(m_catalog).holderOf(volumeId)));
     try {
         QString providerId, path;
         if (snapshot) {
@@ -313,7 +361,16 @@ QJsonObject ExportManager::createVolumeExport(const QString &volumeId, const QSt
             throw RefusedError(QStringLiteral("volume %1 is being backed up (temporary copy %2); restore onto it once that "
                                               "backup has ended")
                                    .arg(volumeId, copies.value(0).toString()));
-        id = insertExport(QStringLiteral("volume_id"), volumeId, true, consoleFingerprint);
+        // The same arbiter as the node's engine's jobs: the volume's row goes restoring-backup
+        // (held by this agent) or the export is refused, naming who holds it.
+        VolumeStore volumes(m_catalog);
+        beginVolumeOperation(volumes, volume, VolumeStatus::RestoringBackup);
+        try {
+            id = insertExport(QStringLiteral("volume_id"), volumeId, true, consoleFingerprint);
+        } catch (...) {
+            volumes.restorePreviousStatus(volumeId);
+            throw;
+        }
     }
     QJsonObject answer = extendLease(id, consoleFingerprint, m_config.leaseSeconds);
     answer[QStringLiteral("writable")] = true;
@@ -352,6 +409,7 @@ QJsonObject ExportManager::initializeConnection(const QString &snapshotId, const
     if (exportId.isEmpty() || row.deleted)
         throw RefusedError(QStringLiteral("snapshot %1 has no export for this console: POST /v1/snapshots/%1/export first")
                                .arg(snapshotId));
+    checkCopy(row); // never serve a snapshot its driver knows to be bad
     const QJsonObject connection = startServer(exportId, row.path, row.name, false, console);
     // The specification's provider_auth: how the connection is authenticated (no secret is
     // handed out: the console proves itself with its own key).
@@ -476,7 +534,17 @@ void ExportManager::stopServer(const QString &exportId)
 void ExportManager::tearDownExport(const QString &exportId)
 {
     stopServer(exportId);
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT volume_id FROM exports WHERE id = ?"), {exportId});
+    const QString volumeId = q.next() ? q.value(0).toString() : QString();
     m_catalog.exec(QStringLiteral("DELETE FROM exports WHERE id = ?"), {exportId});
+    if (volumeId.isEmpty())
+        return;
+    // A writable export held its volume restoring-backup: released now (the volume reads its
+    // previous status again), unless another live process holds it meanwhile.
+    QSqlQuery held = m_catalog.exec(QStringLiteral("SELECT COALESCE(status_worker, '') FROM volumes WHERE id = ? AND status = ?"),
+                                    {volumeId, VolumeStatus::RestoringBackup});
+    if (held.next() && (held.value(0).toString() == currentWorkerId() || !workerIsAlive(held.value(0).toString())))
+        VolumeStore(m_catalog).restorePreviousStatus(volumeId);
 }
 
 void ExportManager::terminateConnection(const QString &snapshotId, const QString &consoleFingerprint)
@@ -522,6 +590,8 @@ QJsonObject ExportManager::extendLease(const QString &exportId, const QString &c
     if (q.value(1).toString() < now())
         throw RefusedError(QStringLiteral("the lease of export %1 expired at %2; the export is being removed")
                                .arg(exportId, q.value(1).toString()));
+    if (!q.value(0).isNull())
+        checkCopy(snapshotRow(q.value(0).toString())); // the reader's extension learns why its reads fail
     const QString lease = leaseFromNow(seconds);
     m_catalog.transaction([&] {
         m_catalog.exec(QStringLiteral("UPDATE exports SET lease_expires_at = ?, updated_at = ? WHERE id = ?"), {lease, now(), exportId});

@@ -16,6 +16,7 @@
 #include <QString>
 
 #include <memory>
+#include <optional>
 
 namespace ndb {
 
@@ -75,7 +76,12 @@ public:
     // Volume ids with a writable export now.
     QSet<QString> restoringVolumes() const;
 
-    // New expiry of the export's (and its snapshot's) lease.
+    // GET /v1/snapshots/{id}: the copy as the operation returned it, with `problem` (the driver's
+    // sentence, empty when sound): what a console asks after a read error.
+    QJsonObject snapshotState(const QString &snapshotId) const;
+
+    // New expiry of the export's (and its snapshot's) lease; refused with the driver's sentence
+    // when the snapshot went bad (the reader extends it while it reads).
     QJsonObject extendLease(const QString &exportId, const QString &consoleFingerprint, int seconds);
 
     // At start: every export and temporary copy in the table (their servers died with the
@@ -90,11 +96,18 @@ private:
     struct SnapshotRow;
     SnapshotRow snapshotRow(const QString &snapshotId) const; // NotFoundError when none
     QJsonObject snapshotJson(const QString &snapshotId) const;
+    // The driver's sentence when the copy went bad (an LVM snapshot that overflowed, a snapshot
+    // whose image is gone): VolumeDriver::snapshotProblem(); empty when it is sound.
+    QString copyProblem(const SnapshotRow &row) const;
+    // Throws (storage) with that sentence, so the console's job names it instead of an EIO.
+    void checkCopy(const SnapshotRow &row) const;
     // The driver of `volumeId` and the volume, which must be one the driver lists (no path is
     // ever built from a request's text); NotFoundError otherwise.
     std::pair<VolumeDriver *, Volume> listedVolume(const QString &volumeId) const;
     // The export of `column` (snapshot_id or volume_id) = `value` for this console; empty when none.
     QString exportOf(const QString &column, const QString &value, const QString &consoleFingerprint) const;
+    // The worker of a live restore (the node engine's, or any process's) holding `volumeId`.
+    std::optional<QString> restoreHolder(const QString &volumeId) const;
     QString exportToOther(const QString &column, const QString &value, const QString &consoleFingerprint) const;
     QString insertExport(const QString &column, const QString &value, bool writable, const QString &consoleFingerprint);
     // Starts nbdkit for export `exportId` serving `path` (read-only unless `writable`); returns

@@ -180,6 +180,7 @@ int run(const AgentConfig &config)
     out().flush();
     const int rc = QCoreApplication::exec();
     reaper.stop();
+    worker.beginShutdown(); // queued storage calls are dropped (recorded interrupted)
     worker.waitForDone(); // the storage call that runs now ends first
     for (const QString &line : exports.reapAll())
         qInfo().noquote() << QStringLiteral("reaped at exit: %1").arg(line);

@@ -20,11 +20,16 @@ StorageWorker::~StorageWorker()
     m_pool.waitForDone();
 }
 
-void StorageWorker::start(std::function<void(ExportManager &)> body)
+void StorageWorker::start(std::function<void(ExportManager &)> body, std::function<void(Catalog &)> dropped)
 {
-    m_pool.start([this, body = std::move(body)] {
+    m_pool.start([this, body = std::move(body), dropped = std::move(dropped)] {
         try {
             Catalog catalog(m_config.catalogPath());
+            if (m_shuttingDown) {
+                if (dropped)
+                    dropped(catalog);
+                return;
+            }
             DriverSet drivers(m_config.drivers);
             ExportManager exports(m_config, catalog, drivers, m_identity);
             body(exports);
@@ -36,16 +41,22 @@ void StorageWorker::start(std::function<void(ExportManager &)> body)
 
 void StorageWorker::run(const QString &operationId, std::function<QJsonObject(ExportManager &)> work)
 {
-    start([operationId, work = std::move(work)](ExportManager &exports) {
-        OperationStore operations(exports.catalog());
-        try {
-            operations.succeed(operationId, work(exports));
-        } catch (const Error &e) {
-            operations.fail(operationId, e.kind(), e.message());
-        } catch (const std::exception &e) {
-            operations.fail(operationId, ErrorKind::Failed, QString::fromUtf8(e.what()));
-        }
-    });
+    start(
+        [operationId, work = std::move(work)](ExportManager &exports) {
+            OperationStore operations(exports.catalog());
+            try {
+                operations.succeed(operationId, work(exports));
+            } catch (const Error &e) {
+                operations.fail(operationId, e.kind(), e.message());
+            } catch (const std::exception &e) {
+                operations.fail(operationId, ErrorKind::Failed, QString::fromUtf8(e.what()));
+            }
+        },
+        [operationId](Catalog &catalog) {
+            OperationStore(catalog).fail(operationId, ErrorKind::Failed,
+                                         QStringLiteral("interrupted: the agent was stopping before this operation's turn "
+                                                        "came, so nothing was done; start it again once the agent is back"));
+        });
 }
 
 void StorageWorker::post(std::function<void(ExportManager &)> work)

@@ -10,10 +10,12 @@
 #include <QJsonObject>
 #include <QThreadPool>
 
+#include <atomic>
 #include <functional>
 
 namespace ndb {
 
+class Catalog;
 class ExportManager;
 
 class StorageWorker
@@ -27,13 +29,18 @@ public:
     // Runs `work` on the worker with no operation (the reaper); errors are logged.
     void post(std::function<void(ExportManager &)> work);
     void waitForDone() { m_pool.waitForDone(); }
+    // Shutdown has begun (SIGTERM): tasks still queued are dropped, their operations recorded
+    // failed (interrupted); the one that runs finishes. Then waitForDone() and the reap.
+    void beginShutdown() { m_shuttingDown = true; }
 
 private:
-    void start(std::function<void(ExportManager &)> body);
+    // `dropped` runs instead of `body` when shutdown began before the task's turn came.
+    void start(std::function<void(ExportManager &)> body, std::function<void(Catalog &)> dropped = {});
 
     AgentConfig m_config;
     TlsIdentity m_identity;
     QThreadPool m_pool;
+    std::atomic_bool m_shuttingDown{false};
 };
 
 } // namespace ndb

@@ -510,8 +510,7 @@ QCoro::Task<void> BackupService::restoreBackup(RestoreRequest request)
         if (target.size < manifest.size)
             throw RefusedError(QStringLiteral("Volume %1 has %2 but the backup needs %3.")
                                    .arg(target.name, formatSize(target.size), formatSize(manifest.size)));
-        if (!m_volumes->beginOperation(target, VolumeStatus::RestoringBackup))
-            throw RefusedError(QStringLiteral("Volume %1 is busy with another operation.").arg(target.name));
+        beginVolumeOperation(*m_volumes, target, VolumeStatus::RestoringBackup);
         targetWasError = target.status == VolumeStatus::Error;
         targetName = target.name;
         targetVolumeId = target.id;

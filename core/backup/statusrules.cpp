@@ -17,8 +17,19 @@ void checkBackupAllowed(const Volume &volume, bool force)
 
 void beginBackupOperation(VolumeStore &volumes, const Volume &volume)
 {
-    if (!volumes.beginOperation(volume, VolumeStatus::BackingUp))
-        throw RefusedError(QStringLiteral("Volume %1 is busy with another backup or restore.").arg(volume.name));
+    beginVolumeOperation(volumes, volume, VolumeStatus::BackingUp);
+}
+
+void beginVolumeOperation(VolumeStore &volumes, const Volume &volume, const QString &status)
+{
+    if (volumes.beginOperation(volume, status))
+        return;
+    QString holder = volumes.holderOf(volume.id, status == VolumeStatus::RestoringBackup);
+    if (holder.isEmpty())
+        holder = QStringLiteral("another operation that has just started");
+    throw RefusedError(QStringLiteral("Volume %1 is busy with another backup or restore: held by %2. Try again once it "
+                                      "has ended.")
+                           .arg(volume.name, holder));
 }
 
 } // namespace ndb

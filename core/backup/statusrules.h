@@ -14,5 +14,8 @@ void checkBackupAllowed(const Volume &volume, bool force);
 // Marks `volume` 'backing-up' in the catalog; RefusedError when another backup or restore
 // holds it (busy volume).
 void beginBackupOperation(VolumeStore &volumes, const Volume &volume);
+// Marks `volume` `status` ('backing-up', 'restoring-backup') through the catalog's one arbiter
+// (VolumeStore::beginOperation); RefusedError naming who holds it otherwise.
+void beginVolumeOperation(VolumeStore &volumes, const Volume &volume, const QString &status);
 
 } // namespace ndb

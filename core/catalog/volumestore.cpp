@@ -91,19 +91,51 @@ bool VolumeStore::beginOperation(const Volume &volume, const QString &newStatus)
 {
     bool ok = false;
     m_catalog.transaction([&] {
-        QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT status, status_worker FROM volumes WHERE id = ?"), {volume.id});
+        QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT status, COALESCE(status_worker, '') FROM volumes WHERE id = ?"), {volume.id});
+        QString seenStatus = volume.status;
+        QString seenWorker;
         if (!q.next()) {
             m_catalog.exec(QStringLiteral("INSERT INTO volumes (id, driver_id, name, host, size, status, path, uuid, attached_to, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)"),
                            {volume.id, volume.driverId, volume.name, sql::nonNull(volume.host), volume.size, volume.status, sql::text(volume.path),
                             sql::text(volume.uuid), sql::text(volume.attachedTo), sql::now(), sql::now()});
-        } else if (isEngineStatus(q.value(0).toString()) && workerIsAlive(q.value(1).toString())) {
-            return; // another live operation holds it
+        } else {
+            seenStatus = q.value(0).toString();
+            seenWorker = q.value(1).toString();
+            if (isEngineStatus(seenStatus) && workerIsAlive(seenWorker))
+                return; // another live operation holds it
         }
-        m_catalog.exec(QStringLiteral("UPDATE volumes SET previous_status=?, status=?, status_worker=?, updated_at=? WHERE id=?"),
-                       {volume.status, newStatus, currentWorkerId(), sql::now(), volume.id});
-        ok = true;
+        // Compare and swap: only from the status (and holder) just seen, so that of two engines
+        // (or an engine and an agent's export) that both saw it free, exactly one wins.
+        QString update = QStringLiteral("UPDATE volumes SET previous_status=?, status=?, status_worker=?, updated_at=? "
+                                     "WHERE id=? AND status=? AND COALESCE(status_worker, '')=COALESCE(?, '')");
+        if (newStatus == VolumeStatus::RestoringBackup)
+            update += QStringLiteral(" AND NOT EXISTS (SELECT 1 FROM snapshots WHERE snapshots.volume_id = volumes.id AND "
+                                  "snapshots.deleted_at IS NULL AND snapshots.lease_expires_at IS NOT NULL)");
+        ok = m_catalog.exec(update, {volume.status, newStatus, currentWorkerId(), sql::now(), volume.id, seenStatus, seenWorker})
+                 .numRowsAffected() == 1;
     });
     return ok;
+}
+
+QString VolumeStore::holderOf(const QString &id, bool readersToo) const
+{
+    QSqlQuery exported = m_catalog.exec(QStringLiteral("SELECT console_fingerprint FROM exports WHERE volume_id = ?"), {id});
+    if (exported.next())
+        return QStringLiteral("a console's restore (the volume is exported writable to console %1)")
+            .arg(exported.value(0).toString().left(23));
+    QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT status, status_worker FROM volumes WHERE id = ?"), {id});
+    if (q.next() && isEngineStatus(q.value(0).toString()) && workerIsAlive(q.value(1).toString()))
+        return QStringLiteral("a %1 job (status %2, process %3)")
+            .arg(q.value(0).toString() == VolumeStatus::BackingUp ? QStringLiteral("backup") : QStringLiteral("restore"),
+                 q.value(0).toString(), q.value(1).toString());
+    if (readersToo) {
+        QSqlQuery copies = m_catalog.exec(QStringLiteral("SELECT name FROM snapshots WHERE volume_id = ? AND deleted_at IS NULL AND "
+                                                         "lease_expires_at IS NOT NULL"),
+                                          {id});
+        if (copies.next())
+            return QStringLiteral("a console's backup (temporary copy %1)").arg(copies.value(0).toString());
+    }
+    return QString();
 }
 
 void VolumeStore::restorePreviousStatus(const QString &id)

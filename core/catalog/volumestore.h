@@ -24,9 +24,15 @@ public:
     std::optional<Volume> find(const QString &id) const;
     QList<Volume> all() const;
 
-    // In one transaction: previous_status = `current` status reported by the driver,
-    // status = `newStatus`, unless another operation holds the volume. Returns false then.
+    // The one arbiter of a volume between every writer of the catalog (jobs of any engine, an
+    // agent's writable export for a console's restore): one conditional transition of the row,
+    // previous_status = `current` status reported by the driver, status = `newStatus`, unless
+    // another live operation holds the volume; a restore (`restoring-backup`) also waits for the
+    // agent's temporary copies of it (a console reading it). Returns false then (holderOf says who).
     bool beginOperation(const Volume &volume, const QString &newStatus);
+    // Who holds volume `id` now, as a phrase for a refusal ("a console's restore (...)"); with
+    // `readersToo` also a console's temporary copy. Empty when nobody does.
+    QString holderOf(const QString &id, bool readersToo = false) const;
     // status = previous_status (the spec's rule for success and failure).
     void restorePreviousStatus(const QString &id);
     void setStatus(const QString &id, const QString &status);

@@ -93,6 +93,11 @@ private slots:
     void nodeCleanupLeavesLeasedTemporaries();
     void publicAddressIsWhatConsolesDial();
     void connectionRefusedWhenSnapshotIsGone();
+    void consolesAndCinderShareOneArbiter();
+    void cinderListDoesNotWaitForStorage();
+    void shutdownDropsQueuedStorageCalls();
+    void missingPoolDoesNotHideTheOthers();
+    void badSnapshotIsNamedToItsReader();
 
 private:
     void writeConfig(const QString &extra = {});
@@ -126,6 +131,9 @@ private:
     bool openExport(const QString &backupId, int leaseSeconds, OpenExport &out, QString *why,
                     const QString &volume = QStringLiteral("vol1"));
     QStringList poolFiles() const;
+    // The Cinder-compatible API as its clients call it: no client certificate, an API token.
+    Response cinder(const QByteArray &method, const QString &path, const QByteArray &body = {});
+    QString createToken();
     int tableCount(const QString &sql) const;
     bool nbdcopy(const Console &console, const QJsonObject &data, const QString &output, QString *why);
 
@@ -145,6 +153,7 @@ private:
     quint16 m_exportFirst = 0;
     std::unique_ptr<QProcess> m_agent;
     int m_testNumber = 0;
+    QString m_token;
 };
 
 void TestAgent::initTestCase()
@@ -382,6 +391,25 @@ bool TestAgent::openExport(const QString &backupId, int leaseSeconds, OpenExport
     }
     out.nbdkitPid = pidFile.readAll().trimmed().toLongLong();
     return processAlive(out.nbdkitPid);
+}
+
+Response TestAgent::cinder(const QByteArray &method, const QString &path, const QByteArray &body)
+{
+    QByteArray bytes = agentRequestBytes(method, path, kAgentAddress.toString(), body);
+    bytes.replace("Connection: close\r\n", "Connection: close\r\nX-Auth-Token: " + m_token.toLatin1() + "\r\n");
+    Console none;
+    return raw(none, bytes);
+}
+
+QString TestAgent::createToken()
+{
+    QProcess create;
+    create.start(agentExecutable(), {QStringLiteral("--config"), m_configFile, QStringLiteral("token"), QStringLiteral("create"),
+                                     QStringLiteral("t%1").arg(m_testNumber)});
+    if (!create.waitForFinished(30000) || create.exitCode() != 0)
+        return {};
+    m_token = QString::fromLatin1(create.readAllStandardOutput()).trimmed();
+    return m_token;
 }
 
 QStringList TestAgent::poolFiles() const
@@ -1059,9 +1087,187 @@ void TestAgent::connectionRefusedWhenSnapshotIsGone()
     const Response r = request(&m_console, "POST", QStringLiteral("/v1/snapshots/%1/connection").arg(snapshot));
     QCOMPARE(r.status, 500);
     const QString message = r.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
-    QVERIFY2(message.contains(QStringLiteral("is not at a file or block device")) && message.contains(QStringLiteral("take a new one")),
+    // The driver's own sentence (VolumeDriver::snapshotProblem), not a bare failure of nbdkit.
+    QVERIFY2(message.contains(QStringLiteral("ndbackup-snap-gone1 of image pool")) && message.contains(QStringLiteral("is gone"))
+                 && message.contains(QStringLiteral("take a new one")),
              qPrintable(message));
     QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM exports WHERE server_pid > 0")), 0);
+}
+
+namespace {
+const QString kCinderProject = QStringLiteral("/v3/3f0c6bd0e1b64f8c9a3c2d1e0f9a8b7c");
+
+QString percent(const QString &id)
+{
+    return QString::fromLatin1(QUrl::toPercentEncoding(id));
+}
+} // namespace
+
+void TestAgent::consolesAndCinderShareOneArbiter()
+{
+    QVERIFY(!createToken().isEmpty());
+    QFile file(m_pool + QStringLiteral("/arb.img"));
+    QVERIFY(file.open(QIODevice::WriteOnly) && file.resize(4 << 20));
+    file.close();
+    const QString id = volumeId(QStringLiteral("arb"));
+    QVERIFY(!id.isEmpty());
+    const QString path = QStringLiteral("/v1/volumes/%1/").arg(percent(id));
+    // The node's engine lists it once its inventory (refreshed in the background) has seen it.
+    QString uuid;
+    QVERIFY(waitFor([&] {
+        const QJsonArray volumes = cinder("GET", kCinderProject + QStringLiteral("/volumes/detail?name=arb"))
+                                       .json().value(QStringLiteral("volumes")).toArray();
+        uuid = volumes.size() == 1 ? volumes[0].toObject().value(QStringLiteral("id")).toString() : QString();
+        return !uuid.isEmpty();
+    }, 20000));
+    const QByteArray backupBody =
+        QStringLiteral(R"({"backup": {"volume_id": "%1", "name": "arb", "container": "arb", "force": true}})").arg(uuid).toUtf8();
+
+    // A console restores onto it (writable export): the node's engine does not back it up.
+    Response r = request(&m_console, "POST", path + QStringLiteral("export"));
+    QVERIFY2(r.status == 200, r.body.constData());
+    r = cinder("POST", kCinderProject + QStringLiteral("/backups"), backupBody);
+    QVERIFY2(r.status == 400 && r.body.contains("held by a console's restore"), r.body.constData());
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM jobs WHERE kind = 'backup'")), 0);
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM volumes WHERE status = 'restoring-backup'")), 1);
+    // Released with the export.
+    QCOMPARE(request(&m_console, "DELETE", path + QStringLiteral("export")).status, 204);
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM volumes WHERE status = 'restoring-backup'")), 0);
+
+    // A backup of the node's engine and a console's copy are two readers: both go ahead.
+    r = cinder("POST", kCinderProject + QStringLiteral("/backups"), backupBody);
+    QVERIFY2(r.status == 202, r.body.constData());
+    const QString backupId = r.json().value(QStringLiteral("backup")).toObject().value(QStringLiteral("id")).toString();
+    QString error;
+    const QString copy = takeSnapshot(QStringLiteral("b50"), &error, QStringLiteral("arb"));
+    QVERIFY2(!copy.isEmpty(), qPrintable(error));
+    QString status;
+    QVERIFY(waitFor([&] {
+        status = cinder("GET", kCinderProject + QStringLiteral("/backups/") + backupId).json().value(QStringLiteral("backup"))
+                     .toObject().value(QStringLiteral("status")).toString();
+        return status == QLatin1String("available") || status == QLatin1String("error");
+    }, 60000));
+    QCOMPARE(status, QStringLiteral("available"));
+    // A restore waits for the console's copy: refused, naming it, and nothing starts.
+    const QByteArray restoreBody = QStringLiteral(R"({"restore": {"volume_id": "%1"}})").arg(uuid).toUtf8();
+    r = cinder("POST", kCinderProject + QStringLiteral("/backups/%1/restore").arg(backupId), restoreBody);
+    QVERIFY2(r.status == 400 && r.body.contains("held by a console's backup"), r.body.constData());
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM jobs WHERE kind = 'restore'")), 0);
+    // Once the copy is deleted the restore is accepted.
+    const QJsonObject deleted = waitOperation(request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/") + copy)
+                                                  .json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString());
+    QCOMPARE(deleted.value(QStringLiteral("status")).toString(), QStringLiteral("succeeded"));
+    r = cinder("POST", kCinderProject + QStringLiteral("/backups/%1/restore").arg(backupId), restoreBody);
+    QVERIFY2(r.status == 202, r.body.constData());
+    QVERIFY(waitFor([&] { return tableCount(QStringLiteral("SELECT COUNT(*) FROM jobs WHERE kind = 'restore' AND status = 'succeeded'")) == 1; },
+                    60000));
+}
+
+void TestAgent::cinderListDoesNotWaitForStorage()
+{
+    // lvs takes 4 s while the marker exists: a Cinder list must not hold the agent's event loop
+    // (console requests, lease extensions) for an inventory.
+    const QString marker = m_dir->filePath(QStringLiteral("lvm-slow"));
+    std::unique_ptr<SlowLvm> lvm;
+    restartWithSlowLvm(4, marker, lvm);
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY(!createToken().isEmpty());
+    QElapsedTimer timer;
+    timer.start();
+    const Response list = cinder("GET", kCinderProject + QStringLiteral("/volumes/detail"));
+    QVERIFY2(list.status == 200, list.body.constData());
+    QVERIFY2(timer.elapsed() < 2000, qPrintable(QStringLiteral("a Cinder list took %1 ms: it waited for lvs").arg(timer.elapsed())));
+    // The inventory it asked for runs meanwhile: a console is answered at once.
+    timer.restart();
+    QCOMPARE(request(&m_console, "GET", QStringLiteral("/v1/node")).status, 200);
+    QVERIFY2(timer.elapsed() < 1500, qPrintable(QStringLiteral("GET /v1/node took %1 ms during a Cinder list").arg(timer.elapsed())));
+    // And the list shows what the storage said once it has answered.
+    QVERIFY(waitFor([&] { return cinder("GET", kCinderProject + QStringLiteral("/volumes/detail?name=data")).body.contains("\"data\""); },
+                    30000));
+    QFile::remove(marker);
+}
+
+void TestAgent::shutdownDropsQueuedStorageCalls()
+{
+    const QString vol1 = volumeId(QStringLiteral("vol1"));
+    QVERIFY(!vol1.isEmpty());
+    const QString marker = m_dir->filePath(QStringLiteral("lvm-slow"));
+    std::unique_ptr<SlowLvm> lvm;
+    restartWithSlowLvm(4, marker, lvm);
+    if (QTest::currentTestFailed())
+        return;
+    // One storage call runs (lvs answers after 4 s), one waits behind it.
+    const Response slow = request(&m_console, "POST", QStringLiteral("/v1/volumes/%1/snapshots").arg(percent(SlowLvm::volumeId())),
+                                  R"({"backup_id":"b60"})");
+    QVERIFY2(slow.status == 202, slow.body.constData());
+    const Response queued = request(&m_console, "POST", QStringLiteral("/v1/volumes/%1/snapshots").arg(percent(vol1)),
+                                    R"({"backup_id":"b61"})");
+    QVERIFY2(queued.status == 202, queued.body.constData());
+    const QString dropped = queued.json().value(QStringLiteral("operation")).toObject().value(QStringLiteral("id")).toString();
+    QThread::msleep(300);
+    stopAgent(); // SIGTERM while the first runs
+    QFile::remove(marker);
+    startAgent();
+    const QJsonObject op = waitOperation(dropped, 0);
+    QCOMPARE(op.value(QStringLiteral("status")).toString(), QStringLiteral("failed"));
+    const QString message = op.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
+    QVERIFY2(message.contains(QStringLiteral("interrupted")), qPrintable(message));
+    // It never ran: no copy was ever made for it.
+    QCOMPARE(tableCount(QStringLiteral("SELECT COUNT(*) FROM snapshots WHERE backup_id = 'b61'")), 0);
+}
+
+void TestAgent::missingPoolDoesNotHideTheOthers()
+{
+    const QString gone = m_dir->filePath(QStringLiteral("gonepool%1").arg(m_testNumber));
+    QVERIFY(QDir().mkpath(gone));
+    stopAgent();
+    writeConfig();
+    QFile conf(m_configFile);
+    QVERIFY(conf.open(QIODevice::ReadOnly));
+    QByteArray text = conf.readAll();
+    conf.close();
+    text.replace("image_pools = ", "image_pools = " + gone.toUtf8() + ", ");
+    QVERIFY(conf.open(QIODevice::WriteOnly) && conf.write(text) == text.size());
+    conf.close();
+    startAgent();
+    QVERIFY(QDir(gone).removeRecursively()); // unmounted, deleted: the pool is gone
+
+    const Response r = request(&m_console, "GET", QStringLiteral("/v1/volumes"));
+    QVERIFY2(r.status == 200, r.body.constData());
+    QStringList names;
+    for (const QJsonValue v : r.json().value(QStringLiteral("volumes")).toArray())
+        names << v.toObject().value(QStringLiteral("name")).toString();
+    QVERIFY2(names.contains(QStringLiteral("vol1")) && names.contains(QStringLiteral("plain")), qPrintable(names.join(u',')));
+    const QJsonArray errors = r.json().value(QStringLiteral("errors")).toArray();
+    QCOMPARE(errors.size(), 1);
+    const QJsonObject e = errors[0].toObject();
+    QCOMPARE(e.value(QStringLiteral("pool")).toString(), gone);
+    QCOMPARE(e.value(QStringLiteral("driver")).toString(), QStringLiteral("image:") + gone);
+    QVERIFY2(e.value(QStringLiteral("message")).toString().contains(gone), qPrintable(e.value(QStringLiteral("message")).toString()));
+}
+
+void TestAgent::badSnapshotIsNamedToItsReader()
+{
+    // A snapshot that goes bad while it is served (here its image is removed; on LVM, an
+    // overflowed copy-on-write area): the reader's lease extension fails with the driver's
+    // sentence, and GET /v1/snapshots/{id} says it, so the console's job names the cause.
+    OpenExport open;
+    QString why;
+    QVERIFY2(openExport(QStringLiteral("b70"), 120, open, &why), qPrintable(why));
+    Response r = request(&m_console, "GET", QStringLiteral("/v1/snapshots/") + open.snapshot);
+    QVERIFY2(r.status == 200, r.body.constData());
+    QCOMPARE(r.json().value(QStringLiteral("snapshot")).toObject().value(QStringLiteral("problem")).toString(), QString());
+    QVERIFY(QFile::remove(m_pool + QStringLiteral("/ndbackup-snap-b70.img")));
+
+    r = request(&m_console, "POST", QStringLiteral("/v1/exports/%1/lease").arg(open.exportId), R"({"seconds":60})");
+    QVERIFY2(expectError(r, 500, QStringLiteral("storage"), QStringLiteral("ndbackup-snap-b70 of image pool")).isEmpty(),
+             qPrintable(expectError(r, 500, QStringLiteral("storage"), QStringLiteral("ndbackup-snap-b70 of image pool"))));
+    QVERIFY(r.body.contains("is gone"));
+    r = request(&m_console, "GET", QStringLiteral("/v1/snapshots/") + open.snapshot);
+    QVERIFY2(r.status == 200, r.body.constData());
+    const QString problem = r.json().value(QStringLiteral("snapshot")).toObject().value(QStringLiteral("problem")).toString();
+    QVERIFY2(problem.contains(QStringLiteral("is gone")), qPrintable(problem));
 }
 
 QTEST_GUILESS_MAIN(TestAgent)

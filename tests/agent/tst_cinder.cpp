@@ -67,6 +67,7 @@ private slots:
     void tokensAndBadInputChangeNothing();
     void pagingAndSort();
     void tooManyJobsIsOverLimit();
+    void backupFailedBeforeItsRowIsDeletable();
 
 private:
     Run run(const QString &program, const QStringList &args, int timeoutMs = 120000);
@@ -548,6 +549,30 @@ void TestCinder::tooManyJobsIsOverLimit()
     QVERIFY2(in.contains("\"overLimit\"") && in.contains("Too many jobs on this node"), in.right(400).constData());
     QVERIFY(waitFor([&] { return backups(QStringLiteral("?container=limit&status=available")).size() == 4; }, 60000));
     QCOMPARE(backups(QStringLiteral("?container=limit")).size(), 4);
+}
+
+void TestCinder::backupFailedBeforeItsRowIsDeletable()
+{
+    // A container the repository cannot create (a file is in the way): the job fails before the
+    // backup's row exists. Listed in 'error', it can be deleted, as in Cinder.
+    QFile blocker(m_repository + QStringLiteral("/blocked"));
+    QVERIFY(QDir().mkpath(m_repository) && blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    const QString volume = volumeUuid(QStringLiteral("vol1"));
+    QVERIFY(!volume.isEmpty());
+    const Response created = request("POST", QStringLiteral("/v3/%1/backups").arg(kProject),
+                                     QStringLiteral(R"({"backup": {"volume_id": "%1", "name": "doomed", "container": "blocked"}})")
+                                         .arg(volume).toUtf8());
+    QVERIFY2(created.status == 202, created.body.constData());
+    const QString id = created.json().value(QStringLiteral("backup")).toObject().value(QStringLiteral("id")).toString();
+    QCOMPARE(waitForBackup(id, QStringLiteral("error")), QStringLiteral("error"));
+    QCOMPARE(backups(QStringLiteral("?container=blocked")).size(), 1);
+
+    const Response deleted = request("DELETE", QStringLiteral("/v3/%1/backups/%2").arg(kProject, id));
+    QVERIFY2(deleted.status == 202, deleted.body.constData());
+    QCOMPARE(backups(QStringLiteral("?container=blocked")).size(), 0);
+    QCOMPARE(request("GET", QStringLiteral("/v3/%1/backups/%2").arg(kProject, id)).status, 404);
+    QVERIFY(blocker.remove());
 }
 
 QTEST_GUILESS_MAIN(TestCinder)

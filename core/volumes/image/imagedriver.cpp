@@ -607,6 +607,14 @@ QCoro::Task<SnapshotHandle> ImageDriver::createSnapshot(QString volume, QString 
     co_return handle;
 }
 
+QString ImageDriver::snapshotProblem(const QString &snapshotName)
+{
+    const QString path = imagePath(snapshotName);
+    if (!QFileInfo(path).isFile())
+        return QStringLiteral("snapshot %1 of image pool %2 is gone (its file %3 was removed)").arg(snapshotName, m_pool, path);
+    return {};
+}
+
 QCoro::Task<void> ImageDriver::deleteSnapshot(QString snapshotName)
 {
     validateName(snapshotName, QStringLiteral("snapshot"));

@@ -52,6 +52,8 @@ public:
 
     QCoro::Task<SnapshotHandle> createSnapshot(QString volume, QString snapshotName) override;
     QCoro::Task<void> deleteSnapshot(QString snapshotName) override;
+    // A reflink snapshot goes bad only by losing its file (removed behind our back).
+    QString snapshotProblem(const QString &snapshotName) override;
 
     QCoro::Task<QString> plannedCopyConsistency(QString volume) override;
     QString copyConsistency(const QString &copyName) const override;
