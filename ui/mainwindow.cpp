@@ -7,6 +7,7 @@
 #include "model/status.h"
 #include "reportsdialog.h"
 #include "restorewizard.h"
+#include "storagenodespage.h"
 #include "uitext.h"
 #include "util/error.h"
 #include "volumemodel.h"
@@ -157,6 +158,7 @@ MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *paren
 
     if (m_engine) {
         connect(m_engine, &Engine::volumesRefreshed, this, &MainWindow::applyVolumes);
+        connect(m_engine, &Engine::volumesRefreshed, this, &MainWindow::checkStorageNodes);
         connect(m_engine, &Engine::refreshFailed, this, [this](const QString &error) {
             m_refreshError = error;
             updateStatusBar();
@@ -532,16 +534,55 @@ void MainWindow::applyVolumes(const QList<Volume> &volumes)
     }
     const QStringList selected = selectedVolumeIds();
     m_model->setInventory(volumes, backups, jobs);
-    m_view->expandAll();
-    for (const QString &id : selected) {
-        const QModelIndex idx = m_filter->mapFromSource(m_model->indexOfVolume(id));
-        if (idx.isValid())
-            m_view->selectionModel()->select(idx, QItemSelectionModel::Select | QItemSelectionModel::Rows);
-    }
+    expandAndSelect(selected);
     fitVolumeColumns();
     m_history->setVolumes(volumes);
     updateStatusBar();
     updatePlaceholder();
+}
+
+// After the model was reset: every row open, the volumes that were selected selected again.
+void MainWindow::expandAndSelect(const QStringList &volumeIds)
+{
+    m_view->expandAll();
+    for (const QString &id : volumeIds) {
+        const QModelIndex idx = m_filter->mapFromSource(m_model->indexOfVolume(id));
+        if (idx.isValid())
+            m_view->selectionModel()->select(idx, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    }
+}
+
+void MainWindow::checkStorageNodes()
+{
+    if (!m_engine)
+        return;
+    const QStringList agents = m_engine->config().agents;
+    if (agents.isEmpty()) {
+        const QStringList selected = selectedVolumeIds();
+        m_model->setStorageNodes({});
+        expandAndSelect(selected);
+        return;
+    }
+    // Whether each node answers, asked off the GUI thread; an offline node is a greyed row, not a dialog.
+    storageNodeStatesAsync(m_engine->config().consoleStateDir(), this, [this, agents](const QList<AgentState> &states, const QString &error) {
+        QList<VolumeModel::StorageNode> nodes;
+        for (const QString &address : agents) {
+            VolumeModel::StorageNode node;
+            node.host = address;
+            node.problem = error.isEmpty() ? tr("not trusted: add it in Settings, Storage Nodes") : error;
+            for (const AgentState &s : states)
+                if (s.agent.address.text() == address) {
+                    node.host = s.agent.node.isEmpty() ? address : s.agent.node;
+                    node.online = s.online;
+                    node.problem = s.problem;
+                }
+            nodes << node;
+        }
+        const QStringList selected = selectedVolumeIds();
+        m_model->setStorageNodes(nodes);
+        expandAndSelect(selected);
+        fitVolumeColumns();
+    });
 }
 
 // Columns as wide as their contents, except that driver ids and pool paths (the Name column's
@@ -714,6 +755,13 @@ void MainWindow::openSettings()
     auto *dialog = new SettingsDialog(m_engine ? m_engine->config() : EngineConfig::defaults(), m_uiSettings,
                                       m_configFile, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    // A node added or removed is managed (or no longer) at once: its volumes follow with the inventory.
+    connect(dialog, &SettingsDialog::agentsChanged, this, [this](const QStringList &agents) {
+        if (!m_engine)
+            return;
+        m_engine->setAgents(agents);
+        refresh();
+    });
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         m_uiSettings = dialog->uiSettings();
         if (m_uiSettings.showTrayIcon && !m_tray)

@@ -94,6 +94,9 @@ private:
     void onJobFinished(JobHandle *job, const QString &status, const QString &error);
     void notify(const QString &title, const QString &message, Notice notice);
     void applyVolumes(const QList<Volume> &volumes);
+    void expandAndSelect(const QStringList &volumeIds);
+    // Asks the storage nodes whether they answer and shows each as a host row (asynchronously).
+    void checkStorageNodes();
     void fitVolumeColumns();
     void updatePlaceholder();
 
