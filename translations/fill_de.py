@@ -372,7 +372,7 @@ DE = {
     'not trusted: add it in Settings, Storage Nodes': 'nicht vertraut: in den Einstellungen unter Speicherknoten hinzufügen',
     '&General': '&Allgemein',
     'Storage &Nodes': 'Speicherk&noten',
-    'The storage nodes whose volumes this console manages through their agent (ndbackup-agent). A node is added by its address; you confirm its fingerprint once.': 'Die Speicherknoten, deren Volumes diese Konsole über ihren Agenten (ndbackup-agent) verwaltet. Ein Knoten wird über seine Adresse hinzugefügt; seinen Fingerabdruck bestätigen Sie einmal.',
+    'The storage nodes whose volumes this console manages through their agent (ndbackup-agent). A node is added by its address, you confirm its fingerprint once, and it is managed at once (Save is not needed).': 'Die Speicherknoten, deren Volumes diese Konsole über ihren Agenten (ndbackup-agent) verwaltet. Ein Knoten wird über seine Adresse hinzugefügt, Sie bestätigen seinen Fingerabdruck einmal, und er wird sofort verwaltet (Speichern ist nicht nötig).',
     'Address': 'Adresse',
     'Node': 'Knoten',
     'State': 'Zustand',

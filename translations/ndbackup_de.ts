@@ -1264,10 +1264,6 @@ Einstellungsdatei: %2</translation>
     <context>
         <name>ndb::StorageNodesPage</name>
         <message>
-            <source>The storage nodes whose volumes this console manages through their agent (ndbackup-agent). A node is added by its address; you confirm its fingerprint once.</source>
-            <translation>Die Speicherknoten, deren Volumes diese Konsole über ihren Agenten (ndbackup-agent) verwaltet. Ein Knoten wird über seine Adresse hinzugefügt; seinen Fingerabdruck bestätigen Sie einmal.</translation>
-        </message>
-        <message>
             <source>Address</source>
             <translation>Adresse</translation>
         </message>
@@ -1407,6 +1403,10 @@ ndbackup-agent trust-console %2</translation>
         <message>
             <source>&amp;Remove Node</source>
             <translation>Knoten &amp;entfernen</translation>
+        </message>
+        <message>
+            <source>The storage nodes whose volumes this console manages through their agent (ndbackup-agent). A node is added by its address, you confirm its fingerprint once, and it is managed at once (Save is not needed).</source>
+            <translation>Die Speicherknoten, deren Volumes diese Konsole über ihren Agenten (ndbackup-agent) verwaltet. Ein Knoten wird über seine Adresse hinzugefügt, Sie bestätigen seinen Fingerabdruck einmal, und er wird sofort verwaltet (Speichern ist nicht nötig).</translation>
         </message>
     </context>
     <context>

@@ -57,7 +57,8 @@ StorageNodesPage::StorageNodesPage(const QStringList &agents, const QString &sta
     , m_nodes(stateDir)
 {
     auto *intro = new QLabel(tr("The storage nodes whose volumes this console manages through their agent "
-                                "(ndbackup-agent). A node is added by its address; you confirm its fingerprint once."),
+                                "(ndbackup-agent). A node is added by its address, you confirm its fingerprint once, and it is "
+                                "managed at once (Save is not needed)."),
                              this);
     intro->setWordWrap(true);
 
@@ -99,12 +100,6 @@ StorageNodesPage::StorageNodesPage(const QStringList &agents, const QString &sta
     m_consoleFingerprint->setObjectName(QStringLiteral("consoleFingerprint"));
     m_consoleFingerprint->setWordWrap(true);
     m_consoleFingerprint->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
-    try {
-        m_consoleFingerprint->setText(tr("This console's fingerprint, to give to each node with "
-                                         "'ndbackup-agent trust-console': %1").arg(m_nodes.identity().fingerprint()));
-    } catch (const Error &e) {
-        m_consoleFingerprint->setText(tr("This console has no identity yet: %1").arg(e.message()));
-    }
 
     auto *addRow = new QHBoxLayout;
     addRow->addWidget(m_address, 1);
@@ -137,7 +132,23 @@ StorageNodesPage::StorageNodesPage(const QStringList &agents, const QString &sta
     connect(m_recheck, &QPushButton::clicked, this, &StorageNodesPage::checkStates);
     connect(m_list, &QTreeWidget::itemSelectionChanged, this,
             [this] { m_remove->setEnabled(!m_list->selectedItems().isEmpty()); });
+    fillList({}, false);
+}
 
+// The console's identity is made on first use, and the nodes are asked only when the page is
+// looked at: opening Settings for something else changes nothing here.
+void StorageNodesPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_shown)
+        return;
+    m_shown = true;
+    try {
+        m_consoleFingerprint->setText(tr("This console's fingerprint, to give to each node with "
+                                         "'ndbackup-agent trust-console': %1").arg(m_nodes.identity().fingerprint()));
+    } catch (const Error &e) {
+        m_consoleFingerprint->setText(tr("This console has no identity yet: %1").arg(e.message()));
+    }
     checkStates();
 }
 

@@ -56,6 +56,9 @@ Q_SIGNALS:
     // A node was added or removed: the new list of configured agents.
     void agentsChanged(const QStringList &agents);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     void fillList(const QList<AgentState> &states, bool known);
     void setBusy(bool busy);
@@ -76,6 +79,7 @@ private:
     QLabel *m_consoleFingerprint;
     QPointer<QMessageBox> m_question;
     int m_checking = 0;
+    bool m_shown = false;
 };
 
 } // namespace ndb

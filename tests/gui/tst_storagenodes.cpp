@@ -26,6 +26,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTreeView>
 #include <QTreeWidget>
@@ -57,6 +58,7 @@ class TestStorageNodes : public QObject
 private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
+    void noIdentityUntilThePageIsShown();
     void addNodeThroughSettings();
     void remoteBackupJobCard();
     void offlineNodeIsAGreyRow();
@@ -114,6 +116,23 @@ void TestStorageNodes::cleanupTestCase()
     m_holder.close();
     if (m_agent.process)
         m_agent.stop();
+}
+
+// Opening Settings for something else makes no key: the console's identity is made (and the
+// nodes asked) when the Storage Nodes page is first shown.
+void TestStorageNodes::noIdentityUntilThePageIsShown()
+{
+    QTemporaryDir tmp;
+    EngineConfig config = EngineConfig::defaults();
+    config.catalogPath = tmp.filePath(QStringLiteral("catalog.sqlite"));
+    SettingsDialog dialog(config, UiSettings(), tmp.filePath(QStringLiteral("ndbackup.conf")));
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QVERIFY2(!QFileInfo::exists(tmp.filePath(QStringLiteral("identity"))), "the General tab made the console's key");
+    dialog.tabs()->setCurrentWidget(dialog.storageNodesPage());
+    QVERIFY(QFileInfo::exists(tmp.filePath(QStringLiteral("identity"))));
+    const QString fingerprint = StorageNodes(tmp.path()).identity().fingerprint();
+    QVERIFY(dialog.storageNodesPage()->findChild<QLabel *>(QStringLiteral("consoleFingerprint"))->text().endsWith(fingerprint));
 }
 
 SettingsDialog *TestStorageNodes::openSettings()
