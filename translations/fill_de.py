@@ -406,6 +406,7 @@ DE = {
     'Its volumes are no longer listed or backed up here; their backups stay in the repository. Its fingerprint is forgotten: adding it again asks to confirm it again.': 'Seine Volumes werden hier nicht mehr angezeigt oder gesichert; ihre Sicherungen bleiben im Repository. Sein Fingerabdruck wird vergessen: Wird er erneut hinzugefügt, ist er wieder zu bestätigen.',
     '&Remove Node': 'Knoten &entfernen',
     'Host %1 (offline)': 'Host %1 (nicht erreichbar)',
+    '%n storage node(s) offline': ('%n Speicherknoten nicht erreichbar', '%n Speicherknoten nicht erreichbar'),
     'Storage node %1 does not answer: %2': 'Speicherknoten %1 antwortet nicht: %2',
 }
 

@@ -734,6 +734,13 @@ Einstellungsdatei: %2</translation>
             <source>not trusted: add it in Settings, Storage Nodes</source>
             <translation>nicht vertraut: in den Einstellungen unter Speicherknoten hinzufügen</translation>
         </message>
+        <message numerus="yes">
+            <source>%n storage node(s) offline</source>
+            <translation>
+                <numerusform>%n Speicherknoten nicht erreichbar</numerusform>
+                <numerusform>%n Speicherknoten nicht erreichbar</numerusform>
+            </translation>
+        </message>
     </context>
     <context>
         <name>ndb::Report</name>

@@ -508,6 +508,7 @@ void MainWindow::refresh()
     if (!m_engine)
         return;
     m_refreshAction->setEnabled(false);
+    m_refreshError.clear(); // this inventory's errors replace the last one's
     m_statusLabel->setText(tr("Asking the storage for its volumes…"));
     try {
         m_engine->refreshVolumesAsync();
@@ -560,12 +561,15 @@ void MainWindow::checkStorageNodes()
     if (agents.isEmpty()) {
         const QStringList selected = selectedVolumeIds();
         m_model->setStorageNodes({});
+        m_offlineNodes.clear();
         expandAndSelect(selected);
+        updateStatusBar();
         return;
     }
     // Whether each node answers, asked off the GUI thread; an offline node is a greyed row, not a dialog.
     storageNodeStatesAsync(m_engine->config().consoleStateDir(), this, [this, agents](const QList<AgentState> &states, const QString &error) {
         QList<VolumeModel::StorageNode> nodes;
+        m_offlineNodes.clear();
         for (const QString &address : agents) {
             VolumeModel::StorageNode node;
             node.host = address;
@@ -577,11 +581,14 @@ void MainWindow::checkStorageNodes()
                     node.problem = s.problem;
                 }
             nodes << node;
+            if (!node.online)
+                m_offlineNodes << address;
         }
         const QStringList selected = selectedVolumeIds();
         m_model->setStorageNodes(nodes);
         expandAndSelect(selected);
         fitVolumeColumns();
+        updateStatusBar();
     });
 }
 
@@ -660,8 +667,14 @@ void MainWindow::updateStatusBar()
         text += QStringLiteral(" · ") + tr("updated %1").arg(QLocale().toString(m_lastRefresh.time(), QLocale::ShortFormat));
     if (m_engine && m_engine->inventoryPending())
         text += QStringLiteral(" · ") + tr("asking the storage…");
-    if (!m_refreshError.isEmpty())
-        text += QStringLiteral(" · ") + tr("storage error: %1").arg(m_refreshError);
+    // A node that does not answer is its greyed row and a count here, not a storage error.
+    QStringList errors = m_refreshError.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    for (const QString &address : std::as_const(m_offlineNodes))
+        errors.removeIf([&address](const QString &e) { return e.startsWith(QStringLiteral("remote:%1: ").arg(address)); });
+    if (!m_offlineNodes.isEmpty())
+        text += QStringLiteral(" · ") + tr("%n storage node(s) offline", nullptr, int(m_offlineNodes.size()));
+    if (!errors.isEmpty())
+        text += QStringLiteral(" · ") + tr("storage error: %1").arg(errors.join(QLatin1Char('\n')));
     m_statusLabel->setText(text);
     m_jobsLabel->setText(tr("%n job(s) running", nullptr, m_jobs->runningCount()));
     m_restoreAction->setEnabled(m_engine != nullptr);

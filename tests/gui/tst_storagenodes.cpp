@@ -293,6 +293,9 @@ void TestStorageNodes::offlineNodeIsAGreyRow()
     QVERIFY(m_window->volumeModel()->indexOfVolume(m_env.availableVolumeId()).isValid());
     QTest::qWait(300);
     QVERIFY2(visibleMessageBoxes().isEmpty(), qPrintable(visibleMessageBoxes()));
+    // Said in the status bar as a node offline, not as a storage error.
+    QVERIFY2(m_window->statusText().contains(QLatin1String("1 storage node offline")), qPrintable(m_window->statusText()));
+    QVERIFY2(!m_window->statusText().contains(QLatin1String("storage error")), qPrintable(m_window->statusText()));
     saveScreenshot(m_window.get(), QStringLiteral("mainwindow-node-offline"));
 }
 
@@ -322,6 +325,8 @@ void TestStorageNodes::removeNode()
     QVERIFY(EngineConfig::load(configFile()).agents.isEmpty());
     dialog->reject();
     QVERIFY(waitFor([&] { return !hostRow(kNode).isValid(); }, 30000));
+    QVERIFY(waitFor([&] { return !m_window->statusText().contains(QLatin1String("offline")); }, 30000));
+    QVERIFY2(!m_window->statusText().contains(QLatin1String("storage error")), qPrintable(m_window->statusText()));
     QVERIFY(m_window->volumeModel()->indexOfVolume(m_env.inUseVolumeId()).isValid());
 }
 
