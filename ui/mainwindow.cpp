@@ -613,7 +613,12 @@ void MainWindow::fitVolumeColumns()
     const QFontMetrics fm(m_view->font());
     for (const Volume &v : m_model->volumes())
         volumeNames = std::max(volumeNames, fm.horizontalAdvance(v.name));
-    const int nameFloor = std::min(kPathColumnCap, volumeNames + m_view->indentation() * 3 + m_view->iconSize().width() + 24);
+    // Host rows whole too: an offline node's row says so at its end ("Host node1 (offline)").
+    int hostRows = 0;
+    for (int r = 0; r < m_filter->rowCount(); ++r)
+        hostRows = std::max(hostRows, m_view->sizeHintForIndex(m_filter->index(r, 0)).width() + m_view->indentation());
+    const int nameFloor = std::min(kPathColumnCap, std::max(volumeNames + m_view->indentation() * 3 + m_view->iconSize().width() + 24,
+                                                            hostRows));
     const int fromName = std::clamp(m_view->columnWidth(VolumeModel::NameColumn) - nameFloor, 0, excess);
     m_view->setColumnWidth(VolumeModel::NameColumn, m_view->columnWidth(VolumeModel::NameColumn) - fromName);
     const int rest = excess - fromName;

@@ -287,6 +287,11 @@ void TestStorageNodes::offlineNodeIsAGreyRow()
     QVERIFY2(host.data(Qt::ToolTipRole).toString().contains(QLatin1String("does not answer")),
              qPrintable(host.data(Qt::ToolTipRole).toString()));
     QVERIFY(host.data(Qt::ForegroundRole).isValid()); // greyed
+    // Its row is readable to its end, not elided.
+    QTreeView *view = m_window->volumeView();
+    const QModelIndex shown = m_window->filterModel()->mapFromSource(host);
+    QVERIFY2(view->visualRect(shown).width() >= view->sizeHintForIndex(shown).width(),
+             qPrintable(QStringLiteral("%1 px for %2 px").arg(view->visualRect(shown).width()).arg(view->sizeHintForIndex(shown).width())));
     QCOMPARE(m_window->volumeModel()->rowCount(host), 0); // its volumes are left out
     // The rest of the list as usual, and no dialog.
     QVERIFY(m_window->volumeModel()->indexOfVolume(m_env.inUseVolumeId()).isValid());
