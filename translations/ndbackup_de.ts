@@ -730,6 +730,17 @@ Einstellungsdatei: %2</translation>
             <source>asking the storage…</source>
             <translation>Speicher wird abgefragt …</translation>
         </message>
+        <message>
+            <source>not trusted: add it in Settings, Storage Nodes</source>
+            <translation>nicht vertraut: in den Einstellungen unter Speicherknoten hinzufügen</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n storage node(s) offline</source>
+            <translation>
+                <numerusform>%n Speicherknoten nicht erreichbar</numerusform>
+                <numerusform>%n Speicherknoten nicht erreichbar</numerusform>
+            </translation>
+        </message>
     </context>
     <context>
         <name>ndb::Report</name>
@@ -1248,6 +1259,162 @@ Einstellungsdatei: %2</translation>
             <source>Changes to the catalog and storage take effect when ndbackup starts next time. Settings file:</source>
             <translation>Änderungen an Katalog und Speicher wirken beim nächsten Start von ndbackup. Einstellungsdatei:</translation>
         </message>
+        <message>
+            <source>&amp;General</source>
+            <translation>&amp;Allgemein</translation>
+        </message>
+        <message>
+            <source>Storage &amp;Nodes</source>
+            <translation>Speicherk&amp;noten</translation>
+        </message>
+    </context>
+    <context>
+        <name>ndb::StorageNodesPage</name>
+        <message>
+            <source>Address</source>
+            <translation>Adresse</translation>
+        </message>
+        <message>
+            <source>Node</source>
+            <translation>Knoten</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>Zustand</translation>
+        </message>
+        <message>
+            <source>Fingerprint</source>
+            <translation>Fingerabdruck</translation>
+        </message>
+        <message>
+            <source>Storage nodes</source>
+            <translation>Speicherknoten</translation>
+        </message>
+        <message>
+            <source>host or host:port (port 8787 when omitted)</source>
+            <translation>Host oder Host:Port (ohne Angabe Port 8787)</translation>
+        </message>
+        <message>
+            <source>optional: SHA256:… as 'ndbackup-agent show-fingerprint' prints it on the node</source>
+            <translation>optional: SHA256:… wie „ndbackup-agent show-fingerprint“ ihn auf dem Knoten ausgibt</translation>
+        </message>
+        <message>
+            <source>Add N&amp;ode…</source>
+            <translation>Knoten &amp;hinzufügen…</translation>
+        </message>
+        <message>
+            <source>Re&amp;move…</source>
+            <translation>&amp;Entfernen…</translation>
+        </message>
+        <message>
+            <source>Chec&amp;k Again</source>
+            <translation>Erneut &amp;prüfen</translation>
+        </message>
+        <message>
+            <source>This console's fingerprint, to give to each node with 'ndbackup-agent trust-console': %1</source>
+            <translation>Der Fingerabdruck dieser Konsole, für jeden Knoten mit „ndbackup-agent trust-console“: %1</translation>
+        </message>
+        <message>
+            <source>This console has no identity yet: %1</source>
+            <translation>Diese Konsole hat noch keine Identität: %1</translation>
+        </message>
+        <message>
+            <source>A&amp;ddress:</source>
+            <translation>A&amp;dresse:</translation>
+        </message>
+        <message>
+            <source>E&amp;xpected fingerprint:</source>
+            <translation>Er&amp;warteter Fingerabdruck:</translation>
+        </message>
+        <message>
+            <source>not trusted</source>
+            <translation>nicht vertraut</translation>
+        </message>
+        <message>
+            <source>Add it again to confirm its fingerprint.</source>
+            <translation>Fügen Sie ihn erneut hinzu, um seinen Fingerabdruck zu bestätigen.</translation>
+        </message>
+        <message>
+            <source>checking…</source>
+            <translation>wird geprüft …</translation>
+        </message>
+        <message>
+            <source>online</source>
+            <translation>erreichbar</translation>
+        </message>
+        <message>
+            <source>offline</source>
+            <translation>nicht erreichbar</translation>
+        </message>
+        <message>
+            <source>Asking %1 for its certificate…</source>
+            <translation>%1 wird nach seinem Zertifikat gefragt …</translation>
+        </message>
+        <message>
+            <source>%1 was not added: %2</source>
+            <translation>%1 wurde nicht hinzugefügt: %2</translation>
+        </message>
+        <message>
+            <source>it presented no certificate</source>
+            <translation>er hat kein Zertifikat vorgelegt</translation>
+        </message>
+        <message>
+            <source>%1 was not added: its fingerprint is %2, not the %3 expected. Read it on the node with 'ndbackup-agent show-fingerprint'; a difference means another machine answers at that address.</source>
+            <translation>%1 wurde nicht hinzugefügt: Sein Fingerabdruck ist %2, nicht der erwartete %3. Lesen Sie ihn auf dem Knoten mit „ndbackup-agent show-fingerprint“ ab; ein Unterschied bedeutet, dass unter dieser Adresse ein anderer Rechner antwortet.</translation>
+        </message>
+        <message>
+            <source>Trust Storage Node</source>
+            <translation>Speicherknoten vertrauen</translation>
+        </message>
+        <message>
+            <source>Trust the storage node at %1?</source>
+            <translation>Dem Speicherknoten unter %1 vertrauen?</translation>
+        </message>
+        <message>
+            <source>Its agent presents the certificate fingerprint
+%1
+
+Compare it with what 'ndbackup-agent show-fingerprint' prints on the node; a different fingerprint means another machine answers at this address.
+
+Then give the node this console's fingerprint:
+ndbackup-agent trust-console %2</source>
+            <translation>Sein Agent legt ein Zertifikat mit dem Fingerabdruck
+%1
+vor.
+
+Vergleichen Sie ihn mit der Ausgabe von „ndbackup-agent show-fingerprint“ auf dem Knoten; ein anderer Fingerabdruck bedeutet, dass unter dieser Adresse ein anderer Rechner antwortet.
+
+Geben Sie dem Knoten dann den Fingerabdruck dieser Konsole:
+ndbackup-agent trust-console %2</translation>
+        </message>
+        <message>
+            <source>&amp;Trust Node</source>
+            <translation>Knoten &amp;vertrauen</translation>
+        </message>
+        <message>
+            <source>Remove Storage Node</source>
+            <translation>Speicherknoten entfernen</translation>
+        </message>
+        <message>
+            <source>Remove the storage node at %1?</source>
+            <translation>Den Speicherknoten unter %1 entfernen?</translation>
+        </message>
+        <message>
+            <source>Remove the storage node %1 at %2?</source>
+            <translation>Den Speicherknoten %1 unter %2 entfernen?</translation>
+        </message>
+        <message>
+            <source>Its volumes are no longer listed or backed up here; their backups stay in the repository. Its fingerprint is forgotten: adding it again asks to confirm it again.</source>
+            <translation>Seine Volumes werden hier nicht mehr angezeigt oder gesichert; ihre Sicherungen bleiben im Repository. Sein Fingerabdruck wird vergessen: Wird er erneut hinzugefügt, ist er wieder zu bestätigen.</translation>
+        </message>
+        <message>
+            <source>&amp;Remove Node</source>
+            <translation>Knoten &amp;entfernen</translation>
+        </message>
+        <message>
+            <source>The storage nodes whose volumes this console manages through their agent (ndbackup-agent). A node is added by its address, you confirm its fingerprint once, and it is managed at once (Save is not needed).</source>
+            <translation>Die Speicherknoten, deren Volumes diese Konsole über ihren Agenten (ndbackup-agent) verwaltet. Ein Knoten wird über seine Adresse hinzugefügt, Sie bestätigen seinen Fingerabdruck einmal, und er wird sofort verwaltet (Speichern ist nicht nötig).</translation>
+        </message>
     </context>
     <context>
         <name>ndb::UiText</name>
@@ -1533,6 +1700,14 @@ Einstellungsdatei: %2</translation>
         <message>
             <source>Consistency</source>
             <translation>Konsistenz</translation>
+        </message>
+        <message>
+            <source>Host %1 (offline)</source>
+            <translation>Host %1 (nicht erreichbar)</translation>
+        </message>
+        <message>
+            <source>Storage node %1 does not answer: %2</source>
+            <translation>Speicherknoten %1 antwortet nicht: %2</translation>
         </message>
     </context>
 </TS>

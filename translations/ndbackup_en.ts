@@ -69,6 +69,13 @@
                 <numerusform>%n jobs running</numerusform>
             </translation>
         </message>
+        <message numerus="yes">
+            <source>%n storage node(s) offline</source>
+            <translation>
+                <numerusform>%n storage node offline</numerusform>
+                <numerusform>%n storage nodes offline</numerusform>
+            </translation>
+        </message>
     </context>
     <context>
         <name>ndb::ReportsDialog</name>

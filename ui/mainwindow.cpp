@@ -7,6 +7,7 @@
 #include "model/status.h"
 #include "reportsdialog.h"
 #include "restorewizard.h"
+#include "storagenodespage.h"
 #include "uitext.h"
 #include "util/error.h"
 #include "volumemodel.h"
@@ -157,6 +158,7 @@ MainWindow::MainWindow(Engine *engine, const QString &configFile, QWidget *paren
 
     if (m_engine) {
         connect(m_engine, &Engine::volumesRefreshed, this, &MainWindow::applyVolumes);
+        connect(m_engine, &Engine::volumesRefreshed, this, &MainWindow::checkStorageNodes);
         connect(m_engine, &Engine::refreshFailed, this, [this](const QString &error) {
             m_refreshError = error;
             updateStatusBar();
@@ -506,6 +508,7 @@ void MainWindow::refresh()
     if (!m_engine)
         return;
     m_refreshAction->setEnabled(false);
+    m_refreshError.clear(); // this inventory's errors replace the last one's
     m_statusLabel->setText(tr("Asking the storage for its volumes…"));
     try {
         m_engine->refreshVolumesAsync();
@@ -532,16 +535,61 @@ void MainWindow::applyVolumes(const QList<Volume> &volumes)
     }
     const QStringList selected = selectedVolumeIds();
     m_model->setInventory(volumes, backups, jobs);
-    m_view->expandAll();
-    for (const QString &id : selected) {
-        const QModelIndex idx = m_filter->mapFromSource(m_model->indexOfVolume(id));
-        if (idx.isValid())
-            m_view->selectionModel()->select(idx, QItemSelectionModel::Select | QItemSelectionModel::Rows);
-    }
+    expandAndSelect(selected);
     fitVolumeColumns();
     m_history->setVolumes(volumes);
     updateStatusBar();
     updatePlaceholder();
+}
+
+// After the model was reset: every row open, the volumes that were selected selected again.
+void MainWindow::expandAndSelect(const QStringList &volumeIds)
+{
+    m_view->expandAll();
+    for (const QString &id : volumeIds) {
+        const QModelIndex idx = m_filter->mapFromSource(m_model->indexOfVolume(id));
+        if (idx.isValid())
+            m_view->selectionModel()->select(idx, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    }
+}
+
+void MainWindow::checkStorageNodes()
+{
+    if (!m_engine)
+        return;
+    const QStringList agents = m_engine->config().agents;
+    if (agents.isEmpty()) {
+        const QStringList selected = selectedVolumeIds();
+        m_model->setStorageNodes({});
+        m_offlineNodes.clear();
+        expandAndSelect(selected);
+        updateStatusBar();
+        return;
+    }
+    // Whether each node answers, asked off the GUI thread; an offline node is a greyed row, not a dialog.
+    storageNodeStatesAsync(m_engine->config().consoleStateDir(), this, [this, agents](const QList<AgentState> &states, const QString &error) {
+        QList<VolumeModel::StorageNode> nodes;
+        m_offlineNodes.clear();
+        for (const QString &address : agents) {
+            VolumeModel::StorageNode node;
+            node.host = address;
+            node.problem = error.isEmpty() ? tr("not trusted: add it in Settings, Storage Nodes") : error;
+            for (const AgentState &s : states)
+                if (s.agent.address.text() == address) {
+                    node.host = s.agent.node.isEmpty() ? address : s.agent.node;
+                    node.online = s.online;
+                    node.problem = s.problem;
+                }
+            nodes << node;
+            if (!node.online)
+                m_offlineNodes << address;
+        }
+        const QStringList selected = selectedVolumeIds();
+        m_model->setStorageNodes(nodes);
+        expandAndSelect(selected);
+        fitVolumeColumns();
+        updateStatusBar();
+    });
 }
 
 // Columns as wide as their contents, except that driver ids and pool paths (the Name column's
@@ -565,7 +613,12 @@ void MainWindow::fitVolumeColumns()
     const QFontMetrics fm(m_view->font());
     for (const Volume &v : m_model->volumes())
         volumeNames = std::max(volumeNames, fm.horizontalAdvance(v.name));
-    const int nameFloor = std::min(kPathColumnCap, volumeNames + m_view->indentation() * 3 + m_view->iconSize().width() + 24);
+    // Host rows whole too: an offline node's row says so at its end ("Host node1 (offline)").
+    int hostRows = 0;
+    for (int r = 0; r < m_filter->rowCount(); ++r)
+        hostRows = std::max(hostRows, m_view->sizeHintForIndex(m_filter->index(r, 0)).width() + m_view->indentation());
+    const int nameFloor = std::min(kPathColumnCap, std::max(volumeNames + m_view->indentation() * 3 + m_view->iconSize().width() + 24,
+                                                            hostRows));
     const int fromName = std::clamp(m_view->columnWidth(VolumeModel::NameColumn) - nameFloor, 0, excess);
     m_view->setColumnWidth(VolumeModel::NameColumn, m_view->columnWidth(VolumeModel::NameColumn) - fromName);
     const int rest = excess - fromName;
@@ -619,8 +672,14 @@ void MainWindow::updateStatusBar()
         text += QStringLiteral(" · ") + tr("updated %1").arg(QLocale().toString(m_lastRefresh.time(), QLocale::ShortFormat));
     if (m_engine && m_engine->inventoryPending())
         text += QStringLiteral(" · ") + tr("asking the storage…");
-    if (!m_refreshError.isEmpty())
-        text += QStringLiteral(" · ") + tr("storage error: %1").arg(m_refreshError);
+    // A node that does not answer is its greyed row and a count here, not a storage error.
+    QStringList errors = m_refreshError.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    for (const QString &address : std::as_const(m_offlineNodes))
+        errors.removeIf([&address](const QString &e) { return e.startsWith(QStringLiteral("remote:%1: ").arg(address)); });
+    if (!m_offlineNodes.isEmpty())
+        text += QStringLiteral(" · ") + tr("%n storage node(s) offline", nullptr, int(m_offlineNodes.size()));
+    if (!errors.isEmpty())
+        text += QStringLiteral(" · ") + tr("storage error: %1").arg(errors.join(QLatin1Char('\n')));
     m_statusLabel->setText(text);
     m_jobsLabel->setText(tr("%n job(s) running", nullptr, m_jobs->runningCount()));
     m_restoreAction->setEnabled(m_engine != nullptr);
@@ -714,6 +773,13 @@ void MainWindow::openSettings()
     auto *dialog = new SettingsDialog(m_engine ? m_engine->config() : EngineConfig::defaults(), m_uiSettings,
                                       m_configFile, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    // A node added or removed is managed (or no longer) at once: its volumes follow with the inventory.
+    connect(dialog, &SettingsDialog::agentsChanged, this, [this](const QStringList &agents) {
+        if (!m_engine)
+            return;
+        m_engine->setAgents(agents);
+        refresh();
+    });
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         m_uiSettings = dialog->uiSettings();
         if (m_uiSettings.showTrayIcon && !m_tray)

@@ -94,6 +94,9 @@ private:
     void onJobFinished(JobHandle *job, const QString &status, const QString &error);
     void notify(const QString &title, const QString &message, Notice notice);
     void applyVolumes(const QList<Volume> &volumes);
+    void expandAndSelect(const QStringList &volumeIds);
+    // Asks the storage nodes whether they answer and shows each as a host row (asynchronously).
+    void checkStorageNodes();
     void fitVolumeColumns();
     void updatePlaceholder();
 
@@ -118,6 +121,7 @@ private:
     QString m_lastNotification;
     Notice m_lastNotice = Notice::Information;
     QString m_refreshError;
+    QStringList m_offlineNodes; // storage nodes (HOST:PORT) that did not answer when last asked
     QPointer<QMessageBox> m_closeQuestion;
     bool m_quitConfirmed = false;  // the close question was answered with quitting
     bool m_quitAfterJobs = false;  // jobs were cancelled (or left to run in the tray): quit when they end

@@ -1,5 +1,6 @@
 #include "settingsdialog.h"
 
+#include "storagenodespage.h"
 #include "uitext.h"
 #include "util/error.h"
 #include "util/names.h"
@@ -7,6 +8,7 @@
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -17,6 +19,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace ndb {
@@ -143,10 +146,22 @@ SettingsDialog::SettingsDialog(const EngineConfig &config, const UiSettings &ui,
     connect(buttons, &QDialogButtonBox::accepted, this, &SettingsDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
+    auto *general = new QWidget(this);
+    auto *generalLayout = new QVBoxLayout(general);
+    generalLayout->addWidget(repoBox);
+    generalLayout->addWidget(storageBox);
+    generalLayout->addWidget(notifyBox);
+    generalLayout->addStretch(1);
+    // Adding or removing a node takes effect at once (its trust is a file already): written to
+    // the settings file now, whatever happens to the rest of the dialog.
+    m_nodes = new StorageNodesPage(config.agents, config.consoleStateDir(), this);
+    connect(m_nodes, &StorageNodesPage::agentsChanged, this, &SettingsDialog::saveAgents);
+    m_tabs = new QTabWidget(this);
+    m_tabs->addTab(general, tr("&General"));
+    m_tabs->addTab(m_nodes, UiText::icon(QStringLiteral("host")), tr("Storage &Nodes"));
+
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(repoBox);
-    layout->addWidget(storageBox);
-    layout->addWidget(notifyBox);
+    layout->addWidget(m_tabs);
     layout->addWidget(note);
     layout->addWidget(notePath);
     layout->addWidget(buttons);
@@ -164,7 +179,21 @@ EngineConfig SettingsDialog::config() const
     c.maxConcurrentJobs = m_jobs->value();
     c.freezeFilesystems = m_freeze->isChecked();
     c.refuseInconsistentCopies = m_refuseInconsistent->isChecked();
+    c.agents = m_nodes->agents();
     return c;
+}
+
+void SettingsDialog::saveAgents(const QStringList &agents)
+{
+    try {
+        EngineConfig saved = QFileInfo::exists(m_file) ? EngineConfig::load(m_file) : m_config;
+        saved.agents = agents;
+        saved.save(m_file);
+        m_config.agents = agents;
+    } catch (const Error &e) {
+        QMessageBox::warning(this, tr("Settings Not Saved"), e.message());
+    }
+    Q_EMIT agentsChanged(agents);
 }
 
 UiSettings SettingsDialog::uiSettings() const

@@ -1,6 +1,6 @@
 #pragma once
 // Settings: repositories, catalog, storage pools and notifications, saved to the engine's
-// config file (the GUI's own keys live in its [gui] group).
+// config file (the GUI's own keys live in its [gui] group); storage nodes on their own tab.
 #include "engine/engineconfig.h"
 
 #include <QDialog>
@@ -9,8 +9,11 @@ class QCheckBox;
 class QLineEdit;
 class QPlainTextEdit;
 class QSpinBox;
+class QTabWidget;
 
 namespace ndb {
+
+class StorageNodesPage;
 
 struct UiSettings
 {
@@ -35,11 +38,19 @@ public:
 
     QLineEdit *repositoryEdit() const { return m_repository; }
     QCheckBox *notifySuccessBox() const { return m_notifySuccess; }
+    QTabWidget *tabs() const { return m_tabs; }
+    StorageNodesPage *storageNodesPage() const { return m_nodes; }
+
+Q_SIGNALS:
+    // A storage node was added or removed (already written to the settings file): the agents to manage.
+    void agentsChanged(const QStringList &agents);
 
 public Q_SLOTS:
     void accept() override;
 
 private:
+    void saveAgents(const QStringList &agents);
+
     EngineConfig m_config;
     QString m_file;
     QLineEdit *m_repository;
@@ -53,6 +64,8 @@ private:
     QCheckBox *m_notifyFailure;
     QCheckBox *m_notifySuccess;
     QCheckBox *m_tray;
+    QTabWidget *m_tabs;
+    StorageNodesPage *m_nodes;
 };
 
 } // namespace ndb

@@ -4,6 +4,8 @@
 #include "uitext.h"
 
 #include <QFont>
+#include <QGuiApplication>
+#include <QPalette>
 
 namespace ndb {
 
@@ -12,6 +14,8 @@ struct VolumeModel::Node
     NodeKind kind = HostNode;
     QString key; // host name, driver id or volume id
     Volume volume;
+    bool offline = false;  // a storage node's host row: the node does not answer
+    QString problem;       // why
     Node *parent = nullptr;
     std::vector<std::unique_ptr<Node>> children;
 
@@ -76,8 +80,7 @@ void VolumeModel::rebuild(const QList<Volume> &volumes)
     std::sort(sorted.begin(), sorted.end(), [](const Volume &a, const Volume &b) {
         return std::tie(a.host, a.driverId, a.name) < std::tie(b.host, b.driverId, b.name);
     });
-    for (const Volume &v : sorted) {
-        const QString host = v.host.isEmpty() ? tr("local") : v.host;
+    const auto hostNode = [this](const QString &host) {
         Node *h = m_root->child(host);
         if (!h) {
             auto n = std::make_unique<Node>();
@@ -87,6 +90,10 @@ void VolumeModel::rebuild(const QList<Volume> &volumes)
             h = n.get();
             m_root->children.push_back(std::move(n));
         }
+        return h;
+    };
+    for (const Volume &v : sorted) {
+        Node *h = hostNode(v.host.isEmpty() ? tr("local") : v.host);
         Node *d = h->child(v.driverId);
         if (!d) {
             auto n = std::make_unique<Node>();
@@ -103,7 +110,20 @@ void VolumeModel::rebuild(const QList<Volume> &volumes)
         n->parent = d;
         d->children.push_back(std::move(n));
     }
+    // Every storage node has its row, also one without volumes or one that does not answer
+    // (its volumes were left out of the inventory; those with an operation on them stay).
+    for (const StorageNode &node : std::as_const(m_nodes)) {
+        Node *h = hostNode(node.host);
+        h->offline = !node.online;
+        h->problem = node.problem;
+    }
     endResetModel();
+}
+
+void VolumeModel::setStorageNodes(const QList<StorageNode> &nodes)
+{
+    m_nodes = nodes;
+    rebuild(volumes());
 }
 
 void VolumeModel::setVolumeStatus(const QString &volumeId, const QString &status)
@@ -188,6 +208,8 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
     const Node *n = nodeFor(index);
     if (role == NodeKindRole)
         return int(n->kind);
+    if (role == OfflineRole)
+        return n->offline;
 
     if (n->kind != VolumeNode) {
         if (index.column() != NameColumn)
@@ -196,8 +218,12 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
         case Qt::DisplayRole:
         case SortRole:
             if (n->kind == HostNode)
-                return tr("Host %1").arg(n->key);
+                return n->offline ? tr("Host %1 (offline)").arg(n->key) : tr("Host %1").arg(n->key);
             return n->key;
+        case Qt::ForegroundRole:
+            if (n->offline)
+                return QGuiApplication::palette().color(QPalette::Disabled, QPalette::Text);
+            return {};
         case Qt::DecorationRole:
             return UiText::icon(n->kind == HostNode ? QStringLiteral("host") : QStringLiteral("driver"));
         case Qt::FontRole: {
@@ -206,6 +232,8 @@ QVariant VolumeModel::data(const QModelIndex &index, int role) const
             return f;
         }
         case Qt::ToolTipRole:
+            if (n->offline)
+                return tr("Storage node %1 does not answer: %2").arg(n->key, n->problem);
             return n->kind == HostNode ? tr("Storage node %1").arg(n->key) : tr("Storage driver %1").arg(n->key);
         default:
             return {};

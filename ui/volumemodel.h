@@ -19,8 +19,17 @@ public:
     // attempt's result, with its time when it is newer than that backup and not usable;
     // ConsistencyColumn: how the newest usable backup's copy was taken.
     enum Column { NameColumn, SizeColumn, StatusColumn, LastBackupColumn, ResultColumn, DriverColumn, ConsistencyColumn, ColumnCount };
-    enum Role { VolumeIdRole = Qt::UserRole + 1, StatusRole, NodeKindRole, SortRole };
+    enum Role { VolumeIdRole = Qt::UserRole + 1, StatusRole, NodeKindRole, SortRole, OfflineRole };
     enum NodeKind { HostNode, DriverNode, VolumeNode };
+
+    // A storage node (agent) this console manages: its host row is shown even without volumes,
+    // greyed and saying so when it does not answer.
+    struct StorageNode
+    {
+        QString host; // the node's name, as its volumes' host; the address when it is not known
+        bool online = false;
+        QString problem; // why it is offline
+    };
 
     explicit VolumeModel(QObject *parent = nullptr);
     ~VolumeModel() override;
@@ -31,6 +40,8 @@ public:
     void setInventory(const QList<Volume> &volumes, const QList<Backup> &backups, const QList<Job> &backupJobs = {});
     // Shows a status immediately (e.g. backing-up when a job starts), before the next refresh.
     void setVolumeStatus(const QString &volumeId, const QString &status);
+    // The storage nodes and whether they answer; keeps the volumes.
+    void setStorageNodes(const QList<StorageNode> &nodes);
 
     QList<Volume> volumes() const;
     Volume volume(const QString &volumeId) const;
@@ -53,6 +64,7 @@ private:
     QHash<QString, Backup> m_lastBackup; // newest usable backup, by volume id
     QHash<QString, Backup> m_lastRecord; // newest backup record of any status, by volume id
     QHash<QString, Job> m_lastJob;       // by volume id
+    QList<StorageNode> m_nodes;
 };
 
 // Case-insensitive filter on name, host, driver and status; keeps the parents of matches.

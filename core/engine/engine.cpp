@@ -23,6 +23,7 @@
 #include <QUuid>
 
 #include <unistd.h>
+#include <vector>
 
 namespace ndb {
 
@@ -31,6 +32,8 @@ struct Engine::Private
     EngineConfig config;
     std::unique_ptr<Catalog> catalog; // this thread's connection
     std::unique_ptr<DriverSet> drivers;
+    // Driver sets replaced by setAgents(): kept, since a caller may still hold one of their drivers.
+    std::vector<std::unique_ptr<DriverSet>> replacedDrivers;
     JobQueue *queue = nullptr;
     bool started = false;
     int inventoriesPending = 0; // asynchronous inventories that have not reported yet
@@ -177,6 +180,15 @@ void Engine::startAsync(std::function<QStringList()> prepare)
 }
 
 const EngineConfig &Engine::config() const { return d->config; }
+
+void Engine::setAgents(const QStringList &agents)
+{
+    d->config.agents = agents;
+    if (!d->drivers)
+        return;
+    d->replacedDrivers.push_back(std::move(d->drivers));
+    d->drivers = std::make_unique<DriverSet>(d->config.driverSettings());
+}
 
 QList<VolumeDriver *> Engine::drivers() const
 {

@@ -45,6 +45,9 @@ public:
     // added to the CleanupReport of startupFinished.
     void startAsync(std::function<QStringList()> prepare = {});
     const EngineConfig &config() const;
+    // The storage nodes to manage (EngineConfig::agents), changed while the engine runs (a
+    // settings page added or removed one): jobs and the next inventory use the new list.
+    void setAgents(const QStringList &agents);
 
     QList<VolumeDriver *> drivers() const;
     VolumeDriver *driver(const QString &driverId) const; // nullptr when unknown

@@ -1,10 +1,13 @@
 // The German build: with the German locale the main window, its actions, the volume statuses
-// and the wizards speak German (the translation is embedded and loaded for the locale).
+// the wizards and the storage nodes' settings speak German (the translation is embedded and loaded
+// for the locale).
 #include "support/guienv.h"
 
 #include "backupwizard.h"
 #include "historyview.h"
 #include "mainwindow.h"
+#include "settingsdialog.h"
+#include "storagenodespage.h"
 #include "uiapplication.h"
 #include "uitext.h"
 #include "volumemodel.h"
@@ -13,9 +16,12 @@
 #include <QAction>
 #include <QDockWidget>
 #include <QMenuBar>
+#include <QPushButton>
 #include <QTabWidget>
 #include <QTest>
+#include <QTemporaryDir>
 #include <QTreeView>
+#include <QTreeWidget>
 
 using namespace ndb;
 using namespace ndbtest;
@@ -75,6 +81,27 @@ private Q_SLOTS:
         QCOMPARE(wizard.currentId(), int(BackupWizard::ForcePageId));
         QCOMPARE(wizard.forcePage()->title(), QStringLiteral("Volumes sichern, die in Benutzung sind"));
         QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled());
+    }
+
+    // Settings → Storage nodes and a node's host row (#12).
+    void storageNodesInGerman()
+    {
+        QTemporaryDir tmp;
+        EngineConfig config = EngineConfig::defaults();
+        config.catalogPath = tmp.filePath(QStringLiteral("catalog.sqlite"));
+        SettingsDialog dialog(config, UiSettings(), tmp.filePath(QStringLiteral("ndbackup.conf")));
+        QCOMPARE(dialog.tabs()->tabText(0), QStringLiteral("&Allgemein"));
+        QCOMPARE(dialog.tabs()->tabText(1), QStringLiteral("Speicherk&noten"));
+        StorageNodesPage *page = dialog.storageNodesPage();
+        QCOMPARE(page->addButton()->text(), QStringLiteral("Knoten &hinzufügen…"));
+        QCOMPARE(page->removeButton()->text(), QStringLiteral("&Entfernen…"));
+        QCOMPARE(page->list()->headerItem()->text(StorageNodesPage::FingerprintColumn), QStringLiteral("Fingerabdruck"));
+
+        VolumeModel model;
+        model.setStorageNodes({{QStringLiteral("node9"), false, QStringLiteral("connection refused")}});
+        QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("Host node9 (nicht erreichbar)"));
+        QCOMPARE(model.index(0, 0).data(Qt::ToolTipRole).toString(),
+                 QStringLiteral("Speicherknoten node9 antwortet nicht: connection refused"));
     }
 };
 

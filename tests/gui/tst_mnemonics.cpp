@@ -10,6 +10,7 @@
 #include "reportsdialog.h"
 #include "restorewizard.h"
 #include "settingsdialog.h"
+#include "storagenodespage.h"
 #include "uiapplication.h"
 #include "volumemodel.h"
 
@@ -158,6 +159,9 @@ QStringList allClashes(GuiEnv &env)
     }
     {
         SettingsDialog dialog(env.engine()->config(), UiSettings(), env.dir() + QStringLiteral("/ndbackup.conf"), &window);
+        out << dialogClashes(&dialog);
+        // Each tab is one screen: its own widgets, the tabs and the dialog's buttons.
+        dialog.tabs()->setCurrentWidget(dialog.storageNodesPage());
         out << dialogClashes(&dialog);
     }
     {
