@@ -5,7 +5,8 @@
 # files in the results share, for what only the guest can see (checksums, LVs, processes) and for
 # the agent's death and restart:
 #   host writes $R/ask-N (one command line), the guest answers in $R/answer-N, N = 1, 2, ...
-# a0-agent-start is this script's result; the host writes the a1-, a2- results itself.
+# a0-agent-start is this script's result; the host writes the a1- to a6- results itself (a3-a6:
+# the real ndbackupctl as the console, the files of backups it restored handed over in the share).
 AS=/tmp/agent-state
 ACONF=$S/agent.conf
 agent_pid=""
