@@ -2,10 +2,17 @@
 // LVM issue) with the host's binaries through the shared root; each scenario writes
 // <results>/<scenario>.result ("PASS ..." or "FAIL ..."), and every test function here checks one.
 // The same boot is the remote LVM node of the agent tier: the guest runs ndbackup-agent over its
-// VG (guest/agent-scenarios.sh) and this test, on the host, is the console (the a* scenarios).
+// VG (guest/agent-scenarios.sh) and this test, on the host, is the console (the a* scenarios):
+// first by hand over the agent API, then as the real ndbackupctl, which also backs up volumes on
+// two agents on 127.0.0.2/.3 at the same time.
 #include "qemuguest.h"
+#include "agent/support/agentnode.h"
 #include "net/identity.h"
 #include "support/agentapi.h"
+#include "support/ctlrunner.h"
+#include "support/scratchfs.h"
+#include "support/writercheck.h"
+#include "model/status.h"
 #include "util/error.h"
 #include "volumes/nbd/nbdblockdevice.h"
 
@@ -26,7 +33,9 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include <unistd.h>
 
@@ -53,6 +62,11 @@ private Q_SLOTS:
     void agentStartsInGuest() { checkScenario(QStringLiteral("a0-agent-start")); }
     void agentExportReadFromHost() { checkScenario(QStringLiteral("a1-agent-export")); }
     void agentKilledMidReadThenReaped() { checkScenario(QStringLiteral("a2-agent-killed")); }
+    void consoleBacksUpGuestLvWithWriter() { checkScenario(QStringLiteral("a3-console-backup")); }
+    // Needs restore onto node volumes (RemoteDriver::openVolumeSink, branch remoterestore).
+    void consoleRestoresIntoNewGuestLv() { checkScenario(QStringLiteral("a4-console-restore")); }
+    void consoleBacksUpGuestAndTwoAgentsAtOnce() { checkScenario(QStringLiteral("a5-console-at-once")); }
+    void consoleJobFailsWhenGuestAgentKilled() { checkScenario(QStringLiteral("a6-console-agent-killed")); }
     void cleanupTestCase();
 
 private:
@@ -77,6 +91,30 @@ private:
     bool exportSnapshot(const QString &backupId, QJsonObject &snapshot, QJsonObject &data, QString *why);
     ndb::NbdConnectionProperties nbdProperties(const QJsonObject &data) const;
 
+    // The console scenarios: the real ndbackupctl (catalog, repository and identity in m_ctl).
+    QString consoleBackupScenario();
+    QString consoleRestoreScenario();
+    QString consoleAtOnceScenario();
+    QString consoleAgentKilledScenario();
+    ndbtest::CtlRun ctl(const QStringList &args, int timeoutMs = 600000) const;
+    std::unique_ptr<QProcess> startCtl(const QStringList &args) const;
+    // The console's id of volume `name` on node `host`; empty with *why when it does not list it.
+    QString consoleVolumeId(const QString &host, const QString &name, const QStringList &extra, QString *why);
+    // Restores backup `id` of the guest's a1 into the results share and has the guest check it
+    // (fsck, the writer's files completed before `logPosition`); the guest's answer, *why when not ok.
+    QString checkGuestBackup(const QString &id, const QString &logPosition, QString *why);
+    // Two agents on 127.0.0.2/.3 with a btrfs image pool each holding busyN.img.
+    bool startHostNodes(QString *why);
+    QStringList hostNodeArgs() const;
+
+    struct HostNode
+    {
+        ndbtest::AgentNode agent;
+        std::unique_ptr<ndbtest::ScratchFilesystem> fs;
+        std::unique_ptr<QProcess> writer;
+        QString writerLog;
+    };
+
     QTemporaryDir m_work;
     QString m_resultsDir;
     QString m_console;
@@ -93,10 +131,18 @@ private:
     quint16 m_exportFirst = 0; // three export ports, the same numbers on both sides
     int m_questions = 0;
     QString m_volumeId; // the guest's a1 as the agent lists it
+
+    ndbtest::CtlFixture m_ctl;
+    QString m_ctlConfig;       // agents = the guest's forwarded API port
+    QString m_guestBackupId;   // a3's backup of a1, restored by a4
+    QString m_guestBackupSha;  // sha256 of its restored bytes
+    HostNode m_hostNodes[2];
+    QString m_hostNodesWhy;    // why the host agents did not start (a5 fails with it)
 };
 
 namespace {
 const QString kHost = QStringLiteral("127.0.0.1");
+const QString kGuestNode = QStringLiteral("ndb-guest"); // node_name in guest/agent-scenarios.sh
 constexpr int kExportPorts = 3;
 constexpr qint64 kLvSize = 16 << 20; // the guest's LV a1 (small: TCG and slirp read it at ~1.5 MiB/s)
 
@@ -152,9 +198,15 @@ void TestLvm::initTestCase()
         tools << path;
     }
 
-    // The console's identity (the guest agent trusts its fingerprint) and the forwarded ports.
+    // The console's identity (the guest agent trusts its fingerprint) and the forwarded ports. It
+    // is ndbackupctl's own (the catalog's directory), so the API scenarios and ndbackupctl are
+    // one console to the guest's agent.
+    QString why;
+    QVERIFY2(ndbtest::CtlFixture::canRun(&why), qPrintable(why));
+    QVERIFY2(QFileInfo(ndbtest::agentExecutable()).isExecutable(), "ndbackup-agent is not built");
+    QVERIFY(m_ctl.setUp());
     try {
-        m_consoleIdentity = ndb::TlsIdentity::loadOrCreate(m_work.filePath(QStringLiteral("console")),
+        m_consoleIdentity = ndb::TlsIdentity::loadOrCreate(m_ctl.filePath(QStringLiteral("identity")),
                                                            QStringLiteral("tst_lvm console"));
     } catch (const ndb::Error &e) {
         QFAIL(qPrintable(e.message()));
@@ -164,6 +216,12 @@ void TestLvm::initTestCase()
     QVERIFY(QFile::copy(m_consoleIdentity.certificatePath, m_consoleTlsDir + QStringLiteral("/client-cert.pem")));
     QVERIFY(QFile::copy(m_consoleIdentity.keyPath, m_consoleTlsDir + QStringLiteral("/client-key.pem")));
     QVERIFY2(pickPorts(), "no four free ports on 127.0.0.1 for the guest's forwards");
+    m_ctlConfig = m_ctl.filePath(QStringLiteral("console.conf"));
+    {
+        QFile conf(m_ctlConfig);
+        QVERIFY(conf.open(QIODevice::WriteOnly));
+        conf.write(QStringLiteral("agents = %1:%2\n").arg(kHost).arg(m_apiPort).toUtf8());
+    }
 
     const QString boot = QStringLiteral(
         "#!/bin/sh\n"
@@ -492,7 +550,12 @@ QString TestLvm::agentKilledScenario(const QJsonObject &snapshot, const QJsonObj
 
 void TestLvm::runAgentScenarios()
 {
-    const QStringList names{QStringLiteral("a1-agent-export"), QStringLiteral("a2-agent-killed")};
+    const QStringList names{QStringLiteral("a1-agent-export"), QStringLiteral("a2-agent-killed"),
+                            QStringLiteral("a3-console-backup"), QStringLiteral("a4-console-restore"),
+                            QStringLiteral("a5-console-at-once"), QStringLiteral("a6-console-agent-killed")};
+    // The host's agents start while the guest boots.
+    if (!startHostNodes(&m_hostNodesWhy) && m_hostNodesWhy.isEmpty())
+        m_hostNodesWhy = QStringLiteral("the host agents did not start");
     QString started;
     while (!m_guestDone && (started = readResult(QStringLiteral("a0-agent-start"))).isEmpty())
         QThread::msleep(250);
@@ -509,15 +572,347 @@ void TestLvm::runAgentScenarios()
     QFile::copy(agentCert, m_consoleTlsDir + QStringLiteral("/ca-cert.pem"));
 
     writeResult(names[0], withExport(QStringLiteral("g1"), &TestLvm::agentExportScenario));
-    // Seam: when the console's RemoteDriver lands, the full backup of the guest's in-use LV (and its
-    // restore into a new LV) runs here, through BackupService against 127.0.0.1:m_apiPort.
+    // The console: ndbackupctl pins the guest's agent as an administrator does (the fingerprint
+    // came through the share), then backs up, restores, runs beside two more agents.
+    const ndbtest::CtlRun trust = ctl({QStringLiteral("agent"), QStringLiteral("trust"), QStringLiteral("%1:%2").arg(kHost).arg(m_apiPort),
+                                       QStringLiteral("--fingerprint"), m_agentFingerprint});
+    if (trust.exitCode != 0) {
+        for (const QString &name : names.mid(2))
+            writeResult(name, QStringLiteral("FAIL not run: ndbackupctl agent trust exited %1: %2").arg(trust.exitCode).arg(trust.err.trimmed()));
+    } else {
+        writeResult(names[2], consoleBackupScenario());
+        writeResult(names[3], consoleRestoreScenario());
+        writeResult(names[4], consoleAtOnceScenario());
+    }
     writeResult(names[1], withExport(QStringLiteral("g2"), &TestLvm::agentKilledScenario));
+    if (trust.exitCode == 0)
+        writeResult(names[5], consoleAgentKilledScenario());
     QString why;
     askGuest(QStringLiteral("done"), &why);
 }
 
+ndbtest::CtlRun TestLvm::ctl(const QStringList &args, int timeoutMs) const
+{
+    return m_ctl.run(QStringList{QStringLiteral("--config"), m_ctlConfig, QStringLiteral("--no-progress")} + args, timeoutMs);
+}
+
+std::unique_ptr<QProcess> TestLvm::startCtl(const QStringList &args) const
+{
+    auto p = std::make_unique<QProcess>();
+    p->setProcessEnvironment(m_ctl.environment());
+    p->start(ndbtest::ctlPath(), m_ctl.globalArgs() + QStringList{QStringLiteral("--config"), m_ctlConfig, QStringLiteral("--no-progress")} + args);
+    return p;
+}
+
+QString TestLvm::consoleVolumeId(const QString &host, const QString &name, const QStringList &extra, QString *why)
+{
+    const ndbtest::CtlRun r = ctl(extra + QStringList{QStringLiteral("--json"), QStringLiteral("volumes")});
+    for (const QJsonValue v : QJsonDocument::fromJson(r.out.toUtf8()).array())
+        if (v.toObject().value(QStringLiteral("host")).toString() == host && v.toObject().value(QStringLiteral("name")).toString() == name)
+            return v.toObject().value(QStringLiteral("id")).toString();
+    *why = QStringLiteral("ndbackupctl volumes lists no %1 on %2 (exit %3): %4 %5").arg(name, host).arg(r.exitCode).arg(r.out, r.err);
+    return {};
+}
+
+QString TestLvm::checkGuestBackup(const QString &id, const QString &logPosition, QString *why)
+{
+    const QString file = id + QStringLiteral(".img");
+    const ndbtest::CtlRun r = ctl({QStringLiteral("backup"), QStringLiteral("restore"), id, QStringLiteral("--to-file"),
+                                   m_resultsDir + QLatin1Char('/') + file});
+    if (r.exitCode != 0) {
+        *why = QStringLiteral("restore --to-file of %1 exited %2: %3").arg(id).arg(r.exitCode).arg(r.err.trimmed());
+        return {};
+    }
+    const QString answer = askGuest(QStringLiteral("check-files %1 %2").arg(file, logPosition), why);
+    if (why->isEmpty() && !answer.startsWith(QLatin1String("ok:")))
+        *why = QStringLiteral("backup %1 of the written a1: %2").arg(id, answer);
+    return answer;
+}
+
+// a3: ndbackupctl backs up the guest's in-use a1 (the writer running) through the agent: a
+// snapshot, recorded so; it verifies; restored, it holds every file written before it began.
+QString TestLvm::consoleBackupScenario()
+{
+    QString why;
+    const QString volume = consoleVolumeId(kGuestNode, QStringLiteral("a1"), {}, &why);
+    if (volume.isEmpty())
+        return QStringLiteral("FAIL ") + why;
+    ndbtest::CtlRun r = ctl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--volume"), volume});
+    if (r.exitCode != 3 || !r.err.contains(QLatin1String("Backing up an in-use volume must use the force flag.")))
+        return QStringLiteral("FAIL without --force: exit %1 (expected 3): %2").arg(r.exitCode).arg(r.err.trimmed());
+    const QString position = askGuest(QStringLiteral("logpos"), &why);
+    if (!why.isEmpty())
+        return QStringLiteral("FAIL ") + why;
+    QElapsedTimer timer;
+    timer.start();
+    r = ctl({QStringLiteral("--json"), QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--force"),
+             QStringLiteral("--volume"), volume});
+    const double seconds = timer.elapsed() / 1000.0;
+    if (r.exitCode != 0)
+        return QStringLiteral("FAIL backup create --force exited %1: %2").arg(r.exitCode).arg(r.err.trimmed());
+    const QJsonObject backup = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    const QString id = backup.value(QStringLiteral("id")).toString();
+    if (backup.value(QStringLiteral("status")).toString() != QLatin1String("available")
+        || backup.value(QStringLiteral("data_path")).toString() != QLatin1String("export")
+        || backup.value(QStringLiteral("consistency")).toString() != ndb::Consistency::FrozenSnapshot)
+        return QStringLiteral("FAIL expected an available export backup recorded as a frozen snapshot (lvm suspends the "
+                              "mounted ext4): ") + r.out.trimmed();
+    const QString status = m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(volume));
+    if (status != QLatin1String("in-use"))
+        return QStringLiteral("FAIL a1's status is %1 after the backup, not in-use").arg(status);
+    const QString left = askGuest(QStringLiteral("ourlvs"), &why) + askGuest(QStringLiteral("nbdkit"), &why);
+    if (!why.isEmpty() || !left.isEmpty())
+        return QStringLiteral("FAIL left in the guest after the backup: %1%2").arg(left, why);
+    r = ctl({QStringLiteral("backup"), QStringLiteral("verify"), id});
+    if (r.exitCode != 0)
+        return QStringLiteral("FAIL backup verify exited %1: %2").arg(r.exitCode).arg(r.err.trimmed());
+    const QString check = checkGuestBackup(id, position, &why);
+    if (!why.isEmpty())
+        return QStringLiteral("FAIL ") + why;
+    QFile restored(m_resultsDir + QLatin1Char('/') + id + QStringLiteral(".img"));
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    if (!restored.open(QIODevice::ReadOnly) || !hash.addData(&restored))
+        return QStringLiteral("FAIL cannot read %1").arg(restored.fileName());
+    m_guestBackupId = id;
+    m_guestBackupSha = QString::fromLatin1(hash.result().toHex());
+    return QStringLiteral("PASS ndbackupctl backed up in-use a1 on %1 in %2 s (export, consistency frozen-snapshot), verified; "
+                          "without --force refused; restored: %3")
+        .arg(kGuestNode).arg(seconds, 0, 'f', 1).arg(check);
+}
+
+// a4: restore a3's backup into a new LV on the guest through its agent, byte-equal.
+QString TestLvm::consoleRestoreScenario()
+{
+    if (m_guestBackupId.isEmpty())
+        return QStringLiteral("FAIL not run: a3 made no backup");
+    QString why;
+    const QString lv = QStringLiteral("a1-restored");
+    const ndbtest::CtlRun r = ctl({QStringLiteral("backup"), QStringLiteral("restore"), m_guestBackupId, QStringLiteral("--new-volume"), lv,
+                                   QStringLiteral("--driver"), QStringLiteral("remote:%1:%2").arg(kHost).arg(m_apiPort)});
+    if (r.exitCode != 0)
+        return QStringLiteral("FAIL backup restore --new-volume %1 --driver remote:... exited %2: %3").arg(lv).arg(r.exitCode).arg(r.err.trimmed());
+    const QString sum = askGuest(QStringLiteral("sha256 ") + lv, &why);
+    if (!why.isEmpty())
+        return QStringLiteral("FAIL ") + why;
+    if (sum != m_guestBackupSha)
+        return QStringLiteral("FAIL the restored LV %1 has sha256 %2, the backup %3").arg(lv, sum, m_guestBackupSha);
+    const QString left = askGuest(QStringLiteral("ourlvs"), &why) + askGuest(QStringLiteral("nbdkit"), &why);
+    if (!why.isEmpty() || !left.isEmpty())
+        return QStringLiteral("FAIL left in the guest after the restore: %1%2").arg(left, why);
+    return QStringLiteral("PASS restored backup %1 into the new LV %2 on %3, sha256 equal to the backup's").arg(m_guestBackupId, lv, kGuestNode);
+}
+
+bool TestLvm::startHostNodes(QString *why)
+{
+    try {
+        for (int i = 0; i < 2; ++i) {
+            HostNode &n = m_hostNodes[i];
+            const QString name = QStringLiteral("node%1").arg(i + 1);
+            n.fs = std::make_unique<ndbtest::ScratchFilesystem>(m_ctl.path(), QStringLiteral("btrfs"), 256, name + QStringLiteral("fs"));
+            const QString image = n.fs->mountPoint() + QStringLiteral("/busy%1.img").arg(i + 1);
+            QFile busy(image);
+            if (!busy.open(QIODevice::WriteOnly) || !busy.resize(24 << 20)) {
+                *why = QStringLiteral("cannot create %1: %2").arg(image, busy.errorString());
+                return false;
+            }
+            busy.close();
+            if (!n.agent.configure(m_ctl.path(), QStringLiteral("127.0.0.%1").arg(i + 2), name, {n.fs->mountPoint()}, 30, i + 1, why)
+                || !n.agent.start(why))
+                return false;
+        }
+    } catch (const ndb::Error &e) {
+        *why = e.message();
+        return false;
+    }
+    return true;
+}
+
+QStringList TestLvm::hostNodeArgs() const
+{
+    QStringList args;
+    for (const HostNode &n : m_hostNodes)
+        args << QStringLiteral("--agent") << n.agent.addressText();
+    return args;
+}
+
+// a5: one console, three forced backups of in-use volumes started together: busy1 on 127.0.0.2,
+// busy2 on 127.0.0.3 (raw writers) and the guest's a1 (file writer); all complete and verify.
+QString TestLvm::consoleAtOnceScenario()
+{
+    if (!m_hostNodesWhy.isEmpty())
+        return QStringLiteral("FAIL the host agents: ") + m_hostNodesWhy;
+    QString why;
+    const QString consoleFingerprint = ctl({QStringLiteral("show-fingerprint")}).out.trimmed();
+    for (HostNode &n : m_hostNodes) {
+        QString out;
+        if (n.agent.command({QStringLiteral("trust-console"), consoleFingerprint, QStringLiteral("--label"), QStringLiteral("tst_lvm")}, &out) != 0)
+            return QStringLiteral("FAIL %1 trust-console: %2").arg(n.agent.nodeName, out);
+        const ndbtest::CtlRun r = ctl({QStringLiteral("agent"), QStringLiteral("trust"), n.agent.addressText(),
+                                       QStringLiteral("--fingerprint"), n.agent.fingerprint});
+        if (r.exitCode != 0)
+            return QStringLiteral("FAIL agent trust %1 exited %2: %3").arg(n.agent.addressText()).arg(r.exitCode).arg(r.err.trimmed());
+    }
+    // The writers run only here: they would take CPU from the guest for the whole run.
+    for (int i = 0; i < 2; ++i) {
+        HostNode &n = m_hostNodes[i];
+        n.writerLog = m_ctl.filePath(n.agent.nodeName + QStringLiteral("-writer.log"));
+        n.writer = ndbtest::startWriter(QStringLiteral("--raw"), n.fs->mountPoint() + QStringLiteral("/busy%1.img").arg(i + 1),
+                                        n.writerLog, 50, why);
+        if (!n.writer)
+            return QStringLiteral("FAIL the writer on %1: %2").arg(n.agent.nodeName, why);
+    }
+    const struct StopWriters {
+        HostNode *nodes;
+        ~StopWriters()
+        {
+            QString ignored;
+            for (int i = 0; i < 2; ++i)
+                if (nodes[i].writer && ndbtest::stopWriter(*nodes[i].writer, ignored))
+                    nodes[i].writer.reset();
+        }
+    } stopWriters{m_hostNodes};
+    const QStringList hosts{QStringLiteral("node1"), QStringLiteral("node2"), kGuestNode};
+    const QStringList names{QStringLiteral("busy1"), QStringLiteral("busy2"), QStringLiteral("a1")};
+    // btrfs reflinks of raw images; the guest's lvm snapshot of a mounted ext4 (suspend freezes it).
+    const QStringList consistency{ndb::Consistency::Snapshot, ndb::Consistency::Snapshot, ndb::Consistency::FrozenSnapshot};
+    QStringList volumes;
+    for (int i = 0; i < 3; ++i) {
+        volumes << consoleVolumeId(hosts[i], names[i], hostNodeArgs(), &why);
+        if (volumes.last().isEmpty())
+            return QStringLiteral("FAIL ") + why;
+    }
+    const qint64 before[2] = {ndbtest::lastLoggedSeq(m_hostNodes[0].writerLog), ndbtest::lastLoggedSeq(m_hostNodes[1].writerLog)};
+    const QString position = askGuest(QStringLiteral("logpos"), &why);
+    if (!why.isEmpty())
+        return QStringLiteral("FAIL ") + why;
+    QElapsedTimer timer;
+    timer.start();
+    std::vector<std::unique_ptr<QProcess>> runs;
+    for (const QString &volume : std::as_const(volumes))
+        runs.push_back(startCtl(hostNodeArgs() + QStringList{QStringLiteral("--json"), QStringLiteral("backup"), QStringLiteral("create"),
+                                                             QStringLiteral("--force"), QStringLiteral("--volume"), volume}));
+    QStringList ids;
+    for (int i = 0; i < 3; ++i) {
+        QProcess &p = *runs[i];
+        if (!p.waitForFinished(600000))
+            return QStringLiteral("FAIL the backup of %1 on %2 did not finish in 600 s").arg(names[i], hosts[i]);
+        const QByteArray out = p.readAllStandardOutput();
+        if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
+            return QStringLiteral("FAIL the backup of %1 on %2 exited %3: %4").arg(names[i], hosts[i]).arg(p.exitCode())
+                .arg(QString::fromUtf8(p.readAllStandardError()).trimmed());
+        const QJsonObject backup = QJsonDocument::fromJson(out).object();
+        if (backup.value(QStringLiteral("status")).toString() != QLatin1String("available")
+            || backup.value(QStringLiteral("consistency")).toString() != consistency[i])
+            return QStringLiteral("FAIL the backup of %1 on %2 (expected available, %3): %4")
+                .arg(names[i], hosts[i], consistency[i], QString::fromUtf8(out).trimmed());
+        ids << backup.value(QStringLiteral("id")).toString();
+    }
+    const double seconds = timer.elapsed() / 1000.0;
+    for (int i = 0; i < 3; ++i) {
+        const ndbtest::CtlRun r = ctl(hostNodeArgs() + QStringList{QStringLiteral("backup"), QStringLiteral("verify"), ids[i]});
+        if (r.exitCode != 0)
+            return QStringLiteral("FAIL verify of %1's backup exited %2: %3").arg(names[i]).arg(r.exitCode).arg(r.err.trimmed());
+        if (m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(volumes[i])) != QLatin1String("in-use"))
+            return QStringLiteral("FAIL %1 on %2 is not in-use after its backup").arg(names[i], hosts[i]);
+    }
+    // The host writers' volumes: one point in time each, after everything logged before.
+    for (int i = 0; i < 2; ++i) {
+        const QString file = m_ctl.filePath(ids[i] + QStringLiteral(".img"));
+        const ndbtest::CtlRun r = ctl({QStringLiteral("backup"), QStringLiteral("restore"), ids[i], QStringLiteral("--to-file"), file});
+        if (r.exitCode != 0)
+            return QStringLiteral("FAIL restore --to-file of %1's backup exited %2: %3").arg(names[i]).arg(r.exitCode).arg(r.err.trimmed());
+        const ndbtest::WriterCheck c = ndbtest::checkRawPrefix(file, m_hostNodes[i].writerLog, before[i]);
+        QFile::remove(file);
+        if (!c.ok)
+            return QStringLiteral("FAIL %1's backup: %2").arg(names[i], c.message);
+    }
+    const QString check = checkGuestBackup(ids[2], position, &why);
+    if (!why.isEmpty())
+        return QStringLiteral("FAIL ") + why;
+    QFile::remove(m_resultsDir + QLatin1Char('/') + ids[2] + QStringLiteral(".img"));
+    const QString left = askGuest(QStringLiteral("ourlvs"), &why) + askGuest(QStringLiteral("nbdkit"), &why);
+    if (!why.isEmpty() || !left.isEmpty())
+        return QStringLiteral("FAIL left in the guest: %1%2").arg(left, why);
+    return QStringLiteral("PASS three forced backups at once (node1 busy1, node2 busy2, %1 a1) in %2 s, point in time each, verified; "
+                          "raw writers one point in time; a1: %3")
+        .arg(kGuestNode).arg(seconds, 0, 'f', 1).arg(check);
+}
+
+// a6: the guest's agent is killed while ndbackupctl reads its export: the job fails with exit 7
+// naming the node; after the agent's restart nothing of the job is left and cleanup is clean.
+QString TestLvm::consoleAgentKilledScenario()
+{
+    QString why;
+    const QString volume = consoleVolumeId(kGuestNode, QStringLiteral("a1"), {}, &why);
+    if (volume.isEmpty())
+        return QStringLiteral("FAIL ") + why;
+    // This job's row only: the earlier backups' jobs of a1 have read everything.
+    const QString lastJob = m_ctl.queryOne(QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM jobs"));
+    // 0.2 MB/s: a1's ~6 MB of data take 30 s; at 1 MB/s the whole read once ended before the kill.
+    auto run = startCtl({QStringLiteral("backup"), QStringLiteral("create"), QStringLiteral("--force"), QStringLiteral("--bandwidth"),
+                         QStringLiteral("0.2"), QStringLiteral("--volume"), volume});
+    if (!run->waitForStarted(30000))
+        return QStringLiteral("FAIL ndbackupctl did not start: ") + run->errorString();
+    // Mid-transfer: the job's progress in the console's catalog shows bytes read.
+    QElapsedTimer timer;
+    timer.start();
+    qint64 done = 0;
+    while (done <= 0 && run->state() == QProcess::Running && timer.elapsed() < 300000) {
+        done = m_ctl.queryOne(QStringLiteral("SELECT bytes_done FROM jobs WHERE volume_id='%1' AND id > %2")
+                                  .arg(volume, lastJob)).toLongLong();
+        if (done <= 0)
+            run->waitForFinished(300);
+    }
+    if (done <= 0) {
+        run->kill();
+        run->waitForFinished(10000);
+        return QStringLiteral("FAIL the backup never started reading: %1").arg(QString::fromUtf8(run->readAllStandardError()).trimmed());
+    }
+    const QString killed = askGuest(QStringLiteral("kill-agent"), &why);
+    if (!why.isEmpty())
+        return QStringLiteral("FAIL ") + why;
+    qInfo().noquote() << "[host] guest:" << killed;
+    if (!run->waitForFinished(300000)) {
+        run->kill();
+        run->waitForFinished(10000);
+        return QStringLiteral("FAIL ndbackupctl did not end within 300 s of the agent's death");
+    }
+    const QString err = QString::fromUtf8(run->readAllStandardError()).trimmed();
+    if (run->exitStatus() != QProcess::NormalExit || run->exitCode() != 7 || !err.contains(QStringLiteral("storage node ") + kGuestNode))
+        return QStringLiteral("FAIL expected exit 7 naming storage node %1, got %2: %3").arg(kGuestNode).arg(run->exitCode()).arg(err);
+    const QString backupStatus = m_ctl.queryOne(QStringLiteral("SELECT status FROM backups WHERE volume_id='%1' ORDER BY created_at DESC LIMIT 1").arg(volume));
+    const QString volumeStatus = m_ctl.queryOne(QStringLiteral("SELECT status FROM volumes WHERE id='%1'").arg(volume));
+    if (backupStatus != QLatin1String("error") || volumeStatus != QLatin1String("in-use"))
+        return QStringLiteral("FAIL after the failure: backup %1 (expected error), a1 %2 (expected in-use)").arg(backupStatus, volumeStatus);
+    const QString started = askGuest(QStringLiteral("start-agent"), &why);
+    if (started != QLatin1String("started"))
+        return QStringLiteral("FAIL restarting the agent: %1%2").arg(started, why);
+    const QString left = askGuest(QStringLiteral("ourlvs"), &why) + askGuest(QStringLiteral("nbdkit"), &why);
+    if (!why.isEmpty() || !left.isEmpty())
+        return QStringLiteral("FAIL the restarted agent left: %1%2").arg(left, why);
+    const ndbtest::CtlRun r = ctl({QStringLiteral("cleanup")});
+    if (r.exitCode != 0)
+        return QStringLiteral("FAIL cleanup exited %1: %2").arg(r.exitCode).arg((r.out + r.err).trimmed());
+    const QString creating = m_ctl.queryOne(QStringLiteral("SELECT COUNT(*) FROM backups WHERE status IN ('creating','restoring','deleting')"));
+    const QStringList connections = QDir(m_ctl.filePath(QStringLiteral("connections"))).entryList(QDir::AllEntries | QDir::NoDotAndDotDot);
+    const QString after = askGuest(QStringLiteral("ourlvs"), &why);
+    if (creating != QLatin1String("0") || !connections.isEmpty() || !after.isEmpty() || !why.isEmpty())
+        return QStringLiteral("FAIL after cleanup: %1 unfinished backups, connections '%2', LVs '%3'%4")
+            .arg(creating, connections.join(QLatin1Char(' ')), after, why);
+    return QStringLiteral("PASS killed after %1 bytes read, the job failed with exit 7 (%2); the restarted agent reaped "
+                          "everything; cleanup clean").arg(done).arg(err.section(QLatin1Char('\n'), -1));
+}
+
 void TestLvm::cleanupTestCase()
 {
+    QString why;
+    for (HostNode &n : m_hostNodes) {
+        if (n.writer)
+            ndbtest::stopWriter(*n.writer, why);
+        n.agent.stop();
+        n.fs.reset();
+    }
+    m_ctl.tearDown();
     if (m_anyFailure && !m_console.isEmpty())
         qInfo().noquote() << "---- console (tail) ----\n" << m_console.right(4000);
 }

@@ -5,7 +5,8 @@
 # files in the results share, for what only the guest can see (checksums, LVs, processes) and for
 # the agent's death and restart:
 #   host writes $R/ask-N (one command line), the guest answers in $R/answer-N, N = 1, 2, ...
-# a0-agent-start is this script's result; the host writes the a1-, a2- results itself.
+# a0-agent-start is this script's result; the host writes the a1- to a6- results itself (a3-a6:
+# the real ndbackupctl as the console, the files of backups it restored handed over in the share).
 AS=/tmp/agent-state
 ACONF=$S/agent.conf
 agent_pid=""
@@ -53,6 +54,19 @@ EOF
     note "agent $("$NDB_AGENT" --config $ACONF show-fingerprint) on 10.0.2.15:8787 over $VG, a1 mounted and written to"
 }
 
+check_files() {
+    cp "$R/$1" $S/chk.img || { echo "FAILED: cannot copy $1 from the share"; return; }
+    e2fsck -fn $S/chk.img > $S/chk.fsck 2>&1 || { echo "FAILED: fsck -n is not clean: $(tail -n 3 $S/chk.fsck)"; rm -f $S/chk.img; return; }
+    mkdir -p $S/chk
+    if mount -o ro,loop $S/chk.img $S/chk; then
+        "$NDB_WRITER_CHECK" files $S/chk $S/wa1.log "$2" 2>&1 | tail -n 1
+        umount $S/chk
+    else
+        echo "FAILED: the restored filesystem does not mount"
+    fi
+    rm -f $S/chk.img
+}
+
 # Answers the host's questions until it says done (or goes silent for 300 s).
 serve_host() {
     agent_pid=$(cat $S/agent.pid)
@@ -72,6 +86,10 @@ serve_host() {
             kill-agent) agent_pid=$(cat $S/agent.pid); kill -9 $agent_pid
                         while alive $agent_pid; do sleep 0.1; done; a="killed $agent_pid" ;;
             start-agent) if start_agent; then a=started; else a="failed: $(tail -n 3 $ALOG)"; fi ;;
+            logpos) a=$(stat -c %s $S/wa1.log) ;;
+            # A backup of a1 the host restored into the share as a file: fsck, then every file
+            # the writer completed before the host's logpos is there (c2's check).
+            check-files) a=$(check_files "$2" "$3") ;;
             done) a=bye ;;
             *) a="unknown question $1" ;;
         esac
