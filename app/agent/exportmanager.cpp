@@ -177,15 +177,20 @@ void ExportManager::checkCopyRequest(const QString &volumeId, const QString &bac
                                .arg(volumeId, VolumeStore(m_catalog).holderOf(volumeId)));
 }
 
-std::optional<QString> ExportManager::restoreHolder(const QString &volumeId) const
+std::optional<QString> ExportManager::restoreWorker(const QString &volumeId) const
 {
-    // The worker of a live restore of the volume; nullopt when none. A dead one's row is stale
-    // (the engine's startup cleanup resets it) and holds nothing.
     QSqlQuery q = m_catalog.exec(QStringLiteral("SELECT COALESCE(status_worker, '') FROM volumes WHERE id = ? AND status = ?"),
                                  {volumeId, VolumeStatus::RestoringBackup});
-    if (q.next() && workerIsAlive(q.value(0).toString()))
+    if (q.next())
         return q.value(0).toString();
     return std::nullopt;
+}
+
+bool ExportManager::restoreHolder(const QString &volumeId) const
+{
+    // A dead process's row is stale (the engine's startup cleanup resets it) and holds nothing.
+    const std::optional<QString> worker = restoreWorker(volumeId);
+    return worker && workerIsAlive(*worker);
 }
 
 QJsonObject ExportManager::createSnapshot(const QString &volumeId, const QString &backupId, const QString &name)
@@ -211,9 +216,8 @@ QJsonObject ExportManager::createSnapshot(const QString &volumeId, const QString
     const QString copyName = snapshot ? tempSnapshotName(backupId) : tempVolumeName(backupId);
     // Recorded before it exists on the storage: a crash from here on leaves a row to reap. Only
     // while no restore holds the volume (the arbiter's other half: a restore waits for this row).
-    QSqlQuery stale = m_catalog.exec(QStringLiteral("SELECT COALESCE(status_worker, '') FROM volumes WHERE id = ? AND status = ?"),
-                                     {volumeId, VolumeStatus::RestoringBackup});
-    const QString staleWorker = stale.next() ? stale.value(0).toString() : QStringLiteral("-");
+    const std::optional<QString> restorer = restoreWorker(volumeId);
+    const QString staleWorker = restorer && !workerIsAlive(*restorer) ? *restorer : QStringLiteral("-");
     const int inserted =
         m_catalog
             .exec(QStringLiteral("INSERT INTO snapshots (id, volume_id, backup_id, name, kind, status, provider_location, "
@@ -541,9 +545,8 @@ void ExportManager::tearDownExport(const QString &exportId)
         return;
     // A writable export held its volume restoring-backup: released now (the volume reads its
     // previous status again), unless another live process holds it meanwhile.
-    QSqlQuery held = m_catalog.exec(QStringLiteral("SELECT COALESCE(status_worker, '') FROM volumes WHERE id = ? AND status = ?"),
-                                    {volumeId, VolumeStatus::RestoringBackup});
-    if (held.next() && (held.value(0).toString() == currentWorkerId() || !workerIsAlive(held.value(0).toString())))
+    const std::optional<QString> holder = restoreWorker(volumeId);
+    if (holder && (*holder == currentWorkerId() || !workerIsAlive(*holder)))
         VolumeStore(m_catalog).restorePreviousStatus(volumeId);
 }
 

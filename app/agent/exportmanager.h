@@ -106,8 +106,10 @@ private:
     std::pair<VolumeDriver *, Volume> listedVolume(const QString &volumeId) const;
     // The export of `column` (snapshot_id or volume_id) = `value` for this console; empty when none.
     QString exportOf(const QString &column, const QString &value, const QString &consoleFingerprint) const;
-    // The worker of a live restore (the node engine's, or any process's) holding `volumeId`.
-    std::optional<QString> restoreHolder(const QString &volumeId) const;
+    // The holder (status_worker) of `volumeId` while its row reads restoring-backup, live or not.
+    std::optional<QString> restoreWorker(const QString &volumeId) const;
+    // Whether a live process (the node's engine, this agent's writable export) restores it.
+    bool restoreHolder(const QString &volumeId) const;
     QString exportToOther(const QString &column, const QString &value, const QString &consoleFingerprint) const;
     QString insertExport(const QString &column, const QString &value, bool writable, const QString &consoleFingerprint);
     // Starts nbdkit for export `exportId` serving `path` (read-only unless `writable`); returns
