@@ -294,14 +294,8 @@ void StorageNodesPage::probed(const AgentAddress &address, const QSslCertificate
                                "ndbackup-agent trust-console %2")
                                 .arg(fingerprint, console));
     box->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    QPushButton *yes = box->addButton(tr("&Trust Node"), QMessageBox::AcceptRole);
-    yes->setObjectName(QStringLiteral("trustNode"));
-    QPushButton *no = box->addButton(QMessageBox::Cancel);
-    box->setDefaultButton(no);
-    box->setEscapeButton(no);
-    box->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton *yes = ask(box, tr("&Trust Node"), QMessageBox::AcceptRole, QStringLiteral("trustNode"));
     connect(yes, &QAbstractButton::clicked, this, [this, address, certificate] { trust(address, certificate); });
-    m_question = box;
     box->open();
 }
 
@@ -337,12 +331,7 @@ void StorageNodesPage::removeSelected()
     box->setObjectName(QStringLiteral("removeNodeQuestion"));
     box->setInformativeText(tr("Its volumes are no longer listed or backed up here; their backups stay in the "
                                "repository. Its fingerprint is forgotten: adding it again asks to confirm it again."));
-    QPushButton *yes = box->addButton(tr("&Remove Node"), QMessageBox::DestructiveRole);
-    yes->setObjectName(QStringLiteral("confirmRemoveNode"));
-    QPushButton *no = box->addButton(QMessageBox::Cancel);
-    box->setDefaultButton(no);
-    box->setEscapeButton(no);
-    box->setAttribute(Qt::WA_DeleteOnClose);
+    QPushButton *yes = ask(box, tr("&Remove Node"), QMessageBox::DestructiveRole, QStringLiteral("confirmRemoveNode"));
     connect(yes, &QAbstractButton::clicked, this, [this, address] {
         try {
             m_nodes.forget(AgentAddress::parse(address));
@@ -354,8 +343,19 @@ void StorageNodesPage::removeSelected()
         Q_EMIT agentsChanged(m_agents);
         checkStates();
     });
-    m_question = box;
     box->open();
+}
+
+QPushButton *StorageNodesPage::ask(QMessageBox *box, const QString &yesText, QMessageBox::ButtonRole role, const QString &yesName)
+{
+    QPushButton *yes = box->addButton(yesText, role);
+    yes->setObjectName(yesName);
+    QPushButton *no = box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(no); // nothing is trusted or removed by Enter alone
+    box->setEscapeButton(no);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    m_question = box;
+    return yes;
 }
 
 } // namespace ndb

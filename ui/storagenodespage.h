@@ -4,6 +4,7 @@
 // the administrator confirms the fingerprint, it is pinned), remove one, see which answer.
 #include "volumes/remote/storagenodes.h"
 
+#include <QMessageBox>
 #include <QPointer>
 #include <QWidget>
 
@@ -11,7 +12,6 @@
 
 class QLabel;
 class QLineEdit;
-class QMessageBox;
 class QProgressBar;
 class QPushButton;
 class QTreeWidget;
@@ -65,6 +65,8 @@ private:
     void showProblem(const QString &text);
     void probed(const AgentAddress &address, const QSslCertificate &certificate, const QString &error);
     void trust(const AgentAddress &address, const QSslCertificate &certificate);
+    // The question `box` (non-modal, deleted on close) with `yesText` and Cancel, the default; the yes button.
+    QPushButton *ask(QMessageBox *box, const QString &yesText, QMessageBox::ButtonRole role, const QString &yesName);
 
     QStringList m_agents;
     StorageNodes m_nodes;
