@@ -61,8 +61,12 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
         // available, the engine read it in place and holds nothing on it.
         if (driver && !b.tempSnapshotId.isEmpty()) {
             const std::optional<Snapshot> snap = snapshots.find(b.tempSnapshotId);
-            co_await removeRecordedSnapshot(*driver, snap ? snap->id : QString(), snap ? snap->name : tempSnapshotName(b.id), b.id,
-                                            snap ? snap->providerId : QString(), report);
+            // Named locals as arguments of a co_await: GCC 12 destroys some temporaries there twice.
+            const QString rowId = snap ? snap->id : QString();
+            const QString name = snap ? snap->name : tempSnapshotName(b.id);
+            const QString backupId = b.id;
+            const QString providerId = snap ? snap->providerId : QString();
+            co_await removeRecordedSnapshot(*driver, rowId, name, backupId, providerId, report);
         }
         if (driver && !b.tempVolumeId.isEmpty()) {
             const QString name = DriverSet::volumeName(b.tempVolumeId);
