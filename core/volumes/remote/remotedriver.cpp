@@ -228,9 +228,9 @@ private:
 
 Error unsupported(const QString &what, const QString &node)
 {
-    // Restore onto a node is the agent's writable export (issue #12, "Restore onto a volume on a node").
-    return RefusedError(QStringLiteral("%1 on storage node %2 is not supported by this console yet; restore into a local "
-                                       "volume or a file").arg(what, node));
+    // What the agent API does not offer (app/agent/API.md): a node's volumes are backed up through
+    // temporary copies and restored through writable exports, never deleted, cloned or attached here.
+    return RefusedError(QStringLiteral("%1 on storage node %2 is not offered by its agent; do it on the node").arg(what, node));
 }
 
 } // namespace
