@@ -13,11 +13,13 @@ StorageWorker::StorageWorker(const AgentConfig &config, const TlsIdentity &ident
     : m_config(config), m_identity(identity)
 {
     m_pool.setMaxThreadCount(1);
+    m_pool.setExpiryTimeout(-1); // one thread for the agent's life: the drivers stay on it
 }
 
 StorageWorker::~StorageWorker()
 {
     m_pool.waitForDone();
+    m_drivers.reset();
 }
 
 void StorageWorker::start(std::function<void(ExportManager &)> body, std::function<void(Catalog &)> dropped)
@@ -30,8 +32,11 @@ void StorageWorker::start(std::function<void(ExportManager &)> body, std::functi
                     dropped(catalog);
                 return;
             }
-            DriverSet drivers(m_config.drivers);
-            ExportManager exports(m_config, catalog, drivers, m_identity);
+            // Made once: a driver probes its storage when made (an image pool's reflink probe
+            // writes two files), which must not happen at every tick of the reaper.
+            if (!m_drivers)
+                m_drivers = std::make_unique<DriverSet>(m_config.drivers);
+            ExportManager exports(m_config, catalog, *m_drivers, m_identity);
             body(exports);
         } catch (const std::exception &e) {
             qWarning().noquote() << QStringLiteral("storage worker: %1").arg(QString::fromUtf8(e.what()));

@@ -1,8 +1,9 @@
 #pragma once
 // Where the agent's storage calls run (snapshot, clone, volume creation, deletion): one worker
 // thread, off the event loop, so that the API answers while a slow storage call runs. Each task
-// opens its own catalog connection and drivers on that thread (a QSqlDatabase connection must not
-// cross threads) and records its outcome in the operations table. Tasks run one at a time, in
+// opens its own catalog connection on that thread (a QSqlDatabase connection must not cross
+// threads); the drivers are the worker's own, made by its first task and kept (making them probes
+// the storage); each task records its outcome in the operations table. Tasks run one at a time, in
 // the order they were queued: a retried request finds what the first one made.
 #include "agentconfig.h"
 #include "net/identity.h"
@@ -12,10 +13,12 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 
 namespace ndb {
 
 class Catalog;
+class DriverSet;
 class ExportManager;
 
 class StorageWorker
@@ -40,6 +43,7 @@ private:
     AgentConfig m_config;
     TlsIdentity m_identity;
     QThreadPool m_pool;
+    std::unique_ptr<DriverSet> m_drivers; // only ever used on the worker's thread
     std::atomic_bool m_shuttingDown{false};
 };
 

@@ -35,6 +35,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <memory>
 #include <unistd.h>
@@ -98,6 +99,7 @@ private slots:
     void shutdownDropsQueuedStorageCalls();
     void missingPoolDoesNotHideTheOthers();
     void badSnapshotIsNamedToItsReader();
+    void idleReaperLeavesThePoolAlone();
 
 private:
     void writeConfig(const QString &extra = {});
@@ -1270,9 +1272,6 @@ void TestAgent::badSnapshotIsNamedToItsReader()
     QVERIFY2(problem.contains(QStringLiteral("is gone")), qPrintable(problem));
 }
 
-QTEST_GUILESS_MAIN(TestAgent)
-#include "tst_agent.moc"
-
 // The node's own engine (the Cinder API's, or ndbackupctl on the node) removes leftover
 // temporaries at start and on `cleanup`; a console's temporary snapshot has no backup row here,
 // only the agent's lease, and must survive that while the lease holds.
@@ -1304,3 +1303,40 @@ void TestAgent::nodeCleanupLeavesLeasedTemporaries()
     QVERIFY(request(&m_console, "DELETE", QStringLiteral("/v1/snapshots/%1").arg(open.snapshot)).status == 202);
     QVERIFY(waitFor([&] { return !QFile::exists(file); }, 20000));
 }
+
+void TestAgent::idleReaperLeavesThePoolAlone()
+{
+    // The reaper's timer (every second at a 4 s lease) runs on the storage worker: it must not
+    // write to the pools each time (tst_linkcut once found a reflink probe's two files in the
+    // pool after everything was reaped). Every thread's drivers probe a pool once at most.
+    const int watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    QVERIFY2(watch >= 0, std::strerror(errno));
+    QVERIFY2(::inotify_add_watch(watch, QFile::encodeName(m_pool).constData(), IN_CREATE) >= 0, std::strerror(errno));
+    QTest::qWait(6000);
+    QStringList created;
+    alignas(struct inotify_event) char buffer[64 * 1024];
+    for (;;) {
+        const ssize_t n = ::read(watch, buffer, sizeof buffer);
+        if (n <= 0)
+            break;
+        for (ssize_t at = 0; at < n;) {
+            const auto *event = reinterpret_cast<const struct inotify_event *>(buffer + at);
+            if (event->len > 0)
+                created << QString::fromLocal8Bit(event->name);
+            at += ssize_t(sizeof(struct inotify_event)) + event->len;
+        }
+    }
+    ::close(watch);
+    QStringList repeated;
+    created.sort();
+    for (const QString &name : std::as_const(created))
+        if (created.count(name) > 1 && !repeated.contains(name))
+            repeated << name;
+    for (QString &name : repeated)
+        name = QStringLiteral("%1 (%2 times)").arg(name).arg(created.count(name));
+    QVERIFY2(repeated.isEmpty(), qPrintable(QStringLiteral("the idle agent keeps creating files in its pool: ")
+                                            + repeated.join(QStringLiteral(", "))));
+}
+
+QTEST_GUILESS_MAIN(TestAgent)
+#include "tst_agent.moc"
