@@ -35,7 +35,6 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <memory>
 #include <unistd.h>
@@ -1309,26 +1308,12 @@ void TestAgent::idleReaperLeavesThePoolAlone()
     // The reaper's timer (every second at a 4 s lease) runs on the storage worker: it must not
     // write to the pools each time (tst_linkcut once found a reflink probe's two files in the
     // pool after everything was reaped). Every thread's drivers probe a pool once at most.
-    const int watch = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    QVERIFY2(watch >= 0, std::strerror(errno));
-    QVERIFY2(::inotify_add_watch(watch, QFile::encodeName(m_pool).constData(), IN_CREATE) >= 0, std::strerror(errno));
+    CreatedFiles watch(m_pool);
+    QVERIFY2(watch.ok(), qPrintable(watch.error()));
     QTest::qWait(6000);
-    QStringList created;
-    alignas(struct inotify_event) char buffer[64 * 1024];
-    for (;;) {
-        const ssize_t n = ::read(watch, buffer, sizeof buffer);
-        if (n <= 0)
-            break;
-        for (ssize_t at = 0; at < n;) {
-            const auto *event = reinterpret_cast<const struct inotify_event *>(buffer + at);
-            if (event->len > 0)
-                created << QString::fromLocal8Bit(event->name);
-            at += ssize_t(sizeof(struct inotify_event)) + event->len;
-        }
-    }
-    ::close(watch);
-    QStringList repeated;
+    QStringList created = watch.take();
     created.sort();
+    QStringList repeated;
     for (const QString &name : std::as_const(created))
         if (created.count(name) > 1 && !repeated.contains(name))
             repeated << name;

@@ -10,7 +10,10 @@
 #include <QTcpServer>
 #include <QThread>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 namespace ndbtest {
@@ -171,6 +174,39 @@ QStringList agentExports(const AgentNode &node)
 bool waitForAgentExport(const AgentNode &node, int timeoutMs)
 {
     return waitFor([&] { return !agentExports(node).isEmpty(); }, timeoutMs);
+}
+
+CreatedFiles::CreatedFiles(const QString &directory)
+{
+    m_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (m_fd >= 0 && ::inotify_add_watch(m_fd, QFile::encodeName(directory).constData(), IN_CREATE) < 0) {
+        ::close(m_fd);
+        m_fd = -1;
+    }
+    if (m_fd < 0)
+        m_error = QStringLiteral("cannot watch %1 with inotify: %2").arg(directory, QString::fromLocal8Bit(std::strerror(errno)));
+}
+
+CreatedFiles::~CreatedFiles()
+{
+    if (m_fd >= 0)
+        ::close(m_fd);
+}
+
+QStringList CreatedFiles::take()
+{
+    QStringList created;
+    alignas(struct inotify_event) char buffer[64 * 1024];
+    ssize_t n = 0;
+    while (m_fd >= 0 && (n = ::read(m_fd, buffer, sizeof buffer)) > 0) {
+        for (ssize_t at = 0; at < n;) {
+            const auto *event = reinterpret_cast<const struct inotify_event *>(buffer + at);
+            if (event->len > 0)
+                created << QString::fromLocal8Bit(event->name);
+            at += ssize_t(sizeof(struct inotify_event)) + event->len;
+        }
+    }
+    return created;
 }
 
 } // namespace ndbtest

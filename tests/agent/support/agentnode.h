@@ -58,4 +58,23 @@ bool waitForAgentExport(const AgentNode &node, int timeoutMs);
 // The agent's export directories (empty: nothing exported).
 QStringList agentExports(const AgentNode &node);
 
+// Every file created in a directory while the watch runs (inotify, so a file created and removed
+// between two looks is seen too): what an agent wrote to a pool behind the test's back.
+class CreatedFiles
+{
+public:
+    explicit CreatedFiles(const QString &directory); // ok() false, error() why, when it cannot watch
+    ~CreatedFiles();
+    CreatedFiles(const CreatedFiles &) = delete;
+    CreatedFiles &operator=(const CreatedFiles &) = delete;
+    bool ok() const { return m_fd >= 0; }
+    QString error() const { return m_error; }
+    // The names created since the watch began (or since the last call), in order.
+    QStringList take();
+
+private:
+    int m_fd = -1;
+    QString m_error;
+};
+
 } // namespace ndbtest
