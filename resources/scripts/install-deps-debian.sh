@@ -9,6 +9,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # clang + compiler-rt: the asan preset and libFuzzer; libtsan2: GCC's ThreadSanitizer (tsan preset).
 # python3-cinderclient: the real `cinder` command the agent tier drives the Cinder-compatible API with.
+# iproute2: `ip netns` / veth for the link-cut test (agent tier).
 PACKAGES="
   build-essential cmake ninja-build pkg-config git
   qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite qt6-svg-dev qt6-charts-dev libqt6opengl6-dev
@@ -16,7 +17,7 @@ PACKAGES="
   qcoro-qt6-dev libdevmapper-dev libzstd-dev zstd libssl-dev openssl libnbd-dev libnbd-bin nbdkit
   util-linux e2fsprogs btrfs-progs xfsprogs lvm2 kmod cpio xz-utils libfuse3-dev fuse3
   qemu-system-x86 busybox-static linux-image-amd64
-  poppler-utils procps jq python3-cinderclient
+  poppler-utils procps jq python3-cinderclient iproute2
   clang libclang-rt-14-dev llvm libtsan2
 "
 missing=""
