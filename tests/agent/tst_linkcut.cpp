@@ -19,6 +19,7 @@
 #include <QRandomGenerator>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTest>
 
 #include <memory>
@@ -44,12 +45,14 @@ bool ip(const QStringList &args, QString *why = nullptr)
     return ok;
 }
 
-// Two namespaces joined by a veth pair (10.213.X.1/30 on the agent's side, .2 on the console's),
-// deleted with the object: deleting a namespace deletes its end of the veth, and with it the pair.
+// Two network namespaces joined by a veth pair (10.213.X.1/30 on the agent's side, .2 on the
+// console's). Each namespace is held by a `sleep` started in it (unshare --net) that dies with
+// this process (setpriv --pdeathsig): no named namespace under /run/netns, no mount to undo, and
+// nothing left behind if the test is killed. Commands run inside through `nsenter --net` only,
+// which, unlike `ip netns exec` / `ip -n`, needs no mount namespace games (those fail in a chroot,
+// where CI runs: "mount --make-rslave /" failed: Invalid argument).
 struct NamespacePair
 {
-    QString agentNs;
-    QString consoleNs;
     QString agentAddress;
     QString consoleAddress;
     const QString agentLink = QStringLiteral("ndblc-a");
@@ -57,40 +60,91 @@ struct NamespacePair
 
     bool create(QString *why)
     {
-        const int id = int(::getpid() % 100000);
-        agentNs = QStringLiteral("ndblc%1a").arg(id);
-        consoleNs = QStringLiteral("ndblc%1c").arg(id);
         const int x = int(::getpid() % 250);
         agentAddress = QStringLiteral("10.213.%1.1").arg(x);
         consoleAddress = QStringLiteral("10.213.%1.2").arg(x);
-        destroy(); // a namespace left by a crashed run with the same pid
+        if (!hold(m_agentHolder, why) || !hold(m_consoleHolder, why))
+            return false;
         const QString prefix = QStringLiteral("/30");
-        return ip({QStringLiteral("netns"), QStringLiteral("add"), agentNs}, why)
-               && ip({QStringLiteral("netns"), QStringLiteral("add"), consoleNs}, why)
-               && ip({QStringLiteral("link"), QStringLiteral("add"), QStringLiteral("name"), agentLink, QStringLiteral("netns"), agentNs,
-                      QStringLiteral("type"), QStringLiteral("veth"), QStringLiteral("peer"), QStringLiteral("name"), consoleLink,
-                      QStringLiteral("netns"), consoleNs}, why)
-               && ip({QStringLiteral("-n"), agentNs, QStringLiteral("addr"), QStringLiteral("add"), agentAddress + prefix,
-                      QStringLiteral("dev"), agentLink}, why)
-               && ip({QStringLiteral("-n"), consoleNs, QStringLiteral("addr"), QStringLiteral("add"), consoleAddress + prefix,
-                      QStringLiteral("dev"), consoleLink}, why)
-               && ip({QStringLiteral("-n"), agentNs, QStringLiteral("link"), QStringLiteral("set"), QStringLiteral("lo"), QStringLiteral("up")}, why)
-               && ip({QStringLiteral("-n"), consoleNs, QStringLiteral("link"), QStringLiteral("set"), QStringLiteral("lo"), QStringLiteral("up")}, why)
+        // Both ends are made directly inside the namespaces (netns PID): the root namespace never
+        // holds either.
+        return ip({QStringLiteral("link"), QStringLiteral("add"), QStringLiteral("name"), agentLink, QStringLiteral("netns"), pid(m_agentHolder),
+                   QStringLiteral("type"), QStringLiteral("veth"), QStringLiteral("peer"), QStringLiteral("name"), consoleLink,
+                   QStringLiteral("netns"), pid(m_consoleHolder)}, why)
+               && inside(agent(), {QStringLiteral("addr"), QStringLiteral("add"), agentAddress + prefix, QStringLiteral("dev"), agentLink}, why)
+               && inside(console(), {QStringLiteral("addr"), QStringLiteral("add"), consoleAddress + prefix, QStringLiteral("dev"), consoleLink}, why)
+               && inside(agent(), {QStringLiteral("link"), QStringLiteral("set"), QStringLiteral("lo"), QStringLiteral("up")}, why)
+               && inside(console(), {QStringLiteral("link"), QStringLiteral("set"), QStringLiteral("lo"), QStringLiteral("up")}, why)
                && setAgentLink(true, why)
-               && ip({QStringLiteral("-n"), consoleNs, QStringLiteral("link"), QStringLiteral("set"), consoleLink, QStringLiteral("up")}, why);
+               && inside(console(), {QStringLiteral("link"), QStringLiteral("set"), consoleLink, QStringLiteral("up")}, why);
     }
     bool setAgentLink(bool up, QString *why)
     {
-        return ip({QStringLiteral("-n"), agentNs, QStringLiteral("link"), QStringLiteral("set"), agentLink,
-                   up ? QStringLiteral("up") : QStringLiteral("down")}, why);
+        return inside(agent(), {QStringLiteral("link"), QStringLiteral("set"), agentLink, up ? QStringLiteral("up") : QStringLiteral("down")}, why);
     }
+    // The command prefix that runs a program inside the agent's / the console's namespace.
+    QStringList agentLauncher() const { return {QStringLiteral("nsenter"), agent()}; }
+    QStringList consoleLauncher() const { return {QStringLiteral("nsenter"), console()}; }
     void destroy()
     {
-        for (const QString &ns : {agentNs, consoleNs})
-            if (!ns.isEmpty())
-                ip({QStringLiteral("netns"), QStringLiteral("delete"), ns});
+        for (QProcess *holder : {&m_agentHolder, &m_consoleHolder}) {
+            if (holder->state() != QProcess::NotRunning) {
+                holder->kill();
+                holder->waitForFinished();
+            }
+        }
     }
     ~NamespacePair() { destroy(); }
+
+private:
+    static QString pid(const QProcess &p) { return QString::number(p.processId()); }
+    QString agent() const { return QStringLiteral("--net=/proc/%1/ns/net").arg(pid(m_agentHolder)); }
+    QString console() const { return QStringLiteral("--net=/proc/%1/ns/net").arg(pid(m_consoleHolder)); }
+    static bool inside(const QString &netArg, QStringList ipArgs, QString *why)
+    {
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(QStringLiteral("nsenter"), QStringList{netArg, QStringLiteral("ip")} + ipArgs);
+        const bool ok = p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+        if (!ok && why)
+            *why = QStringLiteral("nsenter %1 ip %2: %3").arg(netArg, ipArgs.join(QLatin1Char(' ')), QString::fromUtf8(p.readAll()));
+        if (p.state() != QProcess::NotRunning) {
+            p.kill();
+            p.waitForFinished();
+        }
+        return ok;
+    }
+    // "net:[inode]", the namespace a /proc/…/ns/net link names (QFile::symLinkTarget makes a path of it).
+    static QByteArray namespaceOf(const QByteArray &link)
+    {
+        char buffer[64];
+        const ssize_t n = ::readlink(link.constData(), buffer, sizeof buffer);
+        return n > 0 ? QByteArray(buffer, int(n)) : QByteArray();
+    }
+    // Starts a process in a new network namespace and waits until it is in it (unshare has run).
+    static bool hold(QProcess &holder, QString *why)
+    {
+        holder.start(QStringLiteral("setpriv"), {QStringLiteral("--pdeathsig"), QStringLiteral("KILL"), QStringLiteral("unshare"),
+                                                 QStringLiteral("--net"), QStringLiteral("sleep"), QStringLiteral("86400")});
+        if (!holder.waitForStarted(10000)) {
+            *why = QStringLiteral("cannot start setpriv/unshare: ") + holder.errorString();
+            return false;
+        }
+        const QByteArray own = namespaceOf("/proc/self/ns/net");
+        const QByteArray path = QStringLiteral("/proc/%1/ns/net").arg(holder.processId()).toLocal8Bit();
+        for (int i = 0; i < 200; ++i) {
+            const QByteArray target = namespaceOf(path);
+            if (holder.state() == QProcess::NotRunning)
+                break;
+            if (!target.isEmpty() && target != own)
+                return true;
+            QThread::msleep(25);
+        }
+        *why = QStringLiteral("no network namespace of its own for unshare --net (%1)").arg(QString::fromUtf8(holder.readAllStandardError()));
+        return false;
+    }
+    QProcess m_agentHolder;
+    QProcess m_consoleHolder;
 };
 
 } // namespace
@@ -137,14 +191,14 @@ void TestLinkCut::initTestCase()
         QFAIL(qPrintable(why));
     if (!QFileInfo(agentExecutable()).isExecutable())
         QFAIL(qPrintable(QStringLiteral("ndbackup-agent is not built at %1").arg(agentExecutable())));
-    for (const char *tool : {"ip", "nbdkit"})
+    for (const char *tool : {"ip", "nsenter", "unshare", "setpriv", "nbdkit"})
         if (QStandardPaths::findExecutable(QLatin1String(tool)).isEmpty())
             QFAIL(qPrintable(QStringLiteral("%1 is not installed (resources/scripts/install-deps-debian.sh installs it)").arg(QLatin1String(tool))));
     if (writerExecutable().isEmpty())
         QFAIL("ndb-test-writer was not built");
     QVERIFY2(m_net.create(&why), qPrintable(QStringLiteral("cannot make the network namespaces: ") + why));
     QVERIFY(m_ctl.setUp());
-    m_ctl.launcher = {QStringLiteral("ip"), QStringLiteral("netns"), QStringLiteral("exec"), m_net.consoleNs};
+    m_ctl.launcher = m_net.consoleLauncher();
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
     m_cleanup = std::make_unique<ScratchCleanup>(m_dir->path());
@@ -154,7 +208,7 @@ void TestLinkCut::initTestCase()
     conf.write("agent_lease_seconds = 3\n");
     conf.close();
 
-    // The node's pool: btrfs on a loop device (mounts are shared with `ip netns exec`).
+    // The node's pool: btrfs on a loop device (nsenter --net keeps the mount namespace).
     NDB_TRY(m_fs = std::make_unique<ScratchFilesystem>(m_dir->path(), QStringLiteral("btrfs"), 256, QStringLiteral("lcfs")));
     m_pool = m_fs->mountPoint();
     // Allocated throughout (holes would be skipped), so that the read at 1 MB/s lasts.
@@ -174,7 +228,7 @@ void TestLinkCut::initTestCase()
     m_agent.exportFirst = 10809;
     m_agent.stateDir = m_dir->filePath(QStringLiteral("lcnode-state"));
     m_agent.configFile = m_dir->filePath(QStringLiteral("lcnode.conf"));
-    m_agent.launcher = {QStringLiteral("ip"), QStringLiteral("netns"), QStringLiteral("exec"), m_net.agentNs};
+    m_agent.launcher = m_net.agentLauncher();
     QFile agentConf(m_agent.configFile);
     QVERIFY(agentConf.open(QIODevice::WriteOnly));
     agentConf.write(QStringLiteral("image_pools = %1\nstate_dir = %2\nlisten = %3:8787\nexport_ports = 10809-10812\n"

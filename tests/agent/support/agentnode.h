@@ -29,7 +29,7 @@ public:
     QString configFile;
     QString fingerprint;   // as the running agent printed it
     std::unique_ptr<QProcess> process;
-    QStringList launcher;  // run through this (e.g. ip netns exec NS) when not empty
+    QStringList launcher;  // run through this (e.g. nsenter --net=…) when not empty
 
     ~AgentNode();
     // Writes the agent's configuration under `dir` (state directory, free ports from `seed`).
