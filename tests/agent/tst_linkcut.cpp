@@ -29,15 +29,15 @@ using namespace ndbtest;
 
 namespace {
 
-// `ip ARGS` (argument list, no shell); the output on failure in *why.
-bool ip(const QStringList &args, QString *why = nullptr)
+// `program ARGS` (argument list, no shell); the output on failure in *why.
+bool run(const QString &program, const QStringList &args, QString *why = nullptr)
 {
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(QStringLiteral("ip"), args);
+    p.start(program, args);
     const bool ok = p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
     if (!ok && why)
-        *why = QStringLiteral("ip %1: %2").arg(args.join(QLatin1Char(' ')), QString::fromUtf8(p.readAll()));
+        *why = QStringLiteral("%1 %2: %3").arg(program, args.join(QLatin1Char(' ')), QString::fromUtf8(p.readAll()));
     if (p.state() != QProcess::NotRunning) {
         p.kill();
         p.waitForFinished();
@@ -68,7 +68,7 @@ struct NamespacePair
         const QString prefix = QStringLiteral("/30");
         // Both ends are made directly inside the namespaces (netns PID): the root namespace never
         // holds either.
-        return ip({QStringLiteral("link"), QStringLiteral("add"), QStringLiteral("name"), agentLink, QStringLiteral("netns"), pid(m_agentHolder),
+        return run(QStringLiteral("ip"), {QStringLiteral("link"), QStringLiteral("add"), QStringLiteral("name"), agentLink, QStringLiteral("netns"), pid(m_agentHolder),
                    QStringLiteral("type"), QStringLiteral("veth"), QStringLiteral("peer"), QStringLiteral("name"), consoleLink,
                    QStringLiteral("netns"), pid(m_consoleHolder)}, why)
                && inside(agent(), {QStringLiteral("addr"), QStringLiteral("add"), agentAddress + prefix, QStringLiteral("dev"), agentLink}, why)
@@ -100,19 +100,9 @@ private:
     static QString pid(const QProcess &p) { return QString::number(p.processId()); }
     QString agent() const { return QStringLiteral("--net=/proc/%1/ns/net").arg(pid(m_agentHolder)); }
     QString console() const { return QStringLiteral("--net=/proc/%1/ns/net").arg(pid(m_consoleHolder)); }
-    static bool inside(const QString &netArg, QStringList ipArgs, QString *why)
+    static bool inside(const QString &netArg, const QStringList &ipArgs, QString *why)
     {
-        QProcess p;
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(QStringLiteral("nsenter"), QStringList{netArg, QStringLiteral("ip")} + ipArgs);
-        const bool ok = p.waitForFinished(30000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
-        if (!ok && why)
-            *why = QStringLiteral("nsenter %1 ip %2: %3").arg(netArg, ipArgs.join(QLatin1Char(' ')), QString::fromUtf8(p.readAll()));
-        if (p.state() != QProcess::NotRunning) {
-            p.kill();
-            p.waitForFinished();
-        }
-        return ok;
+        return run(QStringLiteral("nsenter"), QStringList{netArg, QStringLiteral("ip")} + ipArgs, why);
     }
     // "net:[inode]", the namespace a /proc/…/ns/net link names (QFile::symLinkTarget makes a path of it).
     static QByteArray namespaceOf(const QByteArray &link)
