@@ -64,20 +64,12 @@ QCoro::Task<void> StartupCleanup::resetCreatingBackups(CleanupReport &report)
         // available, the engine read it in place and holds nothing on it.
         if (driver && !b.tempSnapshotId.isEmpty()) {
             const std::optional<Snapshot> snap = snapshots.find(b.tempSnapshotId);
-            const QString name = snap ? snap->name : tempSnapshotName(b.id);
-            try {
-                // A remote snapshot is deleted on its agent by the agent's id (idempotent).
-                const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, name, b.id, snap ? snap->providerId : QString()};
-                co_await driver->removeTemporary(snapshot);
-                if (snap)
-                    snapshots.markDeleted(snap->id);
-                ++report.temporariesRemoved;
-                report.messages << QStringLiteral("removed temporary snapshot %1").arg(name);
-            } catch (const Error &e) {
-                if (snap)
-                    snapshots.setStatus(snap->id, SnapshotStatus::ErrorDeleting); // retried by every cleanup
-                report.messages << QStringLiteral("could not remove temporary snapshot %1: %2").arg(name, e.message());
-            }
+            // A remote snapshot is deleted on its agent by the agent's id (idempotent).
+            const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, snap ? snap->name : tempSnapshotName(b.id), b.id,
+                                           snap ? snap->providerId : QString()};
+            const QString rowId = snap ? snap->id : QString();
+            const QString note; // named locals as co_await arguments: GCC 12 destroys temporaries there twice
+            co_await removeRecordedSnapshot(*driver, snapshot, rowId, note, report);
         }
         if (driver && !b.tempVolumeId.isEmpty()) {
             const QString name = DriverSet::volumeName(b.tempVolumeId);
@@ -128,16 +120,27 @@ QCoro::Task<void> StartupCleanup::retryFailedSnapshotRemovals(CleanupReport &rep
                                               "configured again").arg(snap.name, e.message());
             continue;
         }
-        try {
-            const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, snap.name, snap.backupId, snap.providerId};
-            co_await driver->removeTemporary(snapshot);
-            snapshots.markDeleted(snap.id);
-            ++report.temporariesRemoved;
-            report.messages << QStringLiteral("removed temporary snapshot %1 (its earlier removal had failed)").arg(snap.name);
-        } catch (const Error &e) {
-            report.messages << QStringLiteral("could not remove temporary snapshot %1 (retried at the next cleanup): %2")
-                                   .arg(snap.name, e.message());
-        }
+        const TemporaryObject snapshot{TemporaryObject::Kind::Snapshot, snap.name, snap.backupId, snap.providerId};
+        const QString note = QStringLiteral(" (its earlier removal had failed)");
+        co_await removeRecordedSnapshot(*driver, snapshot, snap.id, note, report);
+    }
+}
+
+QCoro::Task<void> StartupCleanup::removeRecordedSnapshot(VolumeDriver &driver, TemporaryObject snapshot, QString rowId,
+                                                         QString note, CleanupReport &report)
+{
+    SnapshotStore snapshots(m_catalog);
+    try {
+        co_await driver.removeTemporary(snapshot);
+        if (!rowId.isEmpty())
+            snapshots.markDeleted(rowId);
+        ++report.temporariesRemoved;
+        report.messages << QStringLiteral("removed temporary snapshot %1%2").arg(snapshot.name, note);
+    } catch (const Error &e) {
+        if (!rowId.isEmpty())
+            snapshots.setStatus(rowId, SnapshotStatus::ErrorDeleting); // retried by every cleanup
+        report.messages << QStringLiteral("could not remove temporary snapshot %1 (retried at the next cleanup): %2")
+                               .arg(snapshot.name, e.message());
     }
 }
 

@@ -9,6 +9,8 @@ namespace ndb {
 
 class Catalog;
 class DriverSet;
+class VolumeDriver;
+struct TemporaryObject;
 
 class StartupCleanup
 {
@@ -21,6 +23,10 @@ public:
 private:
     QCoro::Task<void> retryFailedSnapshotRemovals(CleanupReport &report);
     QCoro::Task<void> resetCreatingBackups(CleanupReport &report);
+    // Removes a recorded temporary snapshot; its row (if any) becomes deleted, or 'error_deleting'
+    // for the next cleanup when the storage refuses or cannot be reached.
+    QCoro::Task<void> removeRecordedSnapshot(VolumeDriver &driver, TemporaryObject snapshot, QString rowId, QString note,
+                                             CleanupReport &report);
     QCoro::Task<void> resetRestores(CleanupReport &report);
     QCoro::Task<void> endVolumeSinks(CleanupReport &report);
     QCoro::Task<void> finishDeletes(CleanupReport &report);
